@@ -1,0 +1,10 @@
+# Runs EXE; succeeds only if it exits non-zero and its output contains EXPECT.
+execute_process(COMMAND "${EXE}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+string(FIND "${out}${err}" "${EXPECT}" found)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "canary ${EXE} passed: a sanitizer failure would go unnoticed by ctest")
+endif()
+if(found EQUAL -1)
+  message(FATAL_ERROR "canary ${EXE} failed (rc=${rc}) without the expected report '${EXPECT}':\n${out}\n${err}")
+endif()
+message(STATUS "canary failed as required (rc=${rc}) with: ${EXPECT}")
