@@ -56,14 +56,14 @@ TEST(ByteReader, EveryWidthFailsOneBytePastTheEndWithoutMoving) {
     SCOPED_TRACE(wc.width);
     errc code{};
     std::size_t off = 99;
-    byte_reader short_by_one(std::span(b).first(wc.width)); // prefix + width-1
+    byte_reader short_by_one{std::span(b).first(wc.width)}; // prefix + width-1
     ASSERT_TRUE(short_by_one.skip(1));
     EXPECT_FALSE(wc.read(short_by_one, code, off));
     EXPECT_EQ(code, errc::truncated);
     EXPECT_EQ(off, 1U);
     EXPECT_EQ(short_by_one.position(), 1U);
 
-    byte_reader exact(std::span(b).first(wc.width + 1));
+    byte_reader exact{std::span(b).first(wc.width + 1)};
     ASSERT_TRUE(exact.skip(1));
     EXPECT_TRUE(wc.read(exact, code, off));
     EXPECT_TRUE(exact.empty());
@@ -107,18 +107,23 @@ TEST(ByteWriter, EveryWriteOneBytePastTheEndFailsAndWritesNothing) {
   for (std::size_t room = 0; room < 8; ++room) {
     std::array<std::byte, 9> out{};
     out.fill(std::byte{0xEE});
-    byte_writer w(std::span(out).first(room));
-    auto check = [&](auto res, std::size_t width) {
-      if (room >= width) return;
-      EXPECT_EQ(res.code(), errc::buffer_too_small);
-      EXPECT_EQ(res.offset(), 0U);
-      EXPECT_EQ(w.size(), 0U);
+    auto check = [&](std::size_t width, auto write) {
+      byte_writer w{std::span(out).first(room)};
+      auto res = write(w);
+      if (room >= width) {
+        EXPECT_TRUE(res.has_value());
+        EXPECT_EQ(w.size(), width);
+      } else {
+        EXPECT_EQ(res.code(), errc::buffer_too_small);
+        EXPECT_EQ(res.offset(), 0U);
+        EXPECT_EQ(w.size(), 0U);
+      }
     };
-    check(w.u16(0), 2);
-    check(w.u24(0), 3);
-    check(w.u32(0), 4);
-    check(w.u64(0), 8);
-    if (room == 0) check(w.u8(0), 1);
+    check(1, [](byte_writer& w) { return w.u8(0); });
+    check(2, [](byte_writer& w) { return w.u16(0); });
+    check(3, [](byte_writer& w) { return w.u24(0); });
+    check(4, [](byte_writer& w) { return w.u32(0); });
+    check(8, [](byte_writer& w) { return w.u64(0); });
     // Nothing beyond the span was touched.
     EXPECT_EQ(out[8], std::byte{0xEE});
   }

@@ -88,11 +88,11 @@ public:
   [[nodiscard]] constexpr bytes_view rest() const noexcept { return bytes_.subspan(pos_); }
 
   /// Errors: truncated (offset = position) if fewer than 1/2/3/4/8 bytes remain.
-  [[nodiscard]] result<std::uint8_t, errc> u8() noexcept { return read<std::uint8_t, 1>(&load_u8); }
-  [[nodiscard]] result<std::uint16_t, errc> u16() noexcept { return read<std::uint16_t, 2>(&load_be16); }
-  [[nodiscard]] result<std::uint32_t, errc> u24() noexcept { return read<std::uint32_t, 3>(&load_be24); }
-  [[nodiscard]] result<std::uint32_t, errc> u32() noexcept { return read<std::uint32_t, 4>(&load_be32); }
-  [[nodiscard]] result<std::uint64_t, errc> u64() noexcept { return read<std::uint64_t, 8>(&load_be64); }
+  [[nodiscard]] result<std::uint8_t, errc> u8() noexcept { return read<std::uint8_t, 1>(); }
+  [[nodiscard]] result<std::uint16_t, errc> u16() noexcept { return read<std::uint16_t, 2>(); }
+  [[nodiscard]] result<std::uint32_t, errc> u24() noexcept { return read<std::uint32_t, 3>(); }
+  [[nodiscard]] result<std::uint32_t, errc> u32() noexcept { return read<std::uint32_t, 4>(); }
+  [[nodiscard]] result<std::uint64_t, errc> u64() noexcept { return read<std::uint64_t, 8>(); }
 
   /// The next n bytes as a sub-span (no copy). Errors: truncated if fewer than n remain.
   [[nodiscard]] result<bytes_view, errc> bytes(std::size_t n) noexcept {
@@ -116,9 +116,15 @@ public:
   }
 
 private:
-  template <class T, std::size_t N, class F> [[nodiscard]] result<T, errc> read(F load) noexcept {
+  template <class T, std::size_t N> [[nodiscard]] result<T, errc> read() noexcept {
     if (remaining() < N) return fail(errc::truncated, pos_);
-    T v = load(bytes_.data() + pos_);
+    const std::byte* p = bytes_.data() + pos_;
+    T v;
+    if constexpr (N == 1) v = load_u8(p);
+    else if constexpr (N == 2) v = load_be16(p);
+    else if constexpr (N == 3) v = load_be24(p);
+    else if constexpr (N == 4) v = load_be32(p);
+    else v = load_be64(p);
     pos_ += N;
     return v;
   }
@@ -143,15 +149,15 @@ public:
   [[nodiscard]] constexpr mutable_bytes buffer() const noexcept { return out_; }
 
   /// Errors: buffer_too_small (offset = position) when the value does not fit.
-  [[nodiscard]] result<void, errc> u8(std::uint8_t v) noexcept { return write<1>(&store_u8, v); }
-  [[nodiscard]] result<void, errc> u16(std::uint16_t v) noexcept { return write<2>(&store_be16, v); }
+  [[nodiscard]] result<void, errc> u8(std::uint8_t v) noexcept { return write<1>(v); }
+  [[nodiscard]] result<void, errc> u16(std::uint16_t v) noexcept { return write<2>(v); }
   /// Errors: value_out_of_range when v >= 2^24; buffer_too_small.
   [[nodiscard]] result<void, errc> u24(std::uint32_t v) noexcept {
     if (v > 0xFFFFFFU) return fail(errc::value_out_of_range, pos_);
-    return write<3>(&store_be24, v);
+    return write<3>(v);
   }
-  [[nodiscard]] result<void, errc> u32(std::uint32_t v) noexcept { return write<4>(&store_be32, v); }
-  [[nodiscard]] result<void, errc> u64(std::uint64_t v) noexcept { return write<8>(&store_be64, v); }
+  [[nodiscard]] result<void, errc> u32(std::uint32_t v) noexcept { return write<4>(v); }
+  [[nodiscard]] result<void, errc> u64(std::uint64_t v) noexcept { return write<8>(v); }
   /// Copies bytes. Errors: buffer_too_small.
   [[nodiscard]] result<void, errc> bytes(bytes_view b) noexcept {
     if (b.size() > remaining()) return fail(errc::buffer_too_small, pos_);
@@ -162,7 +168,7 @@ public:
   /// Writes n copies of a byte. Errors: buffer_too_small.
   [[nodiscard]] result<void, errc> fill(std::size_t n, std::byte v) noexcept {
     if (n > remaining()) return fail(errc::buffer_too_small, pos_);
-    if (n != 0) std::memset(out_.data() + pos_, std::to_integer<int>(v), n);
+    for (std::byte& b : out_.subspan(pos_, n)) b = v;
     pos_ += n;
     return {};
   }
@@ -175,9 +181,14 @@ public:
   }
 
 private:
-  template <std::size_t N, class F, class T> [[nodiscard]] result<void, errc> write(F store, T v) noexcept {
+  template <std::size_t N, class T> [[nodiscard]] result<void, errc> write(T v) noexcept {
     if (remaining() < N) return fail(errc::buffer_too_small, pos_);
-    store(out_.data() + pos_, v);
+    std::byte* p = out_.data() + pos_;
+    if constexpr (N == 1) store_u8(p, v);
+    else if constexpr (N == 2) store_be16(p, v);
+    else if constexpr (N == 3) store_be24(p, v);
+    else if constexpr (N == 4) store_be32(p, v);
+    else store_be64(p, v);
     pos_ += N;
     return {};
   }
