@@ -19,9 +19,9 @@ namespace vpnwire_bench {
 
 class ratio_reporter : public benchmark::ConsoleReporter {
 public:
-  void ReportRuns(const std::vector<Run>& runs) override {
+  void ReportRuns(const std::vector<Run> &runs) override {
     ConsoleReporter::ReportRuns(runs);
-    for (const Run& r : runs) {
+    for (const Run &r : runs) {
       if (r.error_occurred) continue;
       std::string name = r.benchmark_name();
       bool median = false;
@@ -37,17 +37,17 @@ public:
       const std::string group = name.substr(0, s1);
       const std::string impl = name.substr(s1 + 1, s2 == std::string::npos ? std::string::npos : s2 - s1 - 1);
       const std::string args = s2 == std::string::npos ? "" : name.substr(s2 + 1);
-      auto& slot = times_[group + (args.empty() ? "" : "/" + args)][impl];
+      auto &slot = times_[group + (args.empty() ? "" : "/" + args)][impl];
       if (median || !slot.median) slot = {r.GetAdjustedRealTime(), median};
     }
   }
   void Finalize() override {
     ConsoleReporter::Finalize();
     bool header = false;
-    for (const auto& [key, impls] : times_) {
-      for (const auto& [ours, ours_t] : impls) {
+    for (const auto &[key, impls] : times_) {
+      for (const auto &[ours, ours_t] : impls) {
         if (ours.rfind("vpnwire", 0) != 0) continue;
-        for (const auto& [base, base_t] : impls) {
+        for (const auto &[base, base_t] : impls) {
           if (base.rfind("vpnwire", 0) == 0) continue;
           if (!header) {
             std::printf("\nratios (baseline time / vpnwire time; >1 means vpnwire is faster)\n");
@@ -72,13 +72,13 @@ private:
 } // namespace vpnwire_bench
 
 /// Use instead of BENCHMARK_MAIN() to get the ratio table.
-#define VPNWIRE_BENCH_MAIN()                                                                       \
-  int main(int argc, char** argv) {                                                                \
-    benchmark::Initialize(&argc, argv);                                                            \
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;                              \
-    vpnwire_bench::ratio_reporter reporter;                                                        \
-    benchmark::RunSpecifiedBenchmarks(&reporter);                                                  \
-    benchmark::Shutdown();                                                                         \
-    return 0;                                                                                      \
-  }                                                                                                \
+#define VPNWIRE_BENCH_MAIN()                                                                                           \
+  int main(int argc, char **argv) {                                                                                    \
+    benchmark::Initialize(&argc, argv);                                                                                \
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;                                                  \
+    vpnwire_bench::ratio_reporter reporter;                                                                            \
+    benchmark::RunSpecifiedBenchmarks(&reporter);                                                                      \
+    benchmark::Shutdown();                                                                                             \
+    return 0;                                                                                                          \
+  }                                                                                                                    \
   static_assert(true, "")

@@ -17,7 +17,7 @@ namespace {
 std::vector<std::byte> random_bytes(std::size_t n) {
   std::mt19937 rng(42);
   std::vector<std::byte> b(n);
-  for (auto& x : b) x = static_cast<std::byte>(rng());
+  for (auto &x : b) x = static_cast<std::byte>(rng());
   return b;
 }
 
@@ -32,12 +32,12 @@ std::uint16_t naive_checksum(std::span<const std::byte> b) {
   return static_cast<std::uint16_t>(~sum);
 }
 
-void checksum_vpnwire(benchmark::State& state) {
+void checksum_vpnwire(benchmark::State &state) {
   const auto b = random_bytes(static_cast<std::size_t>(state.range(0)));
   for (auto _ : state) benchmark::DoNotOptimize(vpnwire::core::internet_checksum(b));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
 }
-void checksum_naive(benchmark::State& state) {
+void checksum_naive(benchmark::State &state) {
   const auto b = random_bytes(static_cast<std::size_t>(state.range(0)));
   for (auto _ : state) benchmark::DoNotOptimize(naive_checksum(b));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
@@ -54,11 +54,11 @@ bool naive_serial_less(std::uint32_t i1, std::uint32_t i2) {
 std::vector<std::uint32_t> random_words(std::size_t n) {
   std::mt19937 rng(1982);
   std::vector<std::uint32_t> v(n);
-  for (auto& x : v) x = rng();
+  for (auto &x : v) x = rng();
   return v;
 }
 
-void serial_less_vpnwire(benchmark::State& state) {
+void serial_less_vpnwire(benchmark::State &state) {
   const auto v = random_words(1024);
   for (auto _ : state) {
     unsigned count = 0;
@@ -67,7 +67,7 @@ void serial_less_vpnwire(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1023);
 }
-void serial_less_naive(benchmark::State& state) {
+void serial_less_naive(benchmark::State &state) {
   const auto v = random_words(1024);
   for (auto _ : state) {
     unsigned count = 0;

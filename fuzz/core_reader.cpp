@@ -16,7 +16,7 @@ using namespace vpnwire;
 using core::byte_reader;
 using core::byte_writer;
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
   if (size == 0) return 0;
   const std::size_t nops = data[0] % 32;
   if (size < 1 + nops) return 0;
@@ -36,12 +36,48 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(r.position() == before);
     };
     switch (op % 7) {
-    case 0: if (auto v = r.u8()) { ok = true; FUZZ_CHECK(w.u8(*v)); } else check_fail(v); break;
-    case 1: if (auto v = r.u16()) { ok = true; FUZZ_CHECK(w.u16(*v)); } else check_fail(v); break;
-    case 2: if (auto v = r.u24()) { ok = true; FUZZ_CHECK(w.u24(*v)); } else check_fail(v); break;
-    case 3: if (auto v = r.u32()) { ok = true; FUZZ_CHECK(w.u32(*v)); } else check_fail(v); break;
-    case 4: if (auto v = r.u64()) { ok = true; FUZZ_CHECK(w.u64(*v)); } else check_fail(v); break;
-    case 5: if (auto v = r.bytes(op >> 3)) { ok = true; FUZZ_CHECK(w.bytes(*v)); } else check_fail(v); break;
+    case 0:
+      if (auto v = r.u8()) {
+        ok = true;
+        FUZZ_CHECK(w.u8(*v));
+      } else
+        check_fail(v);
+      break;
+    case 1:
+      if (auto v = r.u16()) {
+        ok = true;
+        FUZZ_CHECK(w.u16(*v));
+      } else
+        check_fail(v);
+      break;
+    case 2:
+      if (auto v = r.u24()) {
+        ok = true;
+        FUZZ_CHECK(w.u24(*v));
+      } else
+        check_fail(v);
+      break;
+    case 3:
+      if (auto v = r.u32()) {
+        ok = true;
+        FUZZ_CHECK(w.u32(*v));
+      } else
+        check_fail(v);
+      break;
+    case 4:
+      if (auto v = r.u64()) {
+        ok = true;
+        FUZZ_CHECK(w.u64(*v));
+      } else
+        check_fail(v);
+      break;
+    case 5:
+      if (auto v = r.bytes(op >> 3)) {
+        ok = true;
+        FUZZ_CHECK(w.bytes(*v));
+      } else
+        check_fail(v);
+      break;
     default: {
       const std::size_t n = op >> 3;
       if (auto v = r.skip(n)) {

@@ -13,7 +13,7 @@ using vpnwire::core::errc;
 using vpnwire_test::hex;
 
 namespace {
-template <class R> bool wrap(R res, errc& code, std::size_t& off) {
+template <class R> bool wrap(R res, errc &code, std::size_t &off) {
   code = res.code();
   off = res.offset();
   return res.has_value();
@@ -38,21 +38,21 @@ TEST(ByteReader, ReadsBigEndianFieldsInOrder) {
 // exactly enough, it succeeds and consumes everything.
 TEST(ByteReader, EveryWidthFailsOneBytePastTheEndWithoutMoving) {
   const auto b = hex("aa 0102030405060708");
-  using read_fn = bool (*)(byte_reader&, errc&, std::size_t&);
+  using read_fn = bool (*)(byte_reader &, errc &, std::size_t &);
   struct width_case {
     std::size_t width;
     read_fn read;
   };
   const width_case cases[] = {
-      {1, [](byte_reader& r, errc& c, std::size_t& o) { return wrap(r.u8(), c, o); }},
-      {2, [](byte_reader& r, errc& c, std::size_t& o) { return wrap(r.u16(), c, o); }},
-      {3, [](byte_reader& r, errc& c, std::size_t& o) { return wrap(r.u24(), c, o); }},
-      {4, [](byte_reader& r, errc& c, std::size_t& o) { return wrap(r.u32(), c, o); }},
-      {8, [](byte_reader& r, errc& c, std::size_t& o) { return wrap(r.u64(), c, o); }},
-      {5, [](byte_reader& r, errc& c, std::size_t& o) { return wrap(r.bytes(5), c, o); }},
-      {6, [](byte_reader& r, errc& c, std::size_t& o) { return wrap(r.skip(6), c, o); }},
+      {1, [](byte_reader &r, errc &c, std::size_t &o) { return wrap(r.u8(), c, o); }},
+      {2, [](byte_reader &r, errc &c, std::size_t &o) { return wrap(r.u16(), c, o); }},
+      {3, [](byte_reader &r, errc &c, std::size_t &o) { return wrap(r.u24(), c, o); }},
+      {4, [](byte_reader &r, errc &c, std::size_t &o) { return wrap(r.u32(), c, o); }},
+      {8, [](byte_reader &r, errc &c, std::size_t &o) { return wrap(r.u64(), c, o); }},
+      {5, [](byte_reader &r, errc &c, std::size_t &o) { return wrap(r.bytes(5), c, o); }},
+      {6, [](byte_reader &r, errc &c, std::size_t &o) { return wrap(r.skip(6), c, o); }},
   };
-  for (const auto& wc : cases) {
+  for (const auto &wc : cases) {
     SCOPED_TRACE(wc.width);
     errc code{};
     std::size_t off = 99;
@@ -119,11 +119,11 @@ TEST(ByteWriter, EveryWriteOneBytePastTheEndFailsAndWritesNothing) {
         EXPECT_EQ(w.size(), 0U);
       }
     };
-    check(1, [](byte_writer& w) { return w.u8(0); });
-    check(2, [](byte_writer& w) { return w.u16(0); });
-    check(3, [](byte_writer& w) { return w.u24(0); });
-    check(4, [](byte_writer& w) { return w.u32(0); });
-    check(8, [](byte_writer& w) { return w.u64(0); });
+    check(1, [](byte_writer &w) { return w.u8(0); });
+    check(2, [](byte_writer &w) { return w.u16(0); });
+    check(3, [](byte_writer &w) { return w.u24(0); });
+    check(4, [](byte_writer &w) { return w.u32(0); });
+    check(8, [](byte_writer &w) { return w.u64(0); });
     // Nothing beyond the span was touched.
     EXPECT_EQ(out[8], std::byte{0xEE});
   }
@@ -181,7 +181,7 @@ TEST(Bytes, AsBytesViewsAStringWithoutCopy) {
   std::string_view s = "abc";
   auto b = as_bytes(s);
   EXPECT_EQ(b.size(), 3U);
-  EXPECT_EQ(static_cast<const void*>(b.data()), static_cast<const void*>(s.data()));
+  EXPECT_EQ(static_cast<const void *>(b.data()), static_cast<const void *>(s.data()));
 }
 
 TEST(CoreErrc, EveryEnumeratorHasItsName) {

@@ -53,7 +53,7 @@ TEST(Checksum, MatchesTheTextbookLoopForEveryLengthAndSplit) {
   std::mt19937 rng(1071);
   for (std::size_t len = 0; len <= 300; ++len) {
     std::vector<std::byte> b(len);
-    for (auto& x : b) x = static_cast<std::byte>(rng());
+    for (auto &x : b) x = static_cast<std::byte>(rng());
     const auto want = reference_checksum(b);
     ASSERT_EQ(internet_checksum(b), want) << len;
     for (std::size_t split = 0; split <= len; split += (len < 40 ? 1 : 7)) {
@@ -80,7 +80,7 @@ TEST(ChecksumUpdate, EqualsFullRecomputationOverGeneratedEdits) {
   std::mt19937 rng(1624);
   for (int i = 0; i < 20000; ++i) {
     std::vector<std::byte> h(20);
-    for (auto& x : h) x = static_cast<std::byte>(rng());
+    for (auto &x : h) x = static_cast<std::byte>(rng());
     h[10] = h[11] = std::byte{0};
     const std::uint16_t ck = internet_checksum(h);
     store_be16(h.data() + 10, ck);

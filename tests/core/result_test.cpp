@@ -1,5 +1,5 @@
-#include "vpnwire/core/result.hpp"
 #include "vpnwire/core/errc.hpp"
+#include "vpnwire/core/result.hpp"
 
 #include <gtest/gtest.h>
 

@@ -66,9 +66,9 @@ TYPED_TEST(SerialTest, MatchesTheRfcDefinitionOverGeneratedPairs) {
     V b;
     switch (i % 4) {
     case 0: b = static_cast<V>(rng() & S::mask); break;
-    case 1: b = S::advance(a, rng() % 70000); break;                          // near, forward
-    case 2: b = S::advance(a, S::mask - (rng() % 70000)); break;             // near, backward
-    default: b = S::advance(a, S::half + (rng() % 5) - 2); break;            // around half
+    case 1: b = S::advance(a, rng() % 70000); break;              // near, forward
+    case 2: b = S::advance(a, S::mask - (rng() % 70000)); break;  // near, backward
+    default: b = S::advance(a, S::half + (rng() % 5) - 2); break; // around half
     }
     // RFC 1982 §3.2, literally, with unbounded integers for i1 and i2.
     const std::uint64_t i1 = a, i2 = b, h = S::half;

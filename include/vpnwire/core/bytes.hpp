@@ -37,39 +37,39 @@ namespace core {
 // views do so once at parse time and then read fields through these.
 // (Casting std::byte* to unsigned char* is the sanctioned byte alias; no
 // struct is ever overlaid on wire bytes.)
-[[nodiscard]] VPNWIRE_ALWAYS_INLINE const unsigned char* uc(const std::byte* p) noexcept {
-  return reinterpret_cast<const unsigned char*>(p); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+[[nodiscard]] VPNWIRE_ALWAYS_INLINE const unsigned char *uc(const std::byte *p) noexcept {
+  return reinterpret_cast<const unsigned char *>(p); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
 }
-[[nodiscard]] VPNWIRE_ALWAYS_INLINE unsigned char* uc(std::byte* p) noexcept {
-  return reinterpret_cast<unsigned char*>(p); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+[[nodiscard]] VPNWIRE_ALWAYS_INLINE unsigned char *uc(std::byte *p) noexcept {
+  return reinterpret_cast<unsigned char *>(p); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
 }
 
-[[nodiscard]] VPNWIRE_ALWAYS_INLINE std::uint8_t load_u8(const std::byte* p) noexcept {
+[[nodiscard]] VPNWIRE_ALWAYS_INLINE std::uint8_t load_u8(const std::byte *p) noexcept {
   return static_cast<std::uint8_t>(*p);
 }
-[[nodiscard]] VPNWIRE_ALWAYS_INLINE std::uint16_t load_be16(const std::byte* p) noexcept {
+[[nodiscard]] VPNWIRE_ALWAYS_INLINE std::uint16_t load_be16(const std::byte *p) noexcept {
   return boost::endian::load_big_u16(uc(p));
 }
-[[nodiscard]] VPNWIRE_ALWAYS_INLINE std::uint32_t load_be24(const std::byte* p) noexcept {
+[[nodiscard]] VPNWIRE_ALWAYS_INLINE std::uint32_t load_be24(const std::byte *p) noexcept {
   return boost::endian::load_big_u24(uc(p));
 }
-[[nodiscard]] VPNWIRE_ALWAYS_INLINE std::uint32_t load_be32(const std::byte* p) noexcept {
+[[nodiscard]] VPNWIRE_ALWAYS_INLINE std::uint32_t load_be32(const std::byte *p) noexcept {
   return boost::endian::load_big_u32(uc(p));
 }
-[[nodiscard]] VPNWIRE_ALWAYS_INLINE std::uint64_t load_be64(const std::byte* p) noexcept {
+[[nodiscard]] VPNWIRE_ALWAYS_INLINE std::uint64_t load_be64(const std::byte *p) noexcept {
   return boost::endian::load_big_u64(uc(p));
 }
-VPNWIRE_ALWAYS_INLINE void store_u8(std::byte* p, std::uint8_t v) noexcept { *p = std::byte{v}; }
-VPNWIRE_ALWAYS_INLINE void store_be16(std::byte* p, std::uint16_t v) noexcept {
+VPNWIRE_ALWAYS_INLINE void store_u8(std::byte *p, std::uint8_t v) noexcept { *p = std::byte{v}; }
+VPNWIRE_ALWAYS_INLINE void store_be16(std::byte *p, std::uint16_t v) noexcept {
   boost::endian::store_big_u16(uc(p), v);
 }
-VPNWIRE_ALWAYS_INLINE void store_be24(std::byte* p, std::uint32_t v) noexcept {
+VPNWIRE_ALWAYS_INLINE void store_be24(std::byte *p, std::uint32_t v) noexcept {
   boost::endian::store_big_u24(uc(p), v);
 }
-VPNWIRE_ALWAYS_INLINE void store_be32(std::byte* p, std::uint32_t v) noexcept {
+VPNWIRE_ALWAYS_INLINE void store_be32(std::byte *p, std::uint32_t v) noexcept {
   boost::endian::store_big_u32(uc(p), v);
 }
-VPNWIRE_ALWAYS_INLINE void store_be64(std::byte* p, std::uint64_t v) noexcept {
+VPNWIRE_ALWAYS_INLINE void store_be64(std::byte *p, std::uint64_t v) noexcept {
   boost::endian::store_big_u64(uc(p), v);
 }
 
@@ -118,13 +118,18 @@ public:
 private:
   template <class T, std::size_t N> [[nodiscard]] result<T, errc> read() noexcept {
     if (remaining() < N) return fail(errc::truncated, pos_);
-    const std::byte* p = bytes_.data() + pos_;
+    const std::byte *p = bytes_.data() + pos_;
     T v;
-    if constexpr (N == 1) v = load_u8(p);
-    else if constexpr (N == 2) v = load_be16(p);
-    else if constexpr (N == 3) v = load_be24(p);
-    else if constexpr (N == 4) v = load_be32(p);
-    else v = load_be64(p);
+    if constexpr (N == 1)
+      v = load_u8(p);
+    else if constexpr (N == 2)
+      v = load_be16(p);
+    else if constexpr (N == 3)
+      v = load_be24(p);
+    else if constexpr (N == 4)
+      v = load_be32(p);
+    else
+      v = load_be64(p);
     pos_ += N;
     return v;
   }
@@ -168,7 +173,7 @@ public:
   /// Writes n copies of a byte. Errors: buffer_too_small.
   [[nodiscard]] result<void, errc> fill(std::size_t n, std::byte v) noexcept {
     if (n > remaining()) return fail(errc::buffer_too_small, pos_);
-    for (std::byte& b : out_.subspan(pos_, n)) b = v;
+    for (std::byte &b : out_.subspan(pos_, n)) b = v;
     pos_ += n;
     return {};
   }
@@ -183,12 +188,17 @@ public:
 private:
   template <std::size_t N, class T> [[nodiscard]] result<void, errc> write(T v) noexcept {
     if (remaining() < N) return fail(errc::buffer_too_small, pos_);
-    std::byte* p = out_.data() + pos_;
-    if constexpr (N == 1) store_u8(p, v);
-    else if constexpr (N == 2) store_be16(p, v);
-    else if constexpr (N == 3) store_be24(p, v);
-    else if constexpr (N == 4) store_be32(p, v);
-    else store_be64(p, v);
+    std::byte *p = out_.data() + pos_;
+    if constexpr (N == 1)
+      store_u8(p, v);
+    else if constexpr (N == 2)
+      store_be16(p, v);
+    else if constexpr (N == 3)
+      store_be24(p, v);
+    else if constexpr (N == 4)
+      store_be32(p, v);
+    else
+      store_be64(p, v);
     pos_ += N;
     return {};
   }

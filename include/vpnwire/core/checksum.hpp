@@ -24,7 +24,7 @@ public:
 
   /// Adds bytes that follow the bytes added so far.
   void add(bytes_view data) noexcept {
-    const std::byte* p = data.data();
+    const std::byte *p = data.data();
     std::size_t n = data.size();
     if (n == 0) return;
     if (odd_) { // the previous span ended mid-word: this byte is the low half

@@ -27,7 +27,7 @@ inline namespace v1 {
 template <class E> struct error_info {
   E code{};
   std::size_t offset = 0;
-  friend constexpr bool operator==(const error_info&, const error_info&) = default;
+  friend constexpr bool operator==(const error_info &, const error_info &) = default;
 };
 
 /// Builds an error_info; `return fail(errc::truncated, pos);` converts to any result<T, errc>.
@@ -53,13 +53,22 @@ public:
   [[nodiscard]] constexpr explicit operator bool() const noexcept { return has_value(); }
 
   /// The value. Precondition: has_value(); traps otherwise.
-  [[nodiscard]] constexpr T& value() & noexcept { VPNWIRE_ASSERT(has_value()); return value_; }
-  [[nodiscard]] constexpr const T& value() const& noexcept { VPNWIRE_ASSERT(has_value()); return value_; }
-  [[nodiscard]] constexpr T&& value() && noexcept { VPNWIRE_ASSERT(has_value()); return std::move(value_); }
-  [[nodiscard]] constexpr T* operator->() noexcept { return &value(); }
-  [[nodiscard]] constexpr const T* operator->() const noexcept { return &value(); }
-  [[nodiscard]] constexpr T& operator*() & noexcept { return value(); }
-  [[nodiscard]] constexpr const T& operator*() const& noexcept { return value(); }
+  [[nodiscard]] constexpr T &value() &noexcept {
+    VPNWIRE_ASSERT(has_value());
+    return value_;
+  }
+  [[nodiscard]] constexpr const T &value() const &noexcept {
+    VPNWIRE_ASSERT(has_value());
+    return value_;
+  }
+  [[nodiscard]] constexpr T &&value() &&noexcept {
+    VPNWIRE_ASSERT(has_value());
+    return std::move(value_);
+  }
+  [[nodiscard]] constexpr T *operator->() noexcept { return &value(); }
+  [[nodiscard]] constexpr const T *operator->() const noexcept { return &value(); }
+  [[nodiscard]] constexpr T &operator*() &noexcept { return value(); }
+  [[nodiscard]] constexpr const T &operator*() const &noexcept { return value(); }
 
   [[nodiscard]] constexpr T value_or(T fallback) const noexcept { return has_value() ? value_ : fallback; }
 
@@ -70,7 +79,7 @@ public:
   [[nodiscard]] constexpr error_info<E> error() const noexcept { return err_; }
 
   /// Moves the value into `out` on success; returns the code either way.
-  [[nodiscard]] constexpr E get(T& out) && noexcept {
+  [[nodiscard]] constexpr E get(T &out) &&noexcept {
     if (has_value()) out = std::move(value_);
     return err_.code;
   }

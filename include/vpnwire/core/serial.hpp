@@ -18,7 +18,8 @@ namespace core {
 enum class serial_order : std::uint8_t { less, equal, greater, undefined };
 
 namespace detail {
-template <unsigned Bits> using serial_storage_t =
+template <unsigned Bits>
+using serial_storage_t =
     std::conditional_t<(Bits <= 16), std::uint16_t, std::conditional_t<(Bits <= 32), std::uint32_t, std::uint64_t>>;
 template <unsigned Bits> using serial_signed_t = std::conditional_t<(Bits <= 16), std::int32_t, std::int64_t>;
 } // namespace detail
@@ -66,7 +67,9 @@ template <unsigned Bits> struct serial {
     return d < half ? serial_order::less : serial_order::greater;
   }
   /// a precedes b (false when equal or undefined).
-  [[nodiscard]] static constexpr bool less(value_type a, value_type b) noexcept { return compare(a, b) == serial_order::less; }
+  [[nodiscard]] static constexpr bool less(value_type a, value_type b) noexcept {
+    return compare(a, b) == serial_order::less;
+  }
   /// a follows b (false when equal or undefined).
   [[nodiscard]] static constexpr bool greater(value_type a, value_type b) noexcept {
     return compare(a, b) == serial_order::greater;

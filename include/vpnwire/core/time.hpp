@@ -35,8 +35,9 @@ using time_point = engine_clock::time_point;
 /// Something that can say what time it is in engine_clock terms. Engines
 /// that are templated on a clock take any type modelling this.
 template <class C>
-concept clock_source = requires(const C& c) {
-  { c.now() } noexcept -> std::same_as<time_point>;
+concept clock_source = requires(const C &c) {
+  { c.now() }
+  noexcept->std::same_as<time_point>;
 };
 
 /// steady_clock as a clock_source, for production use.

@@ -22,8 +22,7 @@
 // A violated precondition of an accessor (for example value() on an error
 // result) is a programming error, not a wire error: it traps in every build
 // mode instead of reading garbage.
-#define VPNWIRE_ASSERT(cond)                                                                       \
-  do {                                                                                             \
-    if (VPNWIRE_UNLIKELY(!(cond)))                                                                 \
-      __builtin_trap();                                                                            \
+#define VPNWIRE_ASSERT(cond)                                                                                           \
+  do {                                                                                                                 \
+    if (VPNWIRE_UNLIKELY(!(cond))) __builtin_trap();                                                                   \
   } while (false)

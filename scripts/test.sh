@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The full test suite, exactly as CI runs it (.ci/run calls this script):
+#   1. install missing Debian packages;
+#   2. g++ build: unit, interop, consumer and corpus-replay tests, benchmark smoke runs;
+#   3. clang build under ASan+UBSan: every test again, plus canaries proving that a
+#      sanitizer report fails the test run;
+#   4. clang build under TSan: the concurrent engines' tests (label tsan);
+#   5. every public header compiled alone and all of them with -fno-exceptions -fno-rtti;
+#   6. libFuzzer builds of every fuzz target, each fuzzed briefly from its corpus;
+#   7. self-checks: CI must fail on a header that does not compile alone;
+#      docs/rfc-compliance.md is up to date; clang-format is clean.
+# Exits non-zero on the first failure. Set VPNWIRE_STAGES="dev asan" to run a subset.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+jobs=${VPNWIRE_JOBS:-$(nproc)}
+stages=${VPNWIRE_STAGES:-"deps format docs dev asan tsan noexcept fuzz selfcheck"}
+declare -a summary=()
+t_all=$(date +%s)
+
+stage() { # stage NAME COMMAND...
+  local name=$1
+  shift
+  if [[ " $stages " != *" $name "* ]]; then return 0; fi
+  echo
+  echo "=== stage $name ==="
+  local t0
+  t0=$(date +%s)
+  "$@"
+  summary+=("$(printf '%-10s %4ss' "$name" $(($(date +%s) - t0)))")
+}
+
+build_and_test() { # build_and_test PRESET [ctest args...]
+  local preset=$1
+  shift
+  cmake --preset "$preset" -DVPNWIRE_WERROR=ON >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  ctest --preset "$preset" -j "$jobs" "$@"
+}
+
+stage_tsan() {
+  cmake --preset tsan >/dev/null
+  # Build only the binaries of tests labelled tsan (test name == target name).
+  mapfile -t targets < <(ctest --test-dir build/tsan -N -L tsan | sed -n 's/^ *Test *#[0-9]*: //p')
+  if [ ${#targets[@]} -eq 0 ]; then
+    echo "no tsan-labelled tests yet"
+    return 0
+  fi
+  cmake --build build/tsan -j "$jobs" --target "${targets[@]}"
+  ctest --preset tsan -j "$jobs"
+}
+
+stage_noexcept() {
+  cmake --preset noexcept >/dev/null
+  cmake --build --preset noexcept -j "$jobs"
+}
+
+stage_fuzz() {
+  cmake --preset clang-fuzz -DVPNWIRE_FUZZ_SECONDS="${VPNWIRE_FUZZ_SECONDS:-10}" >/dev/null
+  cmake --build --preset clang-fuzz -j "$jobs"
+  ctest --preset clang-fuzz -j "$jobs" -L fuzz-run
+}
+
+stage_format() {
+  mapfile -t files < <(git ls-files '*.hpp' '*.cpp' '*.h' | grep -v '^tests/data/')
+  clang-format --dry-run -Werror "${files[@]}"
+  echo "clang-format: ${#files[@]} files clean"
+}
+
+stage deps scripts/install-deps.sh
+stage format stage_format
+stage docs python3 scripts/gen-rfc-compliance.py --check
+stage dev build_and_test dev
+stage asan build_and_test asan-ubsan -LE bench
+stage tsan stage_tsan
+stage noexcept stage_noexcept
+stage fuzz stage_fuzz
+stage selfcheck scripts/ci-selfcheck.sh
+
+echo
+echo "=== summary ==="
+printf '%s\n' "${summary[@]}"
+echo "total      $(($(date +%s) - t_all))s"

@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""Checks the package manager files against the source of truth.
+
+vcpkg and Conan cannot run here (no access to their registries), so this test
+checks what can be checked offline: the vcpkg manifest is valid JSON with the
+version of include/vpnwire/version.hpp and the boost-endian dependency; the
+portfile fixes up the same CMake config path that cmake --install uses; the
+Conan recipe and test_package compile as Python and declare a header-library.
+"""
+import json
+import pathlib
+import py_compile
+import re
+import sys
+
+root = pathlib.Path(sys.argv[1])
+version_hpp = (root / "include/vpnwire/version.hpp").read_text()
+parts = [re.search(rf"#define VPNWIRE_VERSION_{p} (\d+)", version_hpp).group(1) for p in ("MAJOR", "MINOR", "PATCH")]
+version = ".".join(parts)
+
+port = root / "packaging/vcpkg/ports/vpnwire"
+manifest = json.loads((port / "vcpkg.json").read_text())
+assert manifest["name"] == "vpnwire", manifest["name"]
+assert manifest["version-semver"] == version, (manifest["version-semver"], version)
+deps = [d if isinstance(d, str) else d["name"] for d in manifest["dependencies"]]
+assert "boost-endian" in deps, deps
+portfile = (port / "portfile.cmake").read_text()
+install_cmake = (root / "cmake/vpnwireInstall.cmake").read_text()
+assert "share/cmake/vpnwire" in install_cmake and "CONFIG_PATH share/cmake/vpnwire" in portfile
+assert "set(VCPKG_BUILD_TYPE release)" in portfile
+assert (port / "usage").read_text().count("vpnwire::vpnwire") >= 1
+
+for f in ("packaging/conan/conanfile.py", "packaging/conan/test_package/conanfile.py"):
+    py_compile.compile(str(root / f), doraise=True, cfile="/dev/null")
+recipe = (root / "packaging/conan/conanfile.py").read_text()
+assert 'package_type = "header-library"' in recipe
+assert '"cmake_target_name", "vpnwire::vpnwire"' in recipe
+print(f"packaging files consistent with version {version}")
