@@ -1,12 +1,14 @@
 // The Internet checksum (RFC 1071) and its incremental update (RFC 1624).
 //
-// The sum is computed 64 bits at a time in host byte order and byte-swapped
-// once at the end (RFC 1071 §2(B), byte-order independence), which is several
-// times faster than the textbook 16-bit loop kept in bench/ as the baseline.
+// The sum is computed over host-order 16-bit words in carry-free 32-bit blocks
+// that the compiler vectorises, and byte-swapped once at the end (RFC 1071
+// §2(B), byte-order independence): about twice the textbook loop's throughput
+// on 576- and 1500-byte packets (bench/core_bench.cpp).
 #pragma once
 
 #include "vpnwire/core/bytes.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -33,25 +35,31 @@ public:
       --n;
       odd_ = false;
     }
+    // Host-order 16-bit words summed into a 32-bit accumulator: a block of
+    // up to 65536 words cannot overflow it, so there is no carry to track and
+    // the compiler vectorises the inner loop (RFC 1071 §2(B): byte order is
+    // fixed up once at the end).
     std::uint64_t sum = 0;
-    std::uint64_t carry = 0;
-    while (n >= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, p, 8);
-      sum += w;
-      carry += (sum < w);
-      p += 8;
-      n -= 8;
+    while (n >= 2) {
+      const std::size_t words = std::min<std::size_t>(n / 2, 65536);
+      std::uint32_t block = 0;
+      for (std::size_t i = 0; i < words; ++i) {
+        std::uint16_t w;
+        std::memcpy(&w, p + 2 * i, 2);
+        block += w;
+      }
+      sum += block;
+      p += 2 * words;
+      n -= 2 * words;
     }
-    if (n != 0) {
-      std::uint64_t w = 0; // the tail, zero-padded (RFC 1071 pads an odd byte with zero)
-      std::memcpy(&w, p, n);
+    if (n != 0) { // an odd trailing byte, zero-padded (RFC 1071)
+      std::uint16_t w = 0;
+      std::memcpy(&w, p, 1);
       sum += w;
-      carry += (sum < w);
-      odd_ = (n & 1U) != 0;
+      odd_ = true;
     }
     // Fold the host-order 64-bit sum to 16 bits, still in host order.
-    std::uint64_t folded = fold64(sum, carry);
+    std::uint64_t folded = fold64(sum);
     if constexpr (std::endian::native == std::endian::little) folded = swap16(static_cast<std::uint16_t>(folded));
     sum_ += folded;
   }
@@ -73,9 +81,9 @@ private:
   static constexpr std::uint16_t swap16(std::uint16_t v) noexcept {
     return static_cast<std::uint16_t>((v >> 8) | (v << 8));
   }
-  static constexpr std::uint64_t fold64(std::uint64_t sum, std::uint64_t carry) noexcept {
-    // end-around carry: add the carries back in, then fold 64 -> 16
-    std::uint64_t s = (sum & 0xFFFFFFFFU) + (sum >> 32) + carry;
+  static constexpr std::uint64_t fold64(std::uint64_t sum) noexcept {
+    // end-around carry: fold 64 -> 16 bits
+    std::uint64_t s = (sum & 0xFFFFFFFFU) + (sum >> 32);
     s = (s & 0xFFFFU) + ((s >> 16) & 0xFFFFU) + (s >> 32);
     s = (s & 0xFFFFU) + (s >> 16);
     s = (s & 0xFFFFU) + (s >> 16);
