@@ -5,7 +5,8 @@
 #   3. clang build under ASan+UBSan: every test again, plus canaries proving that a
 #      sanitizer report fails the test run;
 #   4. clang build under TSan: the concurrent engines' tests (label tsan);
-#   5. every public header compiled alone and all of them with -fno-exceptions -fno-rtti;
+#   5. every public header compiled alone and all of them with -fno-exceptions -fno-rtti,
+#      and clang-tidy over all of them;
 #   6. libFuzzer builds of every fuzz target, each fuzzed briefly from its corpus;
 #   7. self-checks: CI must fail on a header that does not compile alone;
 #      docs/rfc-compliance.md is up to date; clang-format is clean.
@@ -14,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 jobs=${VPNWIRE_JOBS:-$(nproc)}
-stages=${VPNWIRE_STAGES:-"deps format docs dev asan tsan noexcept fuzz selfcheck"}
+stages=${VPNWIRE_STAGES:-"deps format docs dev asan tsan noexcept tidy fuzz selfcheck"}
 declare -a summary=()
 t_all=$(date +%s)
 
@@ -55,6 +56,14 @@ stage_noexcept() {
   cmake --build --preset noexcept -j "$jobs"
 }
 
+stage_tidy() {
+  # clang-tidy over every public header at once (the noexcept stage's generated
+  # translation unit), with the checks and WarningsAsErrors of .clang-tidy.
+  cmake --preset noexcept >/dev/null
+  clang-tidy --quiet --config-file=.clang-tidy -p build/noexcept build/noexcept/vpnwire_all_headers.cpp
+  echo "clang-tidy: clean"
+}
+
 stage_fuzz() {
   cmake --preset clang-fuzz -DVPNWIRE_FUZZ_SECONDS="${VPNWIRE_FUZZ_SECONDS:-10}" >/dev/null
   cmake --build --preset clang-fuzz -j "$jobs"
@@ -74,6 +83,7 @@ stage dev build_and_test dev
 stage asan build_and_test asan-ubsan -LE bench
 stage tsan stage_tsan
 stage noexcept stage_noexcept
+stage tidy stage_tidy
 stage fuzz stage_fuzz
 stage selfcheck scripts/ci-selfcheck.sh
 

@@ -71,7 +71,7 @@ public:
   /// The folded 16-bit one's-complement sum (not inverted).
   [[nodiscard]] constexpr std::uint16_t sum() const noexcept {
     std::uint64_t s = sum_;
-    while (s >> 16) s = (s & 0xFFFFU) + (s >> 16);
+    while ((s >> 16) != 0) s = (s & 0xFFFFU) + (s >> 16);
     return static_cast<std::uint16_t>(s);
   }
   /// The checksum field value: the complement of the sum.
