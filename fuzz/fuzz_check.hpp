@@ -8,7 +8,7 @@
 #define FUZZ_CHECK(cond)                                                                                               \
   do {                                                                                                                 \
     if (!(cond)) {                                                                                                     \
-      std::fprintf(stderr, "%s:%d: fuzz invariant violated: %s\n", __FILE__, __LINE__, #cond);                         \
+      (void)std::fprintf(stderr, "%s:%d: fuzz invariant violated: %s\n", __FILE__, __LINE__, #cond);                   \
       std::abort();                                                                                                    \
     }                                                                                                                  \
   } while (false)

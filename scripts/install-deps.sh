@@ -11,7 +11,7 @@ packages=(
   libssl-dev libpcap-dev
   tshark python3-scapy python3-cryptography python3-matplotlib
   dpdk-dev libdpdk-dev libtins-dev
-  xl2tpd iproute2 gcovr
+  xl2tpd iproute2 gcovr time bc
 )
 
 missing=()

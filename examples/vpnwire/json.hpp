@@ -16,12 +16,26 @@ namespace vpnwire_cli {
 
 class json_writer {
 public:
-  explicit json_writer(std::string& out) noexcept : out_(out) {}
+  explicit json_writer(std::string &out) noexcept : out_(out) {}
 
-  void begin_object() { comma(); out_.push_back('{'); first_ = true; }
-  void end_object() { out_.push_back('}'); first_ = false; }
-  void begin_array() { comma(); out_.push_back('['); first_ = true; }
-  void end_array() { out_.push_back(']'); first_ = false; }
+  void begin_object() {
+    comma();
+    out_.push_back('{');
+    first_ = true;
+  }
+  void end_object() {
+    out_.push_back('}');
+    first_ = false;
+  }
+  void begin_array() {
+    comma();
+    out_.push_back('[');
+    first_ = true;
+  }
+  void end_array() {
+    out_.push_back(']');
+    first_ = false;
+  }
 
   /// Writes "key": and leaves the writer ready for exactly one value.
   void key(std::string_view k) {
@@ -43,9 +57,18 @@ public:
     auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
     out_.append(buf.data(), r.ptr);
   }
-  void boolean(bool v) { comma(); out_.append(v ? "true" : "false"); }
-  void null() { comma(); out_.append("null"); }
-  void string(std::string_view s) { comma(); string_literal(s); }
+  void boolean(bool v) {
+    comma();
+    out_.append(v ? "true" : "false");
+  }
+  void null() {
+    comma();
+    out_.append("null");
+  }
+  void string(std::string_view s) {
+    comma();
+    string_literal(s);
+  }
   /// Bytes as a lowercase hex string.
   void hex(std::span<const std::byte> b) {
     comma();
@@ -59,7 +82,12 @@ public:
     out_.push_back('"');
   }
   /// An IPv4 address (host-order integer) as a dotted string.
-  void ipv4(std::uint32_t a) { comma(); out_.push_back('"'); append_ipv4(out_, a); out_.push_back('"'); }
+  void ipv4(std::uint32_t a) {
+    comma();
+    out_.push_back('"');
+    append_ipv4(out_, a);
+    out_.push_back('"');
+  }
   /// A MAC address as Wireshark prints it: aa:bb:cc:dd:ee:ff.
   void mac(std::span<const std::byte, 6> m) {
     comma();
@@ -75,13 +103,28 @@ public:
   }
 
   // key + value shorthands
-  void field(std::string_view k, std::uint64_t v) { key(k); number(v); }
-  void field_bool(std::string_view k, bool v) { key(k); boolean(v); }
-  void field_str(std::string_view k, std::string_view v) { key(k); string(v); }
-  void field_hex(std::string_view k, std::span<const std::byte> v) { key(k); hex(v); }
-  void field_ipv4(std::string_view k, std::uint32_t v) { key(k); ipv4(v); }
+  void field(std::string_view k, std::uint64_t v) {
+    key(k);
+    number(v);
+  }
+  void field_bool(std::string_view k, bool v) {
+    key(k);
+    boolean(v);
+  }
+  void field_str(std::string_view k, std::string_view v) {
+    key(k);
+    string(v);
+  }
+  void field_hex(std::string_view k, std::span<const std::byte> v) {
+    key(k);
+    hex(v);
+  }
+  void field_ipv4(std::string_view k, std::uint32_t v) {
+    key(k);
+    ipv4(v);
+  }
 
-  static void append_ipv4(std::string& s, std::uint32_t a) {
+  static void append_ipv4(std::string &s, std::uint32_t a) {
     std::array<char, 4> buf{};
     for (int i = 3; i >= 0; --i) {
       const unsigned octet = (a >> (8 * i)) & 0xFFU;
@@ -122,7 +165,7 @@ private:
     out_.push_back('"');
   }
 
-  std::string& out_;
+  std::string &out_;
   bool first_ = true;
 };
 

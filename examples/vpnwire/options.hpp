@@ -4,6 +4,8 @@
 // main() prints it on one stderr line and exits with status 2.
 #pragma once
 
+#include "vpnwire/esp/packet.hpp"
+
 #include <array>
 #include <charconv>
 #include <cstddef>
@@ -22,9 +24,29 @@ template <class T> struct parsed {
   [[nodiscard]] explicit operator bool() const noexcept { return error.empty(); }
 };
 
+/// `s` with every control character (below 0x20, and 0x7F) written as \xNN:
+/// error messages quote values from argv, which may hold any byte, and must
+/// stay one line on the terminal.
+[[nodiscard]] inline std::string printable(std::string_view s) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      out += "\\x";
+      out.push_back(digits[u >> 4]);
+      out.push_back(digits[u & 15U]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 template <class T> [[nodiscard]] parsed<T> parse_fail(std::string msg) {
   parsed<T> p;
-  p.error = std::move(msg);
+  p.error = printable(msg);
   return p;
 }
 
@@ -67,16 +89,25 @@ template <class T> [[nodiscard]] parsed<T> parse_fail(std::string msg) {
 
 // ---------------------------------------------------------------- --esp-sa
 
-enum class enc_alg : std::uint8_t { null, aes_cbc, aes_ctr, aes_gcm_8, aes_gcm_12, aes_gcm_16, aes_gmac, chacha20_poly1305 };
+enum class enc_alg : std::uint8_t {
+  null,
+  aes_cbc,
+  aes_ctr,
+  aes_gcm_8,
+  aes_gcm_12,
+  aes_gcm_16,
+  aes_gmac,
+  chacha20_poly1305
+};
 enum class auth_alg : std::uint8_t { none, hmac_sha1_96, hmac_sha256_128, hmac_sha384_192, hmac_sha512_256 };
 
 struct enc_info {
   std::string_view name;
   enc_alg alg;
-  bool salted;     ///< the key ends with a 4-byte salt (RFC 3686, 4106, 4543, 7634)
-  bool aead;       ///< integrity comes with the cipher: auth must be none
-  std::size_t iv;  ///< IV bytes on the wire
-  std::size_t icv; ///< ICV bytes of an AEAD (0 otherwise)
+  bool salted;       ///< the key ends with a 4-byte salt (RFC 3686, 4106, 4543, 7634)
+  bool aead;         ///< integrity comes with the cipher: auth must be none
+  std::size_t iv;    ///< IV bytes on the wire
+  std::size_t icv;   ///< ICV bytes of an AEAD (0 otherwise)
   std::size_t block; ///< padding block size (payload + 2 aligned to it)
 };
 inline constexpr std::array<enc_info, 8> enc_table{{
@@ -93,8 +124,8 @@ inline constexpr std::array<enc_info, 8> enc_table{{
 struct auth_info {
   std::string_view name;
   auth_alg alg;
-  std::size_t key;  ///< key bytes (RFC 2404, RFC 4868)
-  std::size_t icv;  ///< truncated ICV bytes
+  std::size_t key; ///< key bytes (RFC 2404, RFC 4868)
+  std::size_t icv; ///< truncated ICV bytes
 };
 inline constexpr std::array<auth_info, 5> auth_table{{
     {"none", auth_alg::none, 0, 0},
@@ -104,16 +135,16 @@ inline constexpr std::array<auth_info, 5> auth_table{{
     {"hmac-sha512-256", auth_alg::hmac_sha512_256, 64, 32},
 }};
 
-[[nodiscard]] inline const enc_info& info(enc_alg a) noexcept { return enc_table[static_cast<std::size_t>(a)]; }
-[[nodiscard]] inline const auth_info& info(auth_alg a) noexcept { return auth_table[static_cast<std::size_t>(a)]; }
+[[nodiscard]] inline const enc_info &info(enc_alg a) noexcept { return enc_table[static_cast<std::size_t>(a)]; }
+[[nodiscard]] inline const auth_info &info(auth_alg a) noexcept { return auth_table[static_cast<std::size_t>(a)]; }
 
 [[nodiscard]] inline std::optional<enc_alg> enc_by_name(std::string_view n) {
-  for (const auto& e : enc_table)
+  for (const auto &e : enc_table)
     if (e.name == n) return e.alg;
   return std::nullopt;
 }
 [[nodiscard]] inline std::optional<auth_alg> auth_by_name(std::string_view n) {
-  for (const auto& a : auth_table)
+  for (const auto &a : auth_table)
     if (a.name == n) return a.alg;
   return std::nullopt;
 }
@@ -122,26 +153,24 @@ inline constexpr std::array<auth_info, 5> auth_table{{
 struct esp_sa_option {
   std::uint32_t spi = 0;
   enc_alg enc = enc_alg::null;
-  std::vector<std::byte> key;  ///< cipher key without the salt
+  std::vector<std::byte> key; ///< cipher key without the salt
   std::array<std::byte, 4> salt{};
   auth_alg auth = auth_alg::none;
   std::vector<std::byte> auth_key;
   bool esn = false;
 
   /// ICV bytes on the wire (AEAD tag or truncated HMAC).
-  [[nodiscard]] std::size_t icv_size() const noexcept {
-    return info(enc).aead ? info(enc).icv : info(auth).icv;
-  }
+  [[nodiscard]] std::size_t icv_size() const noexcept { return info(enc).aead ? info(enc).icv : info(auth).icv; }
 };
 
 inline std::string enc_names() {
   std::string s;
-  for (const auto& e : enc_table) s.append(s.empty() ? "" : ", ").append(e.name);
+  for (const auto &e : enc_table) s.append(s.empty() ? "" : ", ").append(e.name);
   return s;
 }
 inline std::string auth_names() {
   std::string s;
-  for (const auto& a : auth_table) s.append(s.empty() ? "" : ", ").append(a.name);
+  for (const auto &a : auth_table) s.append(s.empty() ? "" : ", ").append(a.name);
   return s;
 }
 
@@ -150,8 +179,7 @@ inline std::string auth_names() {
   using P = parsed<esp_sa_option>;
   const std::string pre = "--esp-sa: ";
   esp_sa_option sa;
-  bool have_spi = false, have_enc = false, have_key = false, have_auth = false, have_auth_key = false,
-       have_esn = false;
+  bool have_spi = false, have_enc = false, have_key = false, have_auth = false, have_auth_key = false, have_esn = false;
   std::vector<std::byte> raw_key;
   if (text.empty()) return parse_fail<esp_sa_option>(pre + "empty value; expected spi=0x…,enc=NAME,key=0x…");
   std::size_t pos = 0;
@@ -165,7 +193,7 @@ inline std::string auth_names() {
       return parse_fail<esp_sa_option>(pre + "item '" + std::string(item) + "' is not NAME=VALUE");
     const std::string_view k = item.substr(0, eq);
     const std::string_view v = item.substr(eq + 1);
-    auto dup = [&](bool& seen) {
+    auto dup = [&](bool &seen) {
       const bool was = seen;
       seen = true;
       return was;
@@ -174,12 +202,15 @@ inline std::string auth_names() {
       if (dup(have_spi)) return parse_fail<esp_sa_option>(pre + "spi given twice");
       auto n = parse_uint(v, 0xFFFFFFFFULL);
       if (!n) return parse_fail<esp_sa_option>(pre + "spi '" + std::string(v) + "' is not a 32-bit number");
-      if (*n == 0) return parse_fail<esp_sa_option>(pre + "spi 0 is reserved and never on the wire (RFC 4303 section 2.1)");
+      if (vpnwire::esp::is_reserved_spi(static_cast<std::uint32_t>(*n)))
+        return parse_fail<esp_sa_option>(pre + "spi " + std::string(v) +
+                                         " is reserved (0-255 are never assigned to an SA, RFC 4303 section 2.1)");
       sa.spi = static_cast<std::uint32_t>(*n);
     } else if (k == "enc") {
       if (dup(have_enc)) return parse_fail<esp_sa_option>(pre + "enc given twice");
       auto a = enc_by_name(v);
-      if (!a) return parse_fail<esp_sa_option>(pre + "unknown enc '" + std::string(v) + "' (one of " + enc_names() + ")");
+      if (!a)
+        return parse_fail<esp_sa_option>(pre + "unknown enc '" + std::string(v) + "' (one of " + enc_names() + ")");
       sa.enc = *a;
     } else if (k == "key") {
       if (dup(have_key)) return parse_fail<esp_sa_option>(pre + "key given twice");
@@ -189,7 +220,8 @@ inline std::string auth_names() {
     } else if (k == "auth") {
       if (dup(have_auth)) return parse_fail<esp_sa_option>(pre + "auth given twice");
       auto a = auth_by_name(v);
-      if (!a) return parse_fail<esp_sa_option>(pre + "unknown auth '" + std::string(v) + "' (one of " + auth_names() + ")");
+      if (!a)
+        return parse_fail<esp_sa_option>(pre + "unknown auth '" + std::string(v) + "' (one of " + auth_names() + ")");
       sa.auth = *a;
     } else if (k == "auth-key") {
       if (dup(have_auth_key)) return parse_fail<esp_sa_option>(pre + "auth-key given twice");
@@ -198,7 +230,8 @@ inline std::string auth_names() {
       sa.auth_key = std::move(*b);
     } else if (k == "esn") {
       if (dup(have_esn)) return parse_fail<esp_sa_option>(pre + "esn given twice");
-      if (v != "0" && v != "1") return parse_fail<esp_sa_option>(pre + "esn must be 0 or 1, not '" + std::string(v) + "'");
+      if (v != "0" && v != "1")
+        return parse_fail<esp_sa_option>(pre + "esn must be 0 or 1, not '" + std::string(v) + "'");
       sa.esn = v == "1";
     } else {
       return parse_fail<esp_sa_option>(pre + "unknown item '" + std::string(k) +
@@ -207,7 +240,7 @@ inline std::string auth_names() {
   }
   if (!have_spi) return parse_fail<esp_sa_option>(pre + "missing spi=");
   if (!have_enc) return parse_fail<esp_sa_option>(pre + "missing enc=");
-  const enc_info& e = info(sa.enc);
+  const enc_info &e = info(sa.enc);
   if (sa.enc == enc_alg::null) {
     if (have_key && !raw_key.empty()) return parse_fail<esp_sa_option>(pre + "enc=null takes no key");
   } else {
@@ -229,14 +262,19 @@ inline std::string auth_names() {
   if (e.aead && sa.auth != auth_alg::none)
     return parse_fail<esp_sa_option>(pre + "enc=" + std::string(e.name) +
                                      " is a combined-mode cipher with its own ICV; use auth=none or omit auth");
+  if (!e.aead && sa.auth == auth_alg::none)
+    return parse_fail<esp_sa_option>(pre + "enc=" + std::string(e.name) +
+                                     " needs an integrity algorithm (auth=NAME,auth-key=0x...): vpnwire does not "
+                                     "decapsulate ESP without integrity");
   if (sa.auth == auth_alg::none) {
     if (have_auth_key) return parse_fail<esp_sa_option>(pre + "auth-key given without an auth algorithm");
   } else {
-    const auth_info& a = info(sa.auth);
+    const auth_info &a = info(sa.auth);
     if (!have_auth_key) return parse_fail<esp_sa_option>(pre + "missing auth-key= for auth=" + std::string(a.name));
     if (sa.auth_key.size() != a.key)
       return parse_fail<esp_sa_option>(pre + "auth-key for auth=" + std::string(a.name) + " is " +
-                                       std::to_string(sa.auth_key.size()) + " bytes; expected " + std::to_string(a.key));
+                                       std::to_string(sa.auth_key.size()) + " bytes; expected " +
+                                       std::to_string(a.key));
   }
   P out;
   out.value = std::move(sa);
@@ -246,8 +284,8 @@ inline std::string auth_names() {
 // ---------------------------------------------------------------- policies
 
 enum class reassembly_policy : std::uint8_t { drop, first, last, bsd, bsd_right, linux, windows, solaris };
-inline constexpr std::array<std::string_view, 8> reassembly_names{"drop", "first", "last", "bsd",
-                                                                   "bsd-right", "linux", "windows", "solaris"};
+inline constexpr std::array<std::string_view, 8> reassembly_names{"drop",      "first", "last",    "bsd",
+                                                                  "bsd-right", "linux", "windows", "solaris"};
 
 [[nodiscard]] inline parsed<reassembly_policy> parse_reassembly(std::string_view v) {
   for (std::size_t i = 0; i < reassembly_names.size(); ++i)
@@ -259,14 +297,15 @@ inline constexpr std::array<std::string_view, 8> reassembly_names{"drop", "first
 struct reorder_option {
   enum class kind : std::uint8_t { strict, timeout, depth, none } mode = kind::timeout;
   std::uint64_t value = 30; ///< milliseconds for timeout, packets for depth
-  friend bool operator==(const reorder_option&, const reorder_option&) = default;
+  friend bool operator==(const reorder_option &, const reorder_option &) = default;
 };
 
 [[nodiscard]] inline parsed<reorder_option> parse_reorder(std::string_view v) {
   const std::string pre = "--reorder: ";
   if (v == "strict") return {{reorder_option::kind::strict, 0}, {}};
   if (v == "none") return {{reorder_option::kind::none, 0}, {}};
-  auto num = [&](std::string_view what, std::string_view s, std::uint64_t lo, std::uint64_t hi) -> parsed<std::uint64_t> {
+  auto num = [&](std::string_view what, std::string_view s, std::uint64_t lo,
+                 std::uint64_t hi) -> parsed<std::uint64_t> {
     auto n = parse_uint(s, hi);
     if (!n || *n < lo)
       return parse_fail<std::uint64_t>(pre + std::string(what) + " '" + std::string(s) + "' is not a number in " +
@@ -279,7 +318,7 @@ struct reorder_option {
     return {{reorder_option::kind::timeout, n.value}, {}};
   }
   if (v.starts_with("depth=")) {
-    auto n = num("depth", v.substr(6), 1, 32768);
+    auto n = num("depth", v.substr(6), 1, 1024); // the reorder window holds 1024 packets
     if (!n) return parse_fail<reorder_option>(n.error);
     return {{reorder_option::kind::depth, n.value}, {}};
   }
@@ -297,14 +336,20 @@ struct decode_options {
   reorder_option reorder{};
   bool json = false;
   std::string write_inner; ///< empty: none
+  /// --reorder-memory: MiB the reorder stage may hold (windows and held packets).
+  std::size_t reorder_memory_mib = 64;
   std::string capture;
 };
 
+/// Bounds of --reorder-memory, in MiB.
+inline constexpr std::size_t reorder_memory_min_mib = 1;
+inline constexpr std::size_t reorder_memory_max_mib = 65536;
+
 /// Parses the arguments after "decode" or "doctor" (doctor accepts the same
 /// options; --json and --write-inner are refused by doctor's caller).
-[[nodiscard]] inline parsed<decode_options> parse_decode_args(const std::vector<std::string_view>& args) {
+[[nodiscard]] inline parsed<decode_options> parse_decode_args(const std::vector<std::string_view> &args) {
   decode_options o;
-  bool have_reasm = false, have_reorder = false;
+  bool have_reasm = false, have_reorder = false, have_memory = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
     std::string_view val;
@@ -323,15 +368,13 @@ struct decode_options {
       (void)opt;
       return args[++i];
     };
-    auto needs = [&](std::string_view opt) {
-      return parse_fail<decode_options>(std::string(opt) + ": missing value");
-    };
+    auto needs = [&](std::string_view opt) { return parse_fail<decode_options>(std::string(opt) + ": missing value"); };
     if (a == "--esp-sa") {
       auto v = take(a);
       if (!v) return needs(a);
       auto sa = parse_esp_sa(*v);
       if (!sa) return parse_fail<decode_options>(sa.error);
-      for (const auto& s : o.sas)
+      for (const auto &s : o.sas)
         if (s.spi == sa.value.spi)
           return parse_fail<decode_options>("--esp-sa: spi " + std::to_string(s.spi) + " given twice");
       o.sas.push_back(std::move(sa.value));
@@ -358,6 +401,17 @@ struct decode_options {
       if (!p) return parse_fail<decode_options>(p.error);
       o.reorder = p.value;
       have_reorder = true;
+    } else if (a == "--reorder-memory") {
+      auto v = take(a);
+      if (!v) return needs(a);
+      if (have_memory) return parse_fail<decode_options>("--reorder-memory: given twice");
+      auto n = parse_uint(*v, reorder_memory_max_mib);
+      if (!n || *n < reorder_memory_min_mib)
+        return parse_fail<decode_options>("--reorder-memory: '" + std::string(*v) + "' is not a size in MiB from " +
+                                          std::to_string(reorder_memory_min_mib) + " to " +
+                                          std::to_string(reorder_memory_max_mib));
+      o.reorder_memory_mib = static_cast<std::size_t>(*n);
+      have_memory = true;
     } else if (a == "--json") {
       if (inline_val) return parse_fail<decode_options>("--json: takes no value");
       o.json = true;
@@ -371,7 +425,8 @@ struct decode_options {
       return parse_fail<decode_options>("unknown option '" + std::string(a) + "'");
     } else {
       if (!o.capture.empty())
-        return parse_fail<decode_options>("more than one capture given ('" + o.capture + "' and '" + std::string(a) + "')");
+        return parse_fail<decode_options>("more than one capture given ('" + o.capture + "' and '" + std::string(a) +
+                                          "')");
       o.capture = std::string(a);
     }
   }

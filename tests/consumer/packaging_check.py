@@ -37,3 +37,13 @@ recipe = (root / "packaging/conan/conanfile.py").read_text()
 assert 'package_type = "header-library"' in recipe
 assert '"cmake_target_name", "vpnwire::vpnwire"' in recipe
 print(f"packaging files consistent with version {version}")
+
+# The umbrella header includes every public header except detail/ and the
+# optional OpenSSL backends.
+umbrella = (root / "include/vpnwire/vpnwire.hpp").read_text()
+for h in sorted((root / "include/vpnwire").rglob("*.hpp")):
+    rel = h.relative_to(root / "include").as_posix()
+    if "/detail/" in rel or "/crypto/openssl" in rel or rel == "vpnwire/vpnwire.hpp":
+        continue
+    assert f'#include "{rel}"' in umbrella, f"vpnwire.hpp does not include {rel}"
+print("umbrella header complete")

@@ -18,8 +18,8 @@ enum class errc : std::uint8_t {
   ok = 0, ///< Not an error; never stored in a failed result.
 
   // --- header (RFC 2661 §3.1) ---
-  header_truncated,         ///< The datagram ends inside the fixed or an optional header field (0-5 bytes, L/S/O fields cut).
-  version_l2f,              ///< Version 1: an L2F packet (RFC 2341); discard silently.
+  header_truncated, ///< The datagram ends inside the fixed or an optional header field (0-5 bytes, L/S/O fields cut).
+  version_l2f,      ///< Version 1: an L2F packet (RFC 2341); discard silently.
   unsupported_version,      ///< Version other than 1 or 2 (e.g. 3 is L2TPv3); discard silently.
   control_without_length,   ///< T=1 with L=0 (RFC 2661 §3.1: L MUST be 1 for control messages).
   control_without_sequence, ///< T=1 with S=0 (S MUST be 1 for control messages).
@@ -34,20 +34,22 @@ enum class errc : std::uint8_t {
   avp_length_beyond_message, ///< AVP Length field larger than the bytes remaining in the message.
 
   // --- typed values (§4.4) ---
-  avp_value_length,         ///< A fixed-size AVP value has the wrong length.
-  avp_value_too_short,      ///< A variable-size AVP value is below its minimum length.
-  avp_field_truncated,      ///< An optional field of a value is cut partway (e.g. Result Code of 3 bytes).
-  avp_value_out_of_range,   ///< A value field is outside its defined range (e.g. Assigned Tunnel ID 0 where forbidden).
+  avp_value_length,       ///< A fixed-size AVP value has the wrong length.
+  avp_value_too_short,    ///< A variable-size AVP value is below its minimum length.
+  avp_field_truncated,    ///< An optional field of a value is cut partway (e.g. Result Code of 3 bytes).
+  avp_value_out_of_range, ///< A value field is outside its defined range (e.g. Assigned Tunnel ID 0 where forbidden).
 
   // --- message validation (§6) ---
-  message_type_not_first,          ///< The first AVP is not an IETF Message Type AVP.
-  message_type_repeated,           ///< A second Message Type AVP.
-  message_type_hidden,             ///< The Message Type AVP has H=1 (it MUST NOT be hidden).
-  missing_required_avp,            ///< A required AVP of this message type is absent (offset = end of body).
-  avp_not_allowed,                 ///< A recognized mandatory AVP that the RFC does not list for this message.
-  avp_repeated,                    ///< A recognized AVP that may appear once appears twice.
-  hidden_not_allowed,              ///< H=1 on an AVP that MUST NOT be hidden.
-  not_a_control_message,           ///< Control-message validation was handed a data message.
+  message_type_not_first,  ///< The first AVP is not an IETF Message Type AVP.
+  message_type_repeated,   ///< A second Message Type AVP.
+  message_type_hidden,     ///< The Message Type AVP has H=1 (it MUST NOT be hidden).
+  missing_required_avp,    ///< A required AVP of this message type is absent (offset = end of body).
+  avp_not_allowed,         ///< A recognized mandatory AVP that the RFC does not list for this message.
+  avp_repeated,            ///< A recognized AVP that may appear once appears twice.
+  hidden_not_allowed,      ///< H=1 on an AVP that MUST NOT be hidden.
+  not_a_control_message,   ///< Control-message validation was handed a data message.
+  avp_absent,              ///< A typed accessor asked for an AVP the message does not carry.
+  avp_hidden_needs_secret, ///< A typed accessor without a secret met a hidden AVP.
 
   // --- hidden AVPs (§4.3) ---
   hidden_avp_without_random_vector, ///< A hidden AVP and no Random Vector anywhere in the message.
@@ -91,6 +93,8 @@ enum class errc : std::uint8_t {
   case errc::avp_repeated: return "avp_repeated";
   case errc::hidden_not_allowed: return "hidden_not_allowed";
   case errc::not_a_control_message: return "not_a_control_message";
+  case errc::avp_absent: return "avp_absent";
+  case errc::avp_hidden_needs_secret: return "avp_hidden_needs_secret";
   case errc::hidden_avp_without_random_vector: return "hidden_avp_without_random_vector";
   case errc::random_vector_after_hidden_avp: return "random_vector_after_hidden_avp";
   case errc::hidden_value_too_short: return "hidden_value_too_short";

@@ -19,6 +19,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ranges>
+#include <type_traits>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -42,6 +44,21 @@ inline constexpr std::uint16_t udp_port = 1701;
 /// Size of a control message header (T, L, S set; no offset).
 inline constexpr std::size_t control_header_size = 12;
 
+namespace detail {
+// Where the datagram of n (>= 6) bytes ends inside the header announced by
+// flags f: the start of the first field that is missing or cut (cold path).
+[[nodiscard]] constexpr std::size_t truncation_offset(std::uint16_t f, std::size_t n) noexcept {
+  std::size_t pos = (f & flag::length) ? 4 : 2;
+  if (n < pos + 4) return n < pos + 2 ? pos : pos + 2; // Tunnel ID, Session ID
+  pos += 4;
+  if (f & flag::sequence) {
+    if (n < pos + 4) return n < pos + 2 ? pos : pos + 2; // Ns, Nr
+    pos += 4;
+  }
+  return pos; // Offset Size
+}
+} // namespace detail
+
 /// A parsed, validated L2TPv2 header over the caller's datagram.
 class header_view {
 public:
@@ -49,17 +66,26 @@ public:
 
   /// The first 16 bits as received (reserved bits included).
   [[nodiscard]] constexpr std::uint16_t flags_word() const noexcept { return flags_; }
+  /// T=1: a control message (AVPs follow).
   [[nodiscard]] constexpr bool is_control() const noexcept { return (flags_ & flag::type) != 0; }
+  /// T=0: a data message (a PPP frame follows).
   [[nodiscard]] constexpr bool is_data() const noexcept { return !is_control(); }
+  /// L=1: the Length field is present.
   [[nodiscard]] constexpr bool has_length() const noexcept { return (flags_ & flag::length) != 0; }
+  /// S=1: Ns and Nr are present.
   [[nodiscard]] constexpr bool has_sequence() const noexcept { return (flags_ & flag::sequence) != 0; }
+  /// O=1: the Offset Size field is present.
   [[nodiscard]] constexpr bool has_offset() const noexcept { return (flags_ & flag::offset) != 0; }
+  /// P=1: the data message asks for priority queueing.
   [[nodiscard]] constexpr bool priority() const noexcept { return (flags_ & flag::priority) != 0; }
+  /// Ver (always 2 in a parsed view).
   [[nodiscard]] constexpr std::uint16_t version() const noexcept { return flags_ & flag::version_mask; }
 
   /// The Length field, or the datagram size when L=0.
   [[nodiscard]] constexpr std::size_t length() const noexcept { return message_.size(); }
+  /// Tunnel ID (the receiver's identifier).
   [[nodiscard]] constexpr std::uint16_t tunnel_id() const noexcept { return tunnel_; }
+  /// Session ID (the receiver's identifier; 0 for tunnel messages).
   [[nodiscard]] constexpr std::uint16_t session_id() const noexcept { return session_; }
   /// Ns and Nr; 0 when S=0.
   [[nodiscard]] constexpr std::uint16_t ns() const noexcept { return ns_; }
@@ -73,9 +99,7 @@ public:
     return message_.subspan(header_size_, offset_size_);
   }
   /// The payload (PPP frame for data, AVPs for control): a sub-span of the input.
-  [[nodiscard]] constexpr bytes_view payload() const noexcept {
-    return message_.subspan(header_size_ + offset_size_);
-  }
+  [[nodiscard]] constexpr bytes_view payload() const noexcept { return message_.subspan(header_size_ + offset_size_); }
   /// Offset of the payload from the start of the datagram.
   [[nodiscard]] constexpr std::size_t payload_offset() const noexcept { return header_size_ + offset_size_; }
   /// The whole message (header and payload), trimmed to Length.
@@ -113,10 +137,10 @@ private:
 [[nodiscard]] inline result<header_view, errc> parse_header(bytes_view datagram) noexcept {
   const std::size_t n = datagram.size();
   if (VPNWIRE_UNLIKELY(n < 6)) return fail(errc::header_truncated, n);
-  const std::byte* p = datagram.data();
+  const std::byte *p = datagram.data();
   header_view h;
-  h.flags_ = core::load_be16(p);
-  const std::uint16_t f = h.flags_;
+  const std::uint16_t f = core::load_be16(p);
+  h.flags_ = f;
   const std::uint16_t ver = f & flag::version_mask;
   if (VPNWIRE_UNLIKELY(ver != version2)) return fail(ver == 1 ? errc::version_l2f : errc::unsupported_version, 1);
   if (f & flag::type) {
@@ -130,12 +154,12 @@ private:
     len = core::load_be16(p + 2);
     pos = 4;
   }
-  if (VPNWIRE_UNLIKELY(n < pos + 4)) return fail(errc::header_truncated, n < pos + 2 ? pos : pos + 2);
+  if (VPNWIRE_UNLIKELY(n < pos + 4)) return fail(errc::header_truncated, detail::truncation_offset(f, n));
   h.tunnel_ = core::load_be16(p + pos);
   h.session_ = core::load_be16(p + pos + 2);
   pos += 4;
   if (f & flag::sequence) {
-    if (n < pos + 4) return fail(errc::header_truncated, n < pos + 2 ? pos : pos + 2);
+    if (n < pos + 4) return fail(errc::header_truncated, detail::truncation_offset(f, n));
     h.ns_ = core::load_be16(p + pos);
     h.nr_ = core::load_be16(p + pos + 2);
     pos += 4;
@@ -158,6 +182,13 @@ private:
   return h;
 }
 
+/// A header_view points into its datagram: parsing a temporary container
+/// (`parse_header(make_vector())`) would leave it dangling, so it does not compile.
+template <class Owner>
+requires(!std::is_lvalue_reference_v<Owner> &&
+         !std::ranges::borrowed_range<Owner>) result<header_view, errc> parse_header(Owner &&)
+= delete;
+
 /// What write_header() puts on the wire. Reserved bits are always zero.
 struct header_fields {
   bool control = false;       ///< T. A control header always has L and S set and O clear.
@@ -173,7 +204,7 @@ struct header_fields {
 };
 
 /// Bytes write_header() will write for these fields (header and offset pad).
-[[nodiscard]] constexpr std::size_t header_size(const header_fields& f) noexcept {
+[[nodiscard]] constexpr std::size_t header_size(const header_fields &f) noexcept {
   if (f.control) return control_header_size;
   std::size_t s = 6;
   if (f.with_length) s += 2;
@@ -187,7 +218,7 @@ struct header_fields {
 /// both. Returns the bytes written.
 /// Errors: value_too_long when the message would exceed 65535 bytes (offset 0);
 /// buffer_too_small when out cannot hold the header (offset = out.size()).
-[[nodiscard]] inline result<std::size_t, errc> write_header(mutable_bytes out, const header_fields& f,
+[[nodiscard]] inline result<std::size_t, errc> write_header(mutable_bytes out, const header_fields &f,
                                                             std::size_t payload_size) noexcept {
   const std::size_t hs = header_size(f);
   const bool has_len = f.control || f.with_length;
@@ -202,7 +233,7 @@ struct header_fields {
     if (f.with_offset) w |= flag::offset;
     if (f.priority) w |= flag::priority;
   }
-  std::byte* p = out.data();
+  std::byte *p = out.data();
   core::store_be16(p, w);
   std::size_t pos = 2;
   if (has_len) {

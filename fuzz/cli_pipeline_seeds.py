@@ -1,0 +1,251 @@
+#!/usr/bin/python3
+# Writes the seed corpora of fuzz/cli_pipeline.cpp (fuzz/corpus/cli_pipeline/)
+# and fuzz/cli_capture.cpp (fuzz/corpus/cli_capture/) from the demo captures
+# in examples/captures/ and, for cli_pipeline, from plaintexts that the
+# target encrypts with the demo SAs (see the input format at the top of
+# fuzz/cli_pipeline.cpp). Deterministic: rerunning gives the same files.
+#   /usr/bin/python3 fuzz/cli_pipeline_seeds.py
+import hashlib
+import os
+import struct
+
+from scapy.all import IP, TCP, UDP, raw  # Debian's python3-scapy
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "fuzz", "corpus", "cli_pipeline")
+OUT_CAPTURE = os.path.join(ROOT, "fuzz", "corpus", "cli_capture")
+
+ETH, RAW, SLL, SLL2 = 0, 1, 2, 3
+JSON, SAS, SECRET, DOCTOR = 4, 8, 16, 32
+TIMEOUT, STRICT, DEPTH, NONE = 0 << 6, 1 << 6, 2 << 6, 3 << 6
+TIMEOUT_IDX = {0: 0, 1: 1, 2: 2, 5: 3, 30: 4, 100: 5, 1000: 6, 3600000: 7}
+
+
+def read_pcap(name):
+    d = open(os.path.join(ROOT, "examples", "captures", name), "rb").read()
+    assert struct.unpack("<I", d[:4])[0] == 0xA1B2C3D4
+    off, frames = 24, []
+    while off < len(d):
+        s, us, cl, _ = struct.unpack("<IIII", d[off:off + 16])
+        frames.append((s * 1_000_000 + us, d[off + 16:off + 16 + cl]))
+        off += 16 + cl
+    return frames
+
+
+def dt_byte(delta_us):
+    if delta_us < 640:
+        return delta_us // 10
+    if delta_us < 64_000:
+        return 0x40 | round(delta_us / 1000)
+    return 0x40 | 63
+
+
+def relink(frame, kind):
+    """An Ethernet frame as the same packet on another link type."""
+    etype = struct.unpack(">H", frame[12:14])[0]
+    payload = frame[14:]
+    if kind == ETH:
+        return frame
+    if kind == RAW:
+        if etype == 0x8864:  # PPPoE session + PPP: keep the IPv4 packet
+            payload, etype = payload[8:], 0x0800
+        return payload if etype == 0x0800 else None
+    if kind == SLL:
+        return struct.pack(">HHH8sH", 0, 1, 6, frame[6:12] + b"\0\0", etype) + payload
+    return struct.pack(">HHIHBB8s", etype, 0, 2, 1, 0, 6, frame[6:12] + b"\0\0") + payload
+
+
+def record(body, dt=0, mode=0):
+    return struct.pack(">HBB", len(body), dt, mode) + body
+
+
+def capture_seed(frames, kind=ETH):
+    out, prev = b"", None
+    for ts, f in frames:
+        f = relink(f, kind)
+        if f is None:
+            continue
+        out += record(f, dt_byte(0 if prev is None else ts - prev))
+        prev = ts
+    return out
+
+
+def header(c0, reassembly=0, value=0, write_inner=False):
+    return bytes([c0, (reassembly & 7) | (value << 3), 1 if write_inner else 0])
+
+
+# ------------------------------------------------------------- plaintexts
+
+def l2tp_data(tunnel, session, payload, ns=None, nr=0, length=False):
+    flags = 0x0002 | (0x0800 if ns is not None else 0) | (0x4000 if length else 0)
+    h = struct.pack(">H", flags)
+    rest = struct.pack(">HH", tunnel, session)
+    if ns is not None:
+        rest += struct.pack(">HH", ns, nr)
+    if length:
+        return h + struct.pack(">H", 2 + 2 + len(rest) + len(payload)) + rest + payload
+    return h + rest + payload
+
+
+def avp(typ, value, mandatory=True, hidden=False):
+    flags = (0x8000 if mandatory else 0) | (0x4000 if hidden else 0)
+    return struct.pack(">HHH", flags | (6 + len(value)), 0, typ) + value
+
+
+def hide(typ, value, secret, rv):
+    """RFC 2661 section 4.3 hiding: length, value, padding, MD5 chain."""
+    plain = struct.pack(">H", len(value)) + value + b"\0" * 3
+    plain += b"\0" * (-len(plain) % 16)
+    out, prev = b"", struct.pack(">H", typ) + secret + rv
+    for i in range(0, len(plain), 16):
+        key = hashlib.md5(prev).digest()
+        block = bytes(a ^ b for a, b in zip(plain[i:i + 16], key))
+        out += block
+        prev = secret + block
+    return out
+
+
+def l2tp_control(tunnel, session, ns, nr, avps):
+    body = b"".join(avps)
+    return struct.pack(">HHHHHH", 0xC802, 12 + len(body), tunnel, session, ns, nr) + body
+
+
+def udp_raw(sport, dport, payload):
+    return struct.pack(">HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def ppp(proto, payload):
+    return b"\xff\x03" + struct.pack(">H", proto) + payload
+
+
+def syn(src, dst, mss=1460):
+    return raw(IP(src=src, dst=dst, id=7) / TCP(sport=40000, dport=443, flags="S", options=[("MSS", mss)]))
+
+
+def ppp_control(code, ident, options):
+    return struct.pack(">BBH", code, ident, 4 + len(options)) + options
+
+
+# mode bits (fuzz/cli_pipeline.cpp): 1 forge, SA << 1, 8 NAT-T, 16 next header IPv4, 32 PPPoE, seq << 6
+def forged(sa, natt=True, tunnel=False, pppoe=False, seq=0):
+    return 1 | (sa << 1) | (8 if natt else 0) | (16 if tunnel else 0) | (32 if pppoe else 0) | (seq << 6)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    i1 = read_pcap("incident1-l2tp-reorder.pcap")
+    i2 = read_pcap("incident2-esp-pppoe-mtu.pcap")
+    keyed = SAS | SECRET
+    seeds = {
+        # Whole demo captures, as the README and docs/cli.md run them.
+        "i1_all_json_keys": header(JSON | keyed, 0, TIMEOUT_IDX[30], True) + capture_seed(i1),
+        "i1_all_doctor_keys": header(DOCTOR | keyed, 0, TIMEOUT_IDX[30]) + capture_seed(i1),
+        "i1_all_text_strict": header(keyed | STRICT) + capture_seed(i1),
+        "i2_all_json_keys": header(JSON | keyed, 3, TIMEOUT_IDX[30], True) + capture_seed(i2),
+        "i2_all_doctor_keys": header(DOCTOR | keyed, 0, TIMEOUT_IDX[30]) + capture_seed(i2),
+        # Slices: control setup (hidden AVP), the swapped pairs, the fragments.
+        "i1_setup_json_keys": header(JSON | keyed) + capture_seed(i1[:16]),
+        "i1_setup_json_nokeys": header(JSON) + capture_seed(i1[:16]),
+        "i1_swaps_json_depth": header(JSON | keyed | DEPTH, 0, 1) + capture_seed(i1[16:28]),
+        "i1_swaps_json_none": header(JSON | keyed | NONE) + capture_seed(i1[16:28]),
+        "i1_swaps_json_timeout0": header(JSON | keyed | TIMEOUT, 0, TIMEOUT_IDX[0]) + capture_seed(i1[16:28]),
+        "i1_swaps_doctor": header(DOCTOR | keyed) + capture_seed(i1[16:40]),
+        "i2_frags_json_keys": header(JSON | keyed, 5) + capture_seed(i2[:13]),
+        "i2_frags_text_nokeys": header(0, 6) + capture_seed(i2[:13]),
+    }
+    for kind, tag in ((RAW, "raw"), (SLL, "sll"), (SLL2, "sll2")):
+        seeds["i1_swaps_json_" + tag] = header(kind | JSON | keyed) + capture_seed(i1[16:28], kind)
+        seeds["i2_frags_json_" + tag] = header(kind | JSON | keyed, 1) + capture_seed(i2[:13], kind)
+        seeds["i1_setup_doctor_" + tag] = header(kind | DOCTOR | keyed) + capture_seed(i1[:16], kind)
+
+    # Forged: plaintexts the target encrypts with the demo SAs.
+    secret, rv = b"demo-secret", bytes(range(16))
+    sccrq = l2tp_control(0, 0, 0, 0, [
+        avp(0, struct.pack(">H", 1)), avp(2, b"\x01\x00"), avp(3, struct.pack(">I", 3)),
+        avp(7, b"lac.example"), avp(9, struct.pack(">H", 100)), avp(10, struct.pack(">H", 4), False),
+        avp(8, b"vpnwire", False)])
+    icrq = l2tp_control(200, 0, 1, 1, [
+        avp(0, struct.pack(">H", 10)), avp(14, struct.pack(">H", 10)), avp(15, struct.pack(">I", 42)),
+        avp(36, rv), avp(22, hide(22, b"5551234", secret, rv), True, True), avp(39, b"")])
+    iccn = l2tp_control(200, 20, 2, 2, [
+        avp(0, struct.pack(">H", 12)), avp(24, struct.pack(">I", 100000000)), avp(19, struct.pack(">I", 1))])
+    lcp = ppp(0xC021, ppp_control(1, 1, b"\x01\x04\x05\x78\x05\x06\x12\x34\x56\x78"))
+    ipcp = ppp(0x8021, ppp_control(1, 2, b"\x03\x06\x0a\x0a\x00\x02\x81\x06\x00\x00\x00\x00"))
+    inner = syn("10.10.0.2", "10.20.0.5")
+    big = raw(IP(src="10.10.0.2", dst="10.20.0.5", id=99) / UDP(sport=5000, dport=5001) / (b"x" * 1200))
+    frags = [raw(f) for f in IP(big).fragment(600)]
+    def data(ns, payload, length=False):
+        return udp_raw(1701, 1701, l2tp_data(200, 20, ppp(0x0021, payload), ns, 0, length))
+    seeds["forge_l2tp_control_hidden"] = header(JSON | keyed) + b"".join([
+        record(udp_raw(1701, 1701, sccrq), 0, forged(0)),
+        record(udp_raw(1701, 1701, icrq), 30, forged(0)),
+        record(udp_raw(1701, 1701, iccn), 30, forged(0)),
+        record(udp_raw(1701, 1701, l2tp_data(200, 20, lcp)), 10, forged(0)),
+        record(udp_raw(1701, 1701, l2tp_data(100, 10, ipcp)), 10, forged(1)),
+    ])
+    seeds["forge_l2tp_reorder_json"] = header(JSON | keyed, 0, TIMEOUT_IDX[5]) + b"".join([
+        record(data(0, inner), 0, forged(0)),
+        record(data(2, inner, True), 5, forged(0)),
+        record(data(1, inner), 35, forged(0)),
+        record(data(4, inner), 0x42, forged(0)),
+        record(data(4, inner), 0x41, forged(0, seq=1)),
+        record(data(3, inner), 0x4A, forged(0, seq=2)),
+        record(data(5, inner), 0x41, forged(0, seq=3)),
+    ])
+    seeds["forge_l2tp_reorder_doctor"] = header(DOCTOR | keyed, 0, TIMEOUT_IDX[1]) + b"".join([
+        record(data(0, inner), 0, forged(0)),
+        record(data(2, inner), 5, forged(0)),
+        record(data(1, inner), 35, forged(0)),
+        record(data(3, frags[1]), 5, forged(0)),
+        record(data(4, frags[0]), 5, forged(0)),
+    ])
+    seeds["forge_tunnel_inner_frags"] = header(JSON | keyed, 2) + b"".join(
+        [record(inner, 0, forged(2, tunnel=True, pppoe=True))] +
+        [record(f, 3, forged(2, natt=False, tunnel=True)) for f in reversed(frags)] +
+        [record(raw(IP(src="10.2.0.20", dst="10.1.0.10") / UDP(sport=1701, dport=1701) /
+                    l2tp_data(1, 2, ppp(0x0021, inner), 0, 0, True)), 3, forged(3, natt=False, tunnel=True))])
+    seeds["forge_tunnel_doctor_sll2"] = header(SLL2 | DOCTOR | keyed) + b"".join(
+        [record(inner, 0, forged(2, tunnel=True))] + [record(f, 3, forged(3, tunnel=True)) for f in frags])
+    seeds["forge_text_sll"] = header(SLL | keyed, 4, 0, True) + b"".join([
+        record(data(0, inner), 0, forged(0)), record(data(1, frags[0]), 0, forged(0)),
+        record(data(2, frags[1]), 0, forged(0)), record(inner, 1, forged(2, tunnel=True))])
+
+    for name, data_ in seeds.items():
+        with open(os.path.join(OUT, name), "wb") as f:
+            f.write(data_)
+    print(f"{len(seeds)} seeds in {OUT}")
+    capture_seeds(i1, i2)
+
+
+def pcap_file(frames, linktype, nano=False):
+    """A classic little-endian pcap file (microsecond or nanosecond magic)."""
+    out = struct.pack("<IHHiIII", 0xA1B23C4D if nano else 0xA1B2C3D4, 2, 4, 0, 0, 262144, linktype)
+    for ts, f in frames:
+        frac = (ts % 1_000_000) * (1000 if nano else 1)
+        out += struct.pack("<IIII", ts // 1_000_000, frac, len(f), len(f)) + f
+    return out
+
+
+def capture_seeds(i1, i2):
+    os.makedirs(OUT_CAPTURE, exist_ok=True)
+    def linked(frames, kind):
+        return [(ts, g) for ts, g in ((ts, relink(f, kind)) for ts, f in frames) if g is not None]
+    seeds = {
+        "i1_ethernet.pcap": pcap_file(i1, 1),
+        "i2_ethernet_pppoe.pcap": pcap_file(i2, 1),
+        "i1_swaps_raw101.pcap": pcap_file(linked(i1[16:28], RAW), 101),
+        "i2_frags_ipv4_228_nano.pcap": pcap_file(linked(i2[:13], RAW), 228, nano=True),
+        "i1_setup_sll.pcap": pcap_file(linked(i1[:16], SLL), 113),
+        "i2_frags_sll2.pcap": pcap_file(linked(i2[:13], SLL2), 276),
+        "unsupported_linktype_105.pcap": pcap_file(i1[:2], 105),
+        "cut_mid_record.pcap": pcap_file(i1[:6], 1)[:-40],
+        "header_only.pcap": pcap_file([], 1),
+    }
+    for name, data_ in seeds.items():
+        with open(os.path.join(OUT_CAPTURE, name), "wb") as f:
+            f.write(data_)
+    print(f"{len(seeds)} seeds in {OUT_CAPTURE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+// TCP MSS clamping (the fix for tunnels whose path MTU is smaller than the
+// hosts believe): the MSS option of a SYN or SYN-ACK is lowered in place to
+// min(current, limit) and the TCP checksum is patched with RFC 1624's
+// incremental update, so the rest of the segment is never read for a sum.
+#pragma once
+
+#include "vpnwire/core/bytes.hpp"
+#include "vpnwire/core/checksum.hpp"
+#include "vpnwire/core/result.hpp"
+#include "vpnwire/ip/errc.hpp"
+#include "vpnwire/ip/ipv4.hpp"
+#include "vpnwire/ip/tcp.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace vpnwire {
+inline namespace v1 {
+namespace ip {
+
+enum class mss_clamp_status : std::uint8_t {
+  clamped,           ///< The MSS was above the limit and has been lowered.
+  already_below,     ///< The MSS was at or below the limit; nothing changed.
+  no_mss_option,     ///< SYN without an MSS option (nothing to clamp; RFC 9293 default 536 applies).
+  not_syn,           ///< Not a SYN or SYN-ACK.
+  non_first_fragment ///< A fragment with a non-zero offset: no TCP header inside.
+};
+
+struct mss_clamp_result {
+  mss_clamp_status status = mss_clamp_status::not_syn;
+  std::uint16_t old_mss = 0;
+  std::uint16_t new_mss = 0;
+};
+
+namespace detail {
+// Patches the 16-bit checksum at `csum` after the two bytes at segment
+// offset `at` changed from old_value to new_value. The sum works on words at
+// even offsets of the segment; a value at an odd offset straddles two words.
+inline void patch_checksum(std::byte *seg, std::size_t at, std::uint16_t old_value, std::uint16_t new_value,
+                           std::byte *csum) noexcept {
+  std::uint16_t c = core::load_be16(csum);
+  if ((at & 1U) == 0) {
+    c = core::checksum_update(c, old_value, new_value);
+  } else {
+    // Words (seg[at-1], hi) and (lo, seg[at+2]).
+    const auto prev = static_cast<std::uint16_t>(core::load_u8(seg + at - 1) << 8);
+    const auto next = static_cast<std::uint16_t>(core::load_u8(seg + at + 2));
+    c = core::checksum_update(c, static_cast<std::uint16_t>(prev | (old_value >> 8)),
+                              static_cast<std::uint16_t>(prev | (new_value >> 8)));
+    c = core::checksum_update(c, static_cast<std::uint16_t>(((old_value & 0xFFU) << 8) | next),
+                              static_cast<std::uint16_t>(((new_value & 0xFFU) << 8) | next));
+  }
+  core::store_be16(csum, c);
+}
+} // namespace detail
+
+/// Lowers the MSS option of a TCP SYN (or SYN-ACK) inside the IPv4 packet
+/// `packet` to `limit` when it is larger; never raises it. Only the option
+/// value and the TCP checksum are written. A non-first fragment is skipped;
+/// a first fragment (MF set, offset 0) is clamped when its TCP header is
+/// complete. The IPv4 header checksum is not verified (routers clamp before
+/// or after their own checks) and is unchanged.
+///
+/// Errors, with nothing written: any parse_ipv4_unchecked error; not_tcp (9);
+/// parse_tcp errors offset by the IPv4 header length; option_truncated or
+/// option_length_invalid (offset of the option in the packet), also for an
+/// MSS option whose length is not 4.
+[[nodiscard]] inline result<mss_clamp_result, errc> clamp_mss(mutable_bytes packet, std::uint16_t limit) noexcept {
+  auto ipr = parse_ipv4_unchecked(packet);
+  if (!ipr) return ipr.error();
+  const ipv4_view &ip = *ipr;
+  if (ip.protocol() != proto::tcp) return fail(errc::not_tcp, 9);
+  if (ip.fragment_offset() != 0) return mss_clamp_result{mss_clamp_status::non_first_fragment, 0, 0};
+  const std::size_t ihl = ip.header_length();
+  auto tr = parse_tcp(ip.payload());
+  if (!tr) return fail(tr.code(), ihl + tr.offset());
+  const tcp_view &tcp = *tr;
+  if (!tcp.syn()) return mss_clamp_result{mss_clamp_status::not_syn, 0, 0};
+  option_reader opts = tcp.option_iter();
+  const std::size_t opt_base = ihl + tcp_min_header;
+  std::size_t mss_at = 0;
+  std::uint16_t mss = 0;
+  bool found = false;
+  while (!opts.done()) {
+    auto o = opts.next();
+    if (!o) return fail(o.code(), opt_base + o.offset());
+    if (o->type != tcp_option::mss) continue;
+    if (o->data.size() != 2) return fail(errc::option_length_invalid, opt_base + o->offset);
+    if (!found) { // the first MSS option is the one hosts use
+      found = true;
+      mss_at = tcp_min_header + o->offset + 2;
+      mss = core::load_be16(o->data.data());
+    }
+  }
+  if (!found) return mss_clamp_result{mss_clamp_status::no_mss_option, 0, 0};
+  if (mss <= limit) return mss_clamp_result{mss_clamp_status::already_below, mss, mss};
+  std::byte *seg = packet.data() + ihl;
+  detail::patch_checksum(seg, mss_at, mss, limit, seg + 16);
+  core::store_be16(seg + mss_at, limit);
+  return mss_clamp_result{mss_clamp_status::clamped, mss, limit};
+}
+
+} // namespace ip
+} // namespace v1
+} // namespace vpnwire

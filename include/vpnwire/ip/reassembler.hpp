@@ -1,0 +1,692 @@
+// A bounded IPv4 fragment reassembler (RFC 791 §3.2, RFC 815, RFC 5722's
+// overlap rule, RFC 6864 identification semantics).
+//
+// Every bound is a constructor parameter and all memory is allocated in the
+// constructor: a table of datagram slots, a hash index, per-slot fragment
+// and block tables, and a pool of fixed-size payload blocks that holds the
+// byte budget. Fragment payload is copied once, straight to its place in the
+// datagram (blocks indexed by offset). A datagram's blocks are preferably
+// taken as one run of the pool, so that on completion it is usually already
+// contiguous and is delivered in place (header written in front of the
+// payload), with no second copy; otherwise, or into a caller's buffer, it is
+// copied out once.
+//
+//   ip::reassembler r({.max_datagrams = 256, .hash_seed = random_seed()});
+//   auto d = r.submit(packet, tunnel_id, now);
+//   if (d && d->status == ip::delivery_status::complete) deliver(d->datagram);
+//
+// Costs: lookup O(1) expected (keyed hash with a per-instance seed);
+// in-order (tail) fragments O(1); other insertions a binary search
+// (O(log k)) plus a move of at most k 16-byte descriptors (k <= the
+// fragment cap); expiry and eviction O(1) each (datagrams sit in one list
+// in creation order, which is also deadline order because every datagram
+// gets the same timeout).
+#pragma once
+
+#include "vpnwire/core/bytes.hpp"
+#include "vpnwire/core/checksum.hpp"
+#include "vpnwire/core/result.hpp"
+#include "vpnwire/core/time.hpp"
+#include "vpnwire/ip/errc.hpp"
+#include "vpnwire/ip/ipv4.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+namespace vpnwire {
+inline namespace v1 {
+namespace ip {
+
+/// What to do when a fragment overlaps data already received.
+enum class overlap_policy : std::uint8_t {
+  /// Default. An exact duplicate (same offset and end) is dropped alone; any
+  /// other overlap, including a fragment contained in another, drops the
+  /// whole datagram (RFC 5722 §4, applied by Linux to IPv4 since 4.19).
+  rfc5722,
+  /// Target-based policies (Novak, "Target-Based Fragmentation
+  /// Reassembly", 2005; Snort frag3, Suricata) for analysing what a given
+  /// host would have reassembled. For each overlapped range, the new
+  /// fragment N wins over the earlier fragment O when:
+  first,        ///< never (the earliest data always wins);
+  last,         ///< always (the latest data always wins);
+  bsd,          ///< N starts before O;
+  bsd_right,    ///< O starts before N, or N ends after O (O wins when it starts at/after N and reaches N's end);
+  linux_legacy, ///< N starts at or before O (Linux before 4.19);
+  windows,      ///< N starts before O and ends after O;
+  solaris       ///< N starts before O and ends at or after O's end.
+};
+
+[[nodiscard]] constexpr std::string_view name(overlap_policy p) noexcept {
+  switch (p) {
+  case overlap_policy::rfc5722: return "rfc5722";
+  case overlap_policy::first: return "first";
+  case overlap_policy::last: return "last";
+  case overlap_policy::bsd: return "bsd";
+  case overlap_policy::bsd_right: return "bsd-right";
+  case overlap_policy::linux_legacy: return "linux";
+  case overlap_policy::windows: return "windows";
+  case overlap_policy::solaris: return "solaris";
+  }
+  return "unknown";
+}
+
+/// The reassembler's bounds. Out-of-range values are clamped by the
+/// constructor (see the comment of each field); config() reports the values in use.
+struct reassembler_config {
+  /// Datagrams reassembled at the same time (slots). Clamped to [1, 2^24].
+  std::size_t max_datagrams = 1024;
+  /// Fragments accepted per datagram. Clamped to [1, 8192].
+  std::size_t max_fragments = 64;
+  /// Payload bytes held for incomplete datagrams, all datagrams together.
+  /// Rounded down to whole blocks; at least one block.
+  std::size_t byte_budget = std::size_t{4} << 20;
+  /// Size of a payload block; a power of two in [64, 65536] (rounded up).
+  /// Smaller blocks waste less budget on small fragments; larger blocks
+  /// make fewer copies.
+  std::size_t block_size = 2048;
+  /// Lifetime of a datagram from its first fragment (RFC 791 suggests up to
+  /// 15 s for the timer; Linux uses 30 s). At least 1 ns.
+  duration timeout = std::chrono::seconds(30);
+  overlap_policy policy = overlap_policy::rfc5722;
+  /// Seed of the keyed hash: pass a random value per instance in production
+  /// so remote senders cannot aim identifications at one bucket.
+  std::uint64_t hash_seed = 0;
+};
+
+/// One counter per outcome. For every submit() exactly one of not_fragments,
+/// stored, reassembled, malformed, misaligned, oversize, inconsistent,
+/// duplicates, too_many_fragments, budget_exhausted, output_too_small or
+/// (rfc5722 policy only) overlaps is incremented; with a target-based policy
+/// an overlapping fragment is stored and `overlaps` counts the event only.
+/// For datagrams: started == reassembled + failed + timed_out + evicted + in_progress().
+struct reassembler_counters {
+  std::uint64_t requests = 0;           ///< submit() calls.
+  std::uint64_t not_fragments = 0;      ///< Unfragmented packets passed through.
+  std::uint64_t stored = 0;             ///< Fragments stored, datagram still incomplete.
+  std::uint64_t reassembled = 0;        ///< Datagrams completed and delivered.
+  std::uint64_t started = 0;            ///< Datagrams created by a first-seen fragment.
+  std::uint64_t failed = 0;             ///< Datagrams dropped by a fragment (overlap, cap, length, budget...).
+  std::uint64_t timed_out = 0;          ///< Datagrams dropped at their deadline.
+  std::uint64_t evicted = 0;            ///< Oldest incomplete datagrams dropped to make room.
+  std::uint64_t overlaps = 0;           ///< Overlapping fragments (not counting exact duplicates under rfc5722).
+  std::uint64_t duplicates = 0;         ///< Exact duplicates dropped alone (rfc5722).
+  std::uint64_t oversize = 0;           ///< Fragment end or datagram size beyond 65535.
+  std::uint64_t too_many_fragments = 0; ///< Fragments beyond the per-datagram cap.
+  std::uint64_t misaligned = 0;         ///< MF fragments whose length is not a multiple of 8.
+  std::uint64_t malformed = 0;          ///< Bad IPv4 header or empty fragment.
+  std::uint64_t inconsistent = 0;       ///< Two different final ends or data past the final end.
+  std::uint64_t budget_exhausted = 0;   ///< A fragment that cannot fit even after evicting all others.
+  std::uint64_t output_too_small = 0;   ///< Completed datagram larger than the caller's buffer.
+};
+
+enum class delivery_status : std::uint8_t {
+  incomplete,  ///< The fragment was stored; nothing to deliver yet.
+  complete,    ///< `datagram` is the reassembled datagram.
+  not_fragment ///< The packet was not a fragment; `datagram` is the packet itself.
+};
+
+struct delivery {
+  delivery_status status = delivery_status::incomplete;
+  /// The datagram (complete) or the packet (not_fragment); empty otherwise.
+  bytes_view datagram{};
+};
+
+class reassembler {
+  static constexpr std::uint32_t none = 0xFFFFFFFFU;
+  // Bytes kept free in front of the pool, at least the largest IPv4 header.
+  static constexpr std::size_t header_room = 64;
+  static_assert(header_room >= ipv4_max_header);
+
+public:
+  /// Allocates every table and the block pool. Nothing is allocated afterwards.
+  explicit reassembler(const reassembler_config &cfg = {}) : cfg_(clamped(cfg)) {
+    piece_cap_ = cfg_.policy == overlap_policy::rfc5722 ? cfg_.max_fragments : 2 * cfg_.max_fragments;
+    blocks_per_datagram_ = (ipv4_max_total + cfg_.block_size) / cfg_.block_size;
+    block_shift_ = 0;
+    while ((std::size_t{1} << block_shift_) < cfg_.block_size) ++block_shift_;
+    const std::size_t nblocks = cfg_.byte_budget / cfg_.block_size;
+    nblocks_ = nblocks;
+    // header_room bytes in front of block 0 so a datagram placed at block 0
+    // can also be delivered in place (see complete()).
+    pool_.resize(header_room + nblocks * cfg_.block_size);
+    free_blocks_.resize(nblocks);
+    free_pos_.resize(nblocks);
+    for (std::size_t i = 0; i < nblocks; ++i) {
+      free_blocks_[i] = static_cast<std::uint32_t>(nblocks - 1 - i);
+      free_pos_[nblocks - 1 - i] = static_cast<std::uint32_t>(i);
+    }
+    free_count_ = nblocks;
+    slots_.resize(cfg_.max_datagrams);
+    pieces_.resize(cfg_.max_datagrams * piece_cap_);
+    block_table_.assign(cfg_.max_datagrams * blocks_per_datagram_, none);
+    std::size_t nb = 1;
+    while (nb < 2 * cfg_.max_datagrams) nb <<= 1;
+    buckets_.assign(nb, none);
+    bucket_mask_ = nb - 1;
+    free_slots_.resize(cfg_.max_datagrams);
+    for (std::size_t i = 0; i < cfg_.max_datagrams; ++i)
+      free_slots_[i] = static_cast<std::uint32_t>(cfg_.max_datagrams - 1 - i);
+    free_slot_count_ = cfg_.max_datagrams;
+    if (cfg_.policy != overlap_policy::rfc5722) scratch_.resize(piece_cap_ + 4);
+    output_.resize(ipv4_max_total);
+  }
+
+  reassembler(const reassembler &) = delete;
+  reassembler &operator=(const reassembler &) = delete;
+  reassembler(reassembler &&) noexcept = default;
+  reassembler &operator=(reassembler &&) noexcept = default;
+
+  /// Offers one IPv4 packet received at `now` in `context` (tunnel, SA or
+  /// VRF: fragments are only merged within the same context). Expired
+  /// datagrams are dropped first. On completion the datagram is in internal
+  /// memory (in place in the block pool, or an internal buffer); the returned
+  /// span stays valid until the next call to submit().
+  ///
+  /// Errors (offset into `packet`): any parse_ipv4 error (malformed);
+  /// empty_fragment (2); misaligned_fragment (2); oversize (6) for offset +
+  /// length beyond 65535 or a completed datagram beyond 65535 bytes;
+  /// inconsistent_length (6); overlap (6); duplicate_fragment (6);
+  /// too_many_fragments (6); budget_exhausted (2). Every error except
+  /// malformed, empty, misaligned, oversize-of-the-fragment and duplicate
+  /// also drops the datagram the fragment belonged to.
+  [[nodiscard]] result<delivery, errc> submit(bytes_view packet, std::uint64_t context, time_point now) noexcept {
+    return submit_impl(packet, context, now, mutable_bytes(output_), true);
+  }
+
+  /// As submit(), but a completed datagram is written into `out`.
+  /// Additional error: buffer_too_small (offset = out.size()) when the
+  /// datagram does not fit; the datagram is then dropped (output_too_small).
+  [[nodiscard]] result<delivery, errc> submit(bytes_view packet, std::uint64_t context, time_point now,
+                                              mutable_bytes out) noexcept {
+    return submit_impl(packet, context, now, out, false);
+  }
+
+  /// Drops every datagram whose deadline is at or before `now`. Returns how many.
+  std::size_t expire(time_point now) noexcept {
+    std::size_t n = 0;
+    while (age_head_ != none && slots_[age_head_].deadline <= now) {
+      release(age_head_);
+      ++counters_.timed_out;
+      ++n;
+    }
+    return n;
+  }
+
+  /// Datagrams currently incomplete.
+  [[nodiscard]] std::size_t in_progress() const noexcept { return in_use_; }
+  /// Bytes of the block pool currently holding fragment data (<= byte_budget()).
+  [[nodiscard]] std::size_t bytes_in_use() const noexcept { return (nblocks_ - free_count_) * cfg_.block_size; }
+  /// The payload byte budget actually in force (whole blocks).
+  [[nodiscard]] std::size_t byte_budget() const noexcept { return nblocks_ * cfg_.block_size; }
+  /// Everything the instance allocated (fixed from construction on).
+  [[nodiscard]] std::size_t memory_footprint() const noexcept {
+    return pool_.size() + free_blocks_.size() * 4 + free_pos_.size() * 4 + slots_.size() * sizeof(slot) +
+           pieces_.size() * sizeof(piece) + block_table_.size() * 4 + buckets_.size() * 4 + free_slots_.size() * 4 +
+           scratch_.size() * sizeof(piece) + output_.size();
+  }
+  [[nodiscard]] const reassembler_counters &counters() const noexcept { return counters_; }
+  [[nodiscard]] const reassembler_config &config() const noexcept { return cfg_; }
+
+private:
+  struct key {
+    std::uint32_t src = 0;
+    std::uint32_t dst = 0;
+    std::uint64_t context = 0;
+    std::uint16_t id = 0;
+    std::uint8_t proto = 0;
+    friend bool operator==(const key &, const key &) = default;
+  };
+  // A contiguous run of received bytes [start, end) and, for target-based
+  // policies, the extent of the fragment that wrote it.
+  struct piece {
+    std::uint32_t start = 0;
+    std::uint32_t end = 0;
+    std::uint32_t origin_start = 0;
+    std::uint32_t origin_end = 0;
+  };
+  struct slot {
+    key k{};
+    time_point deadline{};
+    std::uint32_t hash_next = none;
+    std::uint32_t age_prev = none;
+    std::uint32_t age_next = none;
+    std::uint32_t final_end = 0; // valid when has_final
+    std::uint32_t max_end = 0;
+    std::uint32_t covered = 0;
+    std::uint32_t npieces = 0;
+    std::uint32_t nfrags = 0;
+    std::uint32_t header_len = 0;
+    std::uint32_t block_limit = 0; // one past the highest block index ever allocated
+    std::uint32_t bucket = 0;      // hash bucket, kept so release() need not rehash
+    std::uint32_t hint = none;     // preferred pool block of payload block 0 (placement, not a reservation)
+    bool has_final = false;
+    bool in_use = false;
+    std::array<std::byte, ipv4_max_header> header{};
+  };
+
+  static reassembler_config clamped(reassembler_config c) noexcept {
+    c.max_datagrams = std::clamp<std::size_t>(c.max_datagrams, 1, std::size_t{1} << 24);
+    c.max_fragments = std::clamp<std::size_t>(c.max_fragments, 1, 8192);
+    std::size_t b = 64;
+    while (b < c.block_size && b < 65536) b <<= 1;
+    c.block_size = b;
+    if (c.byte_budget < c.block_size) c.byte_budget = c.block_size;
+    c.byte_budget = c.byte_budget / c.block_size * c.block_size;
+    if (c.timeout <= duration::zero()) c.timeout = duration{1};
+    return c;
+  }
+
+  static std::uint64_t mix(std::uint64_t x) noexcept {
+    x ^= x >> 32;
+    x *= 0xD6E8FEB86659FD93ULL;
+    x ^= x >> 32;
+    x *= 0xD6E8FEB86659FD93ULL;
+    x ^= x >> 32;
+    return x;
+  }
+  [[nodiscard]] std::size_t bucket_of(const key &k) const noexcept {
+    std::uint64_t h = mix(cfg_.hash_seed ^ ((std::uint64_t{k.src} << 32) | k.dst));
+    h = mix(h ^ (std::uint64_t{k.id} << 8 | k.proto) ^ 0x9E3779B97F4A7C15ULL);
+    h = mix(h ^ k.context);
+    return static_cast<std::size_t>(h) & bucket_mask_;
+  }
+
+  [[nodiscard]] std::uint32_t find(const key &k, std::size_t bucket) const noexcept {
+    for (std::uint32_t s = buckets_[bucket]; s != none; s = slots_[s].hash_next)
+      if (slots_[s].k == k) return s;
+    return none;
+  }
+
+  // Unlinks a slot from the hash and age lists, returns its blocks and the slot.
+  void release(std::uint32_t s) noexcept {
+    slot &sl = slots_[s];
+    std::uint32_t *link = &buckets_[sl.bucket];
+    while (*link != s) link = &slots_[*link].hash_next;
+    *link = sl.hash_next;
+    if (sl.age_prev != none)
+      slots_[sl.age_prev].age_next = sl.age_next;
+    else
+      age_head_ = sl.age_next;
+    if (sl.age_next != none)
+      slots_[sl.age_next].age_prev = sl.age_prev;
+    else
+      age_tail_ = sl.age_prev;
+    std::uint32_t *table = &block_table_[std::size_t{s} * blocks_per_datagram_];
+    for (std::size_t i = 0; i < sl.block_limit; ++i) {
+      if (table[i] != none) {
+        push_free(table[i]);
+        table[i] = none;
+      }
+    }
+    sl.in_use = false;
+    free_slots_[free_slot_count_++] = s;
+    --in_use_;
+  }
+
+  // Evicts the oldest datagram other than `keep`; false when there is none.
+  bool evict_oldest(std::uint32_t keep) noexcept {
+    std::uint32_t victim = age_head_;
+    if (victim == keep && victim != none) victim = slots_[victim].age_next;
+    if (victim == none) return false;
+    release(victim);
+    ++counters_.evicted;
+    return true;
+  }
+
+  // first_end: end of the first fragment's payload; final: whether that
+  // fragment is the last one (then the datagram's size is known).
+  std::uint32_t create(const key &k, std::size_t bucket, time_point now, std::uint32_t first_end, bool final) noexcept {
+    if (free_slot_count_ == 0) {
+      evict_oldest(none);
+    }
+    const std::uint32_t s = free_slots_[--free_slot_count_];
+    slot &sl = slots_[s];
+    // Placement: the datagram's blocks are preferably taken as one run of
+    // the pool, starting at the cursor, so that on completion the datagram
+    // is already contiguous. The run's length is the datagram's size when
+    // known, else the size of the last completed datagram (at least what
+    // the first fragment needs). Runs follow each other; the block before a
+    // run, once its own datagram is done, takes the next one's IPv4 header.
+    // When the pool is empty the cursor restarts at its front, which keeps
+    // the memory touched small.
+    std::size_t est = (std::size_t{first_end} - 1) / cfg_.block_size + 1;
+    if (!final && est_blocks_ > est) est = est_blocks_;
+    if (est > nblocks_) {
+      sl.hint = none;
+    } else {
+      if (cursor_ + est > nblocks_ || free_count_ == nblocks_) cursor_ = 0;
+      sl.hint = static_cast<std::uint32_t>(cursor_);
+      cursor_ += est;
+    }
+    sl.k = k;
+    sl.bucket = static_cast<std::uint32_t>(bucket);
+    sl.deadline = now + cfg_.timeout;
+    sl.hash_next = buckets_[bucket];
+    buckets_[bucket] = s;
+    sl.age_prev = age_tail_;
+    sl.age_next = none;
+    if (age_tail_ != none)
+      slots_[age_tail_].age_next = s;
+    else
+      age_head_ = s;
+    age_tail_ = s;
+    sl.final_end = 0;
+    sl.max_end = 0;
+    sl.covered = 0;
+    sl.npieces = 0;
+    sl.nfrags = 0;
+    sl.header_len = 0;
+    sl.block_limit = 0;
+    sl.has_final = false;
+    sl.in_use = true;
+    ++in_use_;
+    ++counters_.started;
+    return s;
+  }
+
+  // Makes sure every block of [start, end) exists for slot s; evicts older
+  // datagrams when the pool is empty. False when even that is not enough.
+  bool reserve_blocks(std::uint32_t s, std::uint32_t start, std::uint32_t end) noexcept {
+    std::uint32_t *table = &block_table_[std::size_t{s} * blocks_per_datagram_];
+    const std::size_t first = start >> block_shift_;
+    const std::size_t last = (end - 1) >> block_shift_;
+    for (std::size_t i = first; i <= last; ++i) {
+      if (table[i] != none) continue;
+      while (free_count_ == 0) {
+        if (!evict_oldest(s)) return false;
+      }
+      const std::size_t want = std::size_t{slots_[s].hint} + i;
+      if (slots_[s].hint != none && want < nblocks_ && free_pos_[want] != none)
+        table[i] = take_free(static_cast<std::uint32_t>(want));
+      else
+        table[i] = take_free(free_blocks_[free_count_ - 1]);
+      if (i + 1 > slots_[s].block_limit) slots_[s].block_limit = static_cast<std::uint32_t>(i + 1);
+    }
+    return true;
+  }
+
+  // The free list is a stack with each free block's position in it, so a
+  // given block can be taken out in O(1).
+  void push_free(std::uint32_t b) noexcept {
+    free_pos_[b] = static_cast<std::uint32_t>(free_count_);
+    free_blocks_[free_count_++] = b;
+  }
+  std::uint32_t take_free(std::uint32_t b) noexcept {
+    const std::uint32_t at = free_pos_[b];
+    const std::uint32_t top = free_blocks_[--free_count_];
+    free_blocks_[at] = top;
+    free_pos_[top] = at;
+    free_pos_[b] = none;
+    return b;
+  }
+  [[nodiscard]] std::byte *block_data(std::uint32_t b) noexcept {
+    return pool_.data() + header_room + (std::size_t{b} << block_shift_);
+  }
+  [[nodiscard]] const std::byte *block_data(std::uint32_t b) const noexcept {
+    return pool_.data() + header_room + (std::size_t{b} << block_shift_);
+  }
+
+  void write_blocks(std::uint32_t s, std::uint32_t start, bytes_view data) noexcept {
+    const std::uint32_t *table = &block_table_[std::size_t{s} * blocks_per_datagram_];
+    std::size_t off = start;
+    std::size_t done = 0;
+    while (done < data.size()) {
+      const std::size_t blk = off >> block_shift_;
+      const std::size_t within = off & (cfg_.block_size - 1);
+      const std::size_t n = std::min(cfg_.block_size - within, data.size() - done);
+      std::memcpy(block_data(table[blk]) + within, data.data() + done, n);
+      done += n;
+      off += n;
+    }
+  }
+
+  void read_blocks(std::uint32_t s, std::size_t len, std::byte *out) const noexcept {
+    const std::uint32_t *table = &block_table_[std::size_t{s} * blocks_per_datagram_];
+    std::size_t off = 0;
+    while (off < len) {
+      const std::size_t n = std::min(cfg_.block_size, len - off);
+      std::memcpy(out + off, block_data(table[off >> block_shift_]), n);
+      off += n;
+    }
+  }
+
+  // Drops slot s because of fragment error e; counts it.
+  error_info<errc> drop(std::uint32_t s, errc e, std::size_t offset, std::uint64_t &counter) noexcept {
+    release(s);
+    ++counters_.failed;
+    ++counter;
+    return fail(e, offset);
+  }
+
+  [[nodiscard]] bool new_wins(std::uint32_t ns, std::uint32_t ne, const piece &o) const noexcept {
+    const std::uint32_t os = o.origin_start;
+    const std::uint32_t oe = o.origin_end;
+    switch (cfg_.policy) {
+    case overlap_policy::first: return false;
+    case overlap_policy::last: return true;
+    case overlap_policy::bsd: return ns < os;
+    case overlap_policy::bsd_right: return os < ns || oe < ne;
+    case overlap_policy::linux_legacy: return ns <= os;
+    case overlap_policy::windows: return ns < os && ne > oe;
+    case overlap_policy::solaris: return ns < os && ne >= oe;
+    case overlap_policy::rfc5722: return false;
+    }
+    return false;
+  }
+
+  result<delivery, errc> submit_impl(bytes_view packet, std::uint64_t context, time_point now, mutable_bytes out,
+                                     bool internal_out) noexcept {
+    ++counters_.requests;
+    expire(now);
+    auto parsed = parse_ipv4(packet);
+    if (!parsed) {
+      ++counters_.malformed;
+      return parsed.error();
+    }
+    const ipv4_view &v = *parsed;
+    if (!v.is_fragment()) {
+      ++counters_.not_fragments;
+      return delivery{delivery_status::not_fragment, v.packet()};
+    }
+    const bytes_view data = v.payload();
+    if (data.empty()) {
+      ++counters_.malformed;
+      return fail(errc::empty_fragment, 2);
+    }
+    const bool mf = v.more_fragments();
+    if (mf && (data.size() & 7U) != 0) {
+      ++counters_.misaligned;
+      return fail(errc::misaligned_fragment, 2);
+    }
+    const std::uint32_t start = v.fragment_offset();
+    const std::uint32_t end = start + static_cast<std::uint32_t>(data.size());
+    if (end > ipv4_max_total) {
+      ++counters_.oversize;
+      return fail(errc::oversize, 6);
+    }
+
+    const key k{v.source(), v.destination(), context, v.identification(), v.protocol()};
+    const std::size_t bucket = bucket_of(k);
+    std::uint32_t s = find(k, bucket);
+    if (s == none) s = create(k, bucket, now, end, !mf);
+    slot &sl = slots_[s];
+
+    // Length consistency (RFC 791: the last fragment fixes the length).
+    if (!mf) {
+      if ((sl.has_final && end != sl.final_end) || end < sl.max_end)
+        return drop(s, errc::inconsistent_length, 6, counters_.inconsistent);
+    } else if (sl.has_final && end > sl.final_end) {
+      return drop(s, errc::inconsistent_length, 6, counters_.inconsistent);
+    }
+
+    if (cfg_.policy == overlap_policy::rfc5722) {
+      piece *ps = &pieces_[std::size_t{s} * piece_cap_];
+      std::size_t at = sl.npieces;
+      if (sl.npieces != 0 && start < ps[sl.npieces - 1].end) {
+        // Not a tail: first piece that ends after our start.
+        at = static_cast<std::size_t>(
+            std::upper_bound(ps, ps + sl.npieces, start, [](std::uint32_t x, const piece &p) { return x < p.end; }) -
+            ps);
+        if (at < sl.npieces && ps[at].start < end) {
+          if (ps[at].start == start && ps[at].end == end) {
+            ++counters_.duplicates;
+            return fail(errc::duplicate_fragment, 6);
+          }
+          return drop(s, errc::overlap, 6, counters_.overlaps);
+        }
+      }
+      if (sl.nfrags >= cfg_.max_fragments) return drop(s, errc::too_many_fragments, 6, counters_.too_many_fragments);
+      if (!reserve_blocks(s, start, end)) return drop(s, errc::budget_exhausted, 2, counters_.budget_exhausted);
+      if (at != sl.npieces)
+        std::memmove(static_cast<void *>(ps + at + 1), static_cast<const void *>(ps + at),
+                     (sl.npieces - at) * sizeof(piece));
+      ps[at] = piece{start, end, start, end};
+      ++sl.npieces;
+      ++sl.nfrags;
+      sl.covered += end - start;
+      write_blocks(s, start, data);
+    } else {
+      if (sl.nfrags >= cfg_.max_fragments) return drop(s, errc::too_many_fragments, 6, counters_.too_many_fragments);
+      if (!reserve_blocks(s, start, end)) return drop(s, errc::budget_exhausted, 2, counters_.budget_exhausted);
+      insert_with_policy(s, start, end, data);
+      ++sl.nfrags;
+    }
+    if (start == 0 && sl.header_len == 0) {
+      sl.header_len = static_cast<std::uint32_t>(v.header_length());
+      std::memcpy(sl.header.data(), v.header().data(), v.header_length());
+    }
+    if (end > sl.max_end) sl.max_end = end;
+    if (!mf) {
+      sl.has_final = true;
+      sl.final_end = end;
+    }
+    if (!sl.has_final || sl.covered != sl.final_end || sl.header_len == 0) {
+      ++counters_.stored;
+      return delivery{delivery_status::incomplete, {}};
+    }
+    return complete(s, out, internal_out);
+  }
+
+  // Target-based insertion: rebuilds the piece list so pieces stay sorted
+  // and disjoint, each tagged with the fragment that owns its bytes.
+  void insert_with_policy(std::uint32_t s, std::uint32_t start, std::uint32_t end, bytes_view data) noexcept {
+    slot &sl = slots_[s];
+    piece *ps = &pieces_[std::size_t{s} * piece_cap_];
+    std::size_t n = 0;
+    piece *out = scratch_.data();
+    bool overlapped = false;
+    std::uint32_t pos = start;
+    auto take = [&](std::uint32_t a, std::uint32_t b) { // bytes [a, b) come from the new fragment
+      write_blocks(s, a, data.subspan(a - start, b - a));
+      out[n++] = piece{a, b, start, end};
+    };
+    std::size_t i = 0;
+    for (; i < sl.npieces && ps[i].end <= start; ++i) out[n++] = ps[i];
+    for (; i < sl.npieces && ps[i].start < end; ++i) {
+      const piece p = ps[i];
+      if (p.start > pos) {
+        take(pos, p.start);
+        sl.covered += p.start - pos;
+      }
+      const std::uint32_t os = std::max(p.start, start);
+      const std::uint32_t oe = std::min(p.end, end);
+      if (p.start < os) out[n++] = piece{p.start, os, p.origin_start, p.origin_end};
+      overlapped = true;
+      if (new_wins(start, end, p))
+        take(os, oe);
+      else
+        out[n++] = piece{os, oe, p.origin_start, p.origin_end};
+      if (p.end > oe) out[n++] = piece{oe, p.end, p.origin_start, p.origin_end};
+      pos = oe;
+    }
+    if (pos < end) {
+      take(pos, end);
+      sl.covered += end - pos;
+    }
+    for (; i < sl.npieces; ++i) out[n++] = ps[i];
+    // Adjacent pieces of one fragment are merged so the count stays below 2 * fragments.
+    std::size_t m = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (m != 0 && ps[m - 1].end == out[j].start && ps[m - 1].origin_start == out[j].origin_start &&
+          ps[m - 1].origin_end == out[j].origin_end) {
+        ps[m - 1].end = out[j].end;
+      } else {
+        ps[m++] = out[j];
+      }
+    }
+    sl.npieces = static_cast<std::uint32_t>(m);
+    if (overlapped) ++counters_.overlaps;
+  }
+
+  // On completion. When the datagram's blocks form one run of the pool (the
+  // usual case, see create()) the payload is already contiguous: with the
+  // internal output it is delivered in place, the header written just in
+  // front of it (into the free block before the run, or the room in front of
+  // the pool), so the payload is copied exactly once; with a caller's buffer
+  // it is copied out with one memcpy. Otherwise it is gathered block by block.
+  result<delivery, errc> complete(std::uint32_t s, mutable_bytes out, bool internal_out) noexcept {
+    slot &sl = slots_[s];
+    const std::size_t hlen = sl.header_len;
+    const std::size_t total = hlen + sl.final_end;
+    if (total > ipv4_max_total) return drop(s, errc::oversize, 6, counters_.oversize);
+    if (out.size() < total) return drop(s, errc::buffer_too_small, out.size(), counters_.output_too_small);
+    const std::uint32_t *table = &block_table_[std::size_t{s} * blocks_per_datagram_];
+    const std::size_t nb = ((std::size_t{sl.final_end} - 1) >> block_shift_) + 1;
+    const std::uint32_t base = table[0];
+    bool contiguous = true;
+    for (std::size_t i = 1; i < nb; ++i) contiguous = contiguous && table[i] == base + i;
+    std::byte *o = out.data();
+    const bool in_place = internal_out && contiguous && (base == 0 || free_pos_[base - 1] != none);
+    if (in_place) o = block_data(base) - hlen;
+    std::memcpy(o, sl.header.data(), hlen);
+    core::store_be16(o + 2, static_cast<std::uint16_t>(total));
+    core::store_be16(o + 6, static_cast<std::uint16_t>(core::load_be16(o + 6) & 0xC000U)); // keep RF and DF
+    core::store_be16(o + 10, 0);
+    core::store_be16(o + 10, core::internet_checksum(bytes_view(o, hlen)));
+    if (!in_place) {
+      if (contiguous)
+        std::memcpy(o + hlen, block_data(base), sl.final_end);
+      else
+        read_blocks(s, sl.final_end, o + hlen);
+    }
+    est_blocks_ = nb;
+    release(s);
+    ++counters_.reassembled;
+    return delivery{delivery_status::complete, bytes_view(o, total)};
+  }
+
+  reassembler_config cfg_;
+  std::size_t piece_cap_ = 0;
+  std::size_t blocks_per_datagram_ = 0;
+  unsigned block_shift_ = 0;
+  std::vector<std::byte> pool_;
+  std::size_t nblocks_ = 0;
+  std::vector<std::uint32_t> free_blocks_;
+  std::vector<std::uint32_t> free_pos_; // position in free_blocks_, or none when in use
+  std::size_t free_count_ = 0;
+  std::size_t cursor_ = 0;     // where the next datagram's run of blocks starts
+  std::size_t est_blocks_ = 0; // blocks of the last completed datagram
+  std::vector<slot> slots_;
+  std::vector<piece> pieces_;
+  std::vector<std::uint32_t> block_table_;
+  std::vector<std::uint32_t> buckets_;
+  std::size_t bucket_mask_ = 0;
+  std::vector<std::uint32_t> free_slots_;
+  std::size_t free_slot_count_ = 0;
+  std::vector<piece> scratch_;
+  std::vector<std::byte> output_;
+  std::uint32_t age_head_ = none;
+  std::uint32_t age_tail_ = none;
+  std::size_t in_use_ = 0;
+  reassembler_counters counters_{};
+};
+
+} // namespace ip
+} // namespace v1
+} // namespace vpnwire

@@ -1,0 +1,143 @@
+// AVP framing (RFC 2661 §4.1): a zero-copy view of one AVP and a walker
+// over a control message body.
+//
+//   |M|H| rsvd  |      Length       |           Vendor ID           |
+//   |         Attribute Type        |        Attribute Value...
+//
+// The walker never loops and never over-reads: each step either consumes
+// exactly Length bytes (>= 6) or stops with an error naming the offset of
+// the offending AVP. Reserved bits are reported (has_reserved_bits()); the
+// validator treats such an AVP as unrecognized (§4.1). A Vendor ID other than
+// 0 puts the type in the vendor's space: is_ietf() is false and the AVP is
+// never dispatched as an IETF one.
+#pragma once
+
+#include "vpnwire/core/bytes.hpp"
+#include "vpnwire/core/result.hpp"
+#include "vpnwire/l2tp/errc.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace vpnwire {
+inline namespace v1 {
+namespace l2tp {
+
+namespace avp_flag {
+inline constexpr std::uint16_t mandatory = 0x8000; ///< M
+inline constexpr std::uint16_t hidden = 0x4000;    ///< H
+inline constexpr std::uint16_t reserved = 0x3C00;  ///< must be zero (§4.1)
+inline constexpr std::uint16_t length_mask = 0x03FF;
+} // namespace avp_flag
+
+/// AVP header size and the limits of its 10-bit Length.
+inline constexpr std::size_t avp_header_size = 6;
+inline constexpr std::size_t avp_max_length = 1023;
+inline constexpr std::size_t avp_max_value = avp_max_length - avp_header_size;
+
+/// One AVP inside a control body. Valid only while the body's bytes live.
+class avp_view {
+public:
+  constexpr avp_view() noexcept = default;
+  /// A view of `bytes` (a whole AVP, already bounds-checked) found at `offset` of its body.
+  constexpr avp_view(bytes_view bytes, std::size_t offset) noexcept : bytes_(bytes), offset_(offset) {}
+
+  /// The first 16 bits as received (flags and Length).
+  [[nodiscard]] std::uint16_t flags_word() const noexcept { return core::load_be16(bytes_.data()); }
+  /// M: an unrecognized AVP with M=1 clears the session or tunnel.
+  [[nodiscard]] bool mandatory() const noexcept { return (flags_word() & avp_flag::mandatory) != 0; }
+  /// H: the value is hidden (RFC 2661 §4.3).
+  [[nodiscard]] bool hidden() const noexcept { return (flags_word() & avp_flag::hidden) != 0; }
+  /// Any of the 4 reserved bits set: the AVP must be treated as unrecognized.
+  [[nodiscard]] bool has_reserved_bits() const noexcept { return (flags_word() & avp_flag::reserved) != 0; }
+  /// The Length field (header + value), 6..1023.
+  [[nodiscard]] constexpr std::size_t length() const noexcept { return bytes_.size(); }
+  /// Vendor ID (0 = IETF).
+  [[nodiscard]] std::uint16_t vendor_id() const noexcept { return core::load_be16(bytes_.data() + 2); }
+  /// Attribute Type, in the vendor's space when vendor_id() != 0.
+  [[nodiscard]] std::uint16_t type() const noexcept { return core::load_be16(bytes_.data() + 4); }
+  /// Vendor ID 0: the type is one of the IETF types of RFC 2661 and successors.
+  [[nodiscard]] bool is_ietf() const noexcept { return vendor_id() == 0; }
+  /// The value (for hidden AVPs: the ciphertext).
+  [[nodiscard]] constexpr bytes_view value() const noexcept { return bytes_.subspan(avp_header_size); }
+  /// The whole AVP, header included.
+  [[nodiscard]] constexpr bytes_view bytes() const noexcept { return bytes_; }
+  /// Offset of the AVP from the start of the body it was read from.
+  [[nodiscard]] constexpr std::size_t offset() const noexcept { return offset_; }
+  /// Offset of the value from the start of the body.
+  [[nodiscard]] constexpr std::size_t value_offset() const noexcept { return offset_ + avp_header_size; }
+
+private:
+  bytes_view bytes_{};
+  std::size_t offset_ = 0;
+};
+
+/// Reads the AVP at `offset` of `body`.
+/// Errors (offset = start of the AVP): avp_header_truncated when fewer than
+/// 6 bytes remain; avp_length_below_header when Length < 6;
+/// avp_length_beyond_message when Length exceeds the remaining bytes.
+[[nodiscard]] inline result<avp_view, errc> read_avp(bytes_view body, std::size_t offset) noexcept {
+  if (offset > body.size() || body.size() - offset < avp_header_size) return fail(errc::avp_header_truncated, offset);
+  const std::size_t len = core::load_be16(body.data() + offset) & avp_flag::length_mask;
+  if (len < avp_header_size) return fail(errc::avp_length_below_header, offset);
+  if (len > body.size() - offset) return fail(errc::avp_length_beyond_message, offset);
+  return avp_view(body.subspan(offset, len), offset);
+}
+
+/// Walks the AVPs of a control body:
+///
+///   avp_reader r(body);
+///   avp_view a;
+///   while (r.next(a)) use(a);
+///   if (r.error()) return r.error();   // code and offset
+///
+/// After an error next() keeps returning false; the reader never rereads or
+/// skips bytes it has not validated.
+class avp_reader {
+public:
+  constexpr avp_reader() noexcept = default;
+  constexpr explicit avp_reader(bytes_view body) noexcept : body_(body) {}
+
+  /// Stores the next AVP in `out` and returns true; false at the end or on error.
+  [[nodiscard]] bool next(avp_view &out) noexcept {
+    if (err_.code != errc::ok || pos_ == body_.size()) return false;
+    auto a = read_avp(body_, pos_);
+    if (!a) {
+      err_ = a.error();
+      return false;
+    }
+    out = *a;
+    pos_ += out.length();
+    return true;
+  }
+  /// True once every byte has been consumed without error.
+  [[nodiscard]] constexpr bool done() const noexcept { return err_.code == errc::ok && pos_ == body_.size(); }
+  /// The error that stopped the walk (code ok if none).
+  [[nodiscard]] constexpr error_info<errc> error() const noexcept { return err_; }
+  /// Offset of the next AVP.
+  [[nodiscard]] constexpr std::size_t position() const noexcept { return pos_; }
+
+private:
+  bytes_view body_{};
+  std::size_t pos_ = 0;
+  error_info<errc> err_{};
+};
+
+/// Writes one AVP header + value. `flags` may carry M and H; the length bits are computed.
+/// Errors: value_too_long (value > 1017 bytes), buffer_too_small (offset = writer position).
+[[nodiscard]] inline result<void, errc> write_avp(core::byte_writer &w, std::uint16_t flags, std::uint16_t vendor,
+                                                  std::uint16_t type, bytes_view value) noexcept {
+  if (value.size() > avp_max_value) return fail(errc::value_too_long, w.position());
+  if (w.remaining() < avp_header_size + value.size()) return fail(errc::buffer_too_small, w.position());
+  const auto word =
+      static_cast<std::uint16_t>((flags & (avp_flag::mandatory | avp_flag::hidden)) | (avp_header_size + value.size()));
+  (void)w.u16(word);
+  (void)w.u16(vendor);
+  (void)w.u16(type);
+  (void)w.bytes(value);
+  return {};
+}
+
+} // namespace l2tp
+} // namespace v1
+} // namespace vpnwire

@@ -1,0 +1,567 @@
+// Every control connection of one L2TP endpoint (RFC 2661 §5, §4.4.3 Tie
+// Breaker, §8.1 UDP ports), sans-IO: a fixed set of tunnel slots allocated by
+// the constructor, local Tunnel IDs allocated here, received datagrams
+// demultiplexed by Tunnel ID, and simultaneous SCCRQs between the same two
+// peers settled automatically by their Tie Breakers.
+//
+//   l2tp::control::endpoint<crypto::openssl_md5, os_random, 64> ep(cfg, md5, rng, now);
+//   auto id = ep.open(server, now);                  // our SCCRQ to a peer
+//   on datagram from `from`:  ep.receive(from, bytes, now);
+//   on timer:                 if (now >= ep.next_deadline()) ep.handle_timeout(now);
+//   always after:  while (auto d = ep.poll_transmit(now, buf); d && d->size) send_to(d->peer, buf, d->size);
+//                  for (l2tp::control::endpoint_event<peer_key> e; ep.poll_event(e);) react(e);
+//
+// Demultiplexing: a control message with a non-zero Tunnel ID goes to the
+// tunnel that assigned it (none: counted as unknown_tunnel_id and dropped;
+// RFC 2661 defines no answer to an unknown Tunnel ID, and answering
+// unauthenticated datagrams would make the endpoint a reflector). Tunnel ID 0
+// is only legal on an SCCRQ (§3.1: the peer does not know our ID yet): a
+// retransmitted SCCRQ goes to the tunnel created for the first copy (same
+// peer key, same Assigned Tunnel ID); a new one creates a responder tunnel
+// unless the table is full (counted, dropped: the peer retransmits).
+//
+// Tie breaking (§4.4.3): an SCCRQ from a peer to which one of our own SCCRQs
+// is outstanding (our tunnel in wait_ctl_reply) compares Tie Breakers; the
+// lower value wins, a side that sent none loses to one that did. We win: the
+// peer's SCCRQ is ignored without an answer (it discards its tunnel when ours
+// reaches it). We lose: our tunnel is cleared silently (nothing more is sent
+// for it; a tunnel_down event with `tie == keep_theirs` reports it) and the
+// peer's SCCRQ is answered. Equal values: both are discarded (our tunnel_down
+// has `tie == drop_both`); the application may retry with a new tunnel, which
+// gets a new Tie Breaker. Neither sent one: both tunnels proceed. A Tie
+// Breaker that lost or tied is remembered per peer for `tie_memory`, so late
+// retransmissions or duplicates of that SCCRQ cannot open a tunnel after all.
+//
+// Memory: MaxTunnels tunnels (each with its transport slots, sessions and
+// events), the endpoint's event queue, MaxTunnels remembered Tie Breakers and
+// a 64 Ki-entry Tunnel ID index, all allocated by the constructor. Nothing is
+// allocated afterwards; a freed slot is reused with tunnel::reset().
+#pragma once
+
+#include "vpnwire/core/bytes.hpp"
+#include "vpnwire/core/result.hpp"
+#include "vpnwire/core/time.hpp"
+#include "vpnwire/crypto/digest.hpp"
+#include "vpnwire/l2tp/avp.hpp"
+#include "vpnwire/l2tp/catalogue.hpp"
+#include "vpnwire/l2tp/control/errc.hpp"
+#include "vpnwire/l2tp/control/events.hpp"
+#include "vpnwire/l2tp/control/tunnel.hpp"
+#include "vpnwire/l2tp/header.hpp"
+#include "vpnwire/l2tp/message.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vpnwire {
+inline namespace v1 {
+namespace l2tp {
+namespace control {
+
+/// An opaque identification of a peer chosen by the caller (typically its
+/// address and UDP port): the endpoint only compares keys for equality.
+struct peer_key {
+  static constexpr std::size_t capacity = 32;
+  std::array<std::byte, capacity> bytes{};
+  std::uint8_t size = 0;
+
+  /// A key holding the first `capacity` bytes of `b`.
+  [[nodiscard]] static constexpr peer_key from(bytes_view b) noexcept {
+    peer_key k;
+    const std::size_t n = std::min(b.size(), capacity);
+    for (std::size_t i = 0; i < n; ++i) k.bytes[i] = b[i];
+    k.size = static_cast<std::uint8_t>(n);
+    return k;
+  }
+  [[nodiscard]] constexpr bytes_view view() const noexcept { return bytes_view(bytes).first(size); }
+  friend constexpr bool operator==(const peer_key &, const peer_key &) noexcept = default;
+};
+
+/// What every tunnel of the endpoint uses, and how the endpoint behaves.
+struct endpoint_config {
+  tunnel_config tunnel{};   ///< for every tunnel (its strings are copied by the constructor)
+  bool accept_sccrq = true; ///< false: every SCCRQ received is dropped (sccrq_refused); open() still works
+  duration tie_memory = std::chrono::seconds(60); ///< how long a losing or tied Tie Breaker is remembered
+  std::uint16_t max_events = 64;                  ///< the endpoint's own event queue (tie outcomes); at least 4
+};
+
+/// An event tagged with the tunnel it comes from.
+template <class PeerKey> struct endpoint_event {
+  PeerKey peer{};                        ///< where the tunnel's datagrams go
+  std::uint16_t local_tunnel_id = 0;     ///< our Assigned Tunnel ID
+  tie_outcome tie = tie_outcome::no_tie; ///< keep_theirs / drop_both: this tunnel_down is our tunnel
+                                         ///< discarded by tie breaking (nothing was sent about it)
+  event ev{};                            ///< what happened (see events.hpp)
+};
+
+/// A datagram written by poll_transmit(): send `size` bytes to `peer`. size 0: nothing to send.
+template <class PeerKey> struct endpoint_datagram {
+  PeerKey peer{};
+  std::uint16_t local_tunnel_id = 0;
+  std::size_t size = 0;
+};
+
+/// One counter per fate of a received datagram, plus the tunnel table's life.
+struct endpoint_counters {
+  std::uint64_t datagrams = 0;         ///< receive() calls
+  std::uint64_t delivered = 0;         ///< given to the tunnel named by the Tunnel ID
+  std::uint64_t new_tunnels = 0;       ///< responder tunnels created for an SCCRQ
+  std::uint64_t sccrq_duplicates = 0;  ///< SCCRQ retransmissions given to the tunnel created for the first copy
+  std::uint64_t tunnels_opened = 0;    ///< initiator tunnels created by open()
+  std::uint64_t tunnels_freed = 0;     ///< slots released (closed and drained, discarded, or refused)
+  std::uint64_t malformed = 0;         ///< the L2TP header does not parse
+  std::uint64_t not_control = 0;       ///< data messages (not the control plane's business)
+  std::uint64_t unknown_tunnel_id = 0; ///< non-zero Tunnel ID that no tunnel of ours has
+  std::uint64_t peer_mismatch = 0;     ///< right Tunnel ID from another peer key, tunnel past wait_ctl_reply
+  std::uint64_t peer_changed = 0;      ///< a reply from another peer key moved a tunnel on (§8.1): key updated
+  std::uint64_t zero_id_not_sccrq = 0; ///< Tunnel ID 0 on something other than an SCCRQ
+  std::uint64_t malformed_sccrq = 0;   ///< SCCRQ the wire layer rejects, without a usable Assigned Tunnel ID,
+                                       ///< with Ns other than 0, or not taken by the new tunnel's transport
+  std::uint64_t sccrq_refused = 0;     ///< SCCRQ dropped because accept_sccrq is false
+  std::uint64_t table_full = 0;        ///< SCCRQ dropped because every slot is in use
+  std::uint64_t tie_won = 0;           ///< simultaneous SCCRQ: ours wins, the peer's is ignored
+  std::uint64_t tie_lost = 0;          ///< simultaneous SCCRQ: ours discarded, the peer's answered
+  std::uint64_t tie_equal = 0;         ///< simultaneous SCCRQ with equal Tie Breakers: both discarded
+  std::uint64_t tie_none = 0;          ///< simultaneous SCCRQ, neither with a Tie Breaker: both proceed
+  std::uint64_t tie_remembered = 0;    ///< SCCRQ carrying a Tie Breaker that already lost or tied: ignored
+  std::uint64_t events_dropped = 0;    ///< endpoint events lost because its queue was full
+};
+
+template <crypto::md5_like Digest, random_source Random, std::size_t MaxTunnels, class PeerKey = peer_key>
+requires(MaxTunnels >= 1 && MaxTunnels <= 65535 && std::equality_comparable<PeerKey> && std::copyable<PeerKey> &&
+         std::default_initializable<PeerKey> &&
+         (std::copy_constructible<Digest> || std::default_initializable<Digest>)) class endpoint {
+public:
+  using tunnel_type = tunnel<Digest, Random>;
+  using tagged_event = endpoint_event<PeerKey>;
+  using datagram_type = endpoint_datagram<PeerKey>;
+  static constexpr std::size_t capacity = MaxTunnels;
+
+  /// Allocates every slot and tunnel. Every tunnel gets its own Digest (a
+  /// copy of `md5`, or a default-constructed one when Digest is move-only);
+  /// `md5` itself decrypts hidden AVPs of SCCRQs. `rng` draws Tunnel IDs and Tie
+  /// Breakers here, and a copy of it is given to every tunnel (challenges,
+  /// Random Vectors, session IDs): it must be a handle to one source (an OS
+  /// generator, or a pointer to a shared one), not a generator whose copies
+  /// would repeat the same sequence.
+  endpoint(const endpoint_config &cfg, Digest md5, Random rng, time_point now)
+      : cfg_(cfg), secret_(cfg.tunnel.secret), md5_(std::move(md5)), rng_(std::move(rng)) {
+    slots_.reserve(MaxTunnels);
+    for (std::size_t i = 0; i < MaxTunnels; ++i) slots_.emplace_back(cfg.tunnel, md5_, rng_, now);
+    cfg_.tunnel.host_name = {}; // the tunnels hold their copies
+    cfg_.tunnel.vendor_name = {};
+    cfg_.tunnel.secret = {};
+    events_.resize(std::max<std::uint16_t>(cfg_.max_events, 4));
+    remembered_.resize(MaxTunnels);
+    index_.assign(std::size_t{65536}, no_slot);
+    scratch_.resize(avp_max_value);
+  }
+
+  // ------------------------------------------------------------ tunnels
+
+  /// Opens a tunnel to `peer` as the initiator (queues its SCCRQ with a
+  /// fresh random Tie Breaker) and returns our Assigned Tunnel ID.
+  /// Errors: tunnel_table_full (every slot in use), build_failed (the
+  /// SCCRQ does not fit the transport's max_message; the slot is released).
+  [[nodiscard]] result<std::uint16_t, errc> open(const PeerKey &peer, time_point now) noexcept {
+    return open(peer, now, draw64());
+  }
+  /// The same with a chosen Tie Breaker value (§4.4.3 only asks that it be
+  /// random; a fixed value serves tests and reproducible setups).
+  /// Errors: as open().
+  [[nodiscard]] result<std::uint16_t, errc> open(const PeerKey &peer, time_point now,
+                                                 std::uint64_t tie_breaker) noexcept {
+    slot *s = free_slot();
+    if (!s) return fail(errc::tunnel_table_full, 0);
+    start(*s, peer, true, now, tie_breaker);
+    auto r = s->t.open(now);
+    if (!r) {
+      release(*s);
+      return r.error();
+    }
+    ++counters_.tunnels_opened;
+    return s->t.local_tunnel_id();
+  }
+
+  /// Clears a tunnel (StopCCN with `result`; see tunnel::close).
+  /// Errors: unknown_tunnel, wrong_state (already closing or closed).
+  result<void, errc> close(std::uint16_t local_tunnel_id, time_point now,
+                           std::uint16_t result = result_codes::stopccn_general_request) noexcept {
+    slot *s = find_slot(local_tunnel_id);
+    if (!s) return fail(errc::unknown_tunnel, 0);
+    return s->t.close(now, result);
+  }
+
+  /// The tunnel with this local Tunnel ID (to place calls, read its state),
+  /// or nullptr. Valid until the slot is released (after its last event).
+  [[nodiscard]] tunnel_type *find(std::uint16_t local_tunnel_id) noexcept {
+    slot *s = find_slot(local_tunnel_id);
+    return s ? &s->t : nullptr;
+  }
+  [[nodiscard]] const tunnel_type *find(std::uint16_t local_tunnel_id) const noexcept {
+    const slot *s = find_slot(local_tunnel_id);
+    return s ? &s->t : nullptr;
+  }
+  /// Where a tunnel's datagrams go, or nullopt when there is no such tunnel.
+  [[nodiscard]] std::optional<PeerKey> peer_of(std::uint16_t local_tunnel_id) const noexcept {
+    const slot *s = find_slot(local_tunnel_id);
+    if (!s) return std::nullopt;
+    return s->peer;
+  }
+  /// Slots in use (tunnels not yet closed, or closed with events not yet taken).
+  [[nodiscard]] std::size_t tunnels_in_use() const noexcept { return in_use_; }
+  /// Local Tunnel IDs of the slots in use, written to `out`; returns how many (at most out.size()).
+  [[nodiscard]] std::size_t tunnel_ids(std::span<std::uint16_t> out) const noexcept {
+    std::size_t n = 0;
+    for (const slot &s : slots_)
+      if (s.in_use && n < out.size()) out[n++] = s.t.local_tunnel_id();
+    return n;
+  }
+  [[nodiscard]] const endpoint_counters &counters() const noexcept { return counters_; }
+
+  // ------------------------------------------------------------ I/O
+
+  /// Processes one datagram received from `peer`. Never fails: the fate of
+  /// the datagram is a counter (endpoint_counters, or the tunnel's own).
+  void receive(const PeerKey &peer, bytes_view datagram, time_point now) noexcept {
+    ++counters_.datagrams;
+    auto h = parse_header(datagram);
+    if (!h) {
+      ++counters_.malformed;
+      return;
+    }
+    if (!h->is_control()) {
+      ++counters_.not_control;
+      return;
+    }
+    if (h->tunnel_id() == 0) return receive_on_id_zero(peer, *h, datagram, now);
+    slot *s = find_slot(h->tunnel_id());
+    if (!s) {
+      ++counters_.unknown_tunnel_id;
+      return;
+    }
+    if (s->peer == peer) {
+      ++counters_.delivered;
+      s->t.receive(datagram, now);
+      return;
+    }
+    // §8.1: the recipient of our SCCRQ may answer from a port of its own
+    // choosing. Only a reply that moves the tunnel on re-addresses it.
+    if (s->t.state() != tunnel_state::wait_ctl_reply) {
+      ++counters_.peer_mismatch;
+      return;
+    }
+    ++counters_.delivered;
+    s->t.receive(datagram, now);
+    if (s->t.state() != tunnel_state::wait_ctl_reply) {
+      s->peer = peer;
+      ++counters_.peer_changed;
+    }
+  }
+
+  /// Runs the timers of every tunnel whose deadline has come, and releases
+  /// the slots of closed tunnels whose events have all been taken.
+  void handle_timeout(time_point now) noexcept {
+    for (slot &s : slots_) {
+      if (!s.in_use) continue;
+      if (s.t.next_deadline() <= now) s.t.handle_timeout(now);
+      reap(s);
+    }
+  }
+
+  /// The next datagram to send, from any tunnel (round robin), written to
+  /// `out`; `size == 0` when no tunnel has anything to send.
+  /// Errors: buffer_too_small (from the tunnel whose datagram does not fit;
+  /// it stays queued).
+  [[nodiscard]] result<datagram_type, errc> poll_transmit(time_point now, mutable_bytes out) noexcept {
+    for (std::size_t k = 0; k < MaxTunnels; ++k) {
+      const std::size_t i = (tx_cursor_ + k) % MaxTunnels;
+      slot &s = slots_[i];
+      if (!s.in_use) continue;
+      auto n = s.t.poll_transmit(now, out);
+      if (!n) return n.error();
+      if (*n == 0) continue;
+      tx_cursor_ = (i + 1) % MaxTunnels;
+      datagram_type d;
+      d.peer = s.peer;
+      d.local_tunnel_id = s.t.local_tunnel_id();
+      d.size = *n;
+      return d;
+    }
+    return datagram_type{};
+  }
+
+  /// The earliest deadline of all tunnels; time_point::max() when none has one.
+  [[nodiscard]] time_point next_deadline() const noexcept {
+    time_point t = time_point::max();
+    for (const slot &s : slots_)
+      if (s.in_use) t = std::min(t, s.t.next_deadline());
+    return t;
+  }
+
+  /// Takes the next event: the endpoint's own (tie outcomes) first, then
+  /// each tunnel's in order. false when there is none. A closed tunnel's
+  /// slot is released once its last event is taken.
+  bool poll_event(tagged_event &out) noexcept {
+    if (event_count_ != 0) {
+      out = events_[event_head_];
+      event_head_ = (event_head_ + 1) % events_.size();
+      --event_count_;
+      return true;
+    }
+    for (std::size_t k = 0; k < MaxTunnels; ++k) {
+      const std::size_t i = (ev_cursor_ + k) % MaxTunnels;
+      slot &s = slots_[i];
+      if (!s.in_use) continue;
+      event e;
+      if (s.t.poll_event(e)) {
+        out = tagged(s, e, tie_outcome::no_tie);
+        ev_cursor_ = i;
+        reap(s);
+        return true;
+      }
+      reap(s);
+    }
+    return false;
+  }
+
+private:
+  static constexpr std::uint16_t no_slot = 0xFFFF;
+
+  struct slot {
+    tunnel_type t;
+    PeerKey peer{};
+    bool in_use = false;
+    bool initiator = false;
+    std::uint16_t peer_assigned_id = 0; ///< responder: the Assigned Tunnel ID of the SCCRQ that created it
+    slot(const tunnel_config &c, const Digest &d, const Random &r, time_point now) : t(c, own_digest(d), r, now) {}
+  };
+  /// Each tunnel hashes with its own Digest: a copy, or a fresh one when
+  /// the digest owns a context and cannot be copied (crypto::openssl_md5).
+  static Digest own_digest(const Digest &d) noexcept {
+    if constexpr (std::copy_constructible<Digest>) {
+      return d;
+    } else {
+      (void)d;
+      return Digest{};
+    }
+  }
+  struct remembered_tie {
+    PeerKey peer{};
+    std::uint64_t value = 0;
+    time_point until{};
+    bool used = false;
+  };
+
+  template <avp_type T> result<value_t<T>, l2tp::errc> get(const message_view &m) noexcept {
+    if (secret_.empty()) return m.get<T>();
+    return m.template get<T>(md5_, as_bytes(std::string_view(secret_)), scratch_);
+  }
+
+  std::uint64_t draw64() noexcept {
+    std::array<std::byte, 8> b{};
+    rng_.fill(b);
+    return core::load_be64(b.data());
+  }
+  /// A non-zero Tunnel ID no slot in use has: random, then a scan from a random start.
+  std::uint16_t new_tunnel_id() noexcept {
+    std::array<std::byte, 2> b{};
+    for (int i = 0; i < 32; ++i) {
+      rng_.fill(b);
+      const std::uint16_t id = core::load_be16(b.data());
+      if (id != 0 && index_[id] == no_slot) return id;
+    }
+    std::uint16_t id = core::load_be16(b.data());
+    for (std::uint32_t i = 0; i < 65536; ++i, ++id)
+      if (id != 0 && index_[id] == no_slot) return id;
+    return 1; // unreachable: at most 65535 slots, and one of them is free
+  }
+
+  slot *find_slot(std::uint16_t id) noexcept {
+    if (id == 0 || index_[id] == no_slot) return nullptr;
+    return &slots_[index_[id]];
+  }
+  const slot *find_slot(std::uint16_t id) const noexcept {
+    if (id == 0 || index_[id] == no_slot) return nullptr;
+    return &slots_[index_[id]];
+  }
+  slot *free_slot() noexcept {
+    for (slot &s : slots_)
+      if (!s.in_use) return &s;
+    return nullptr;
+  }
+  void start(slot &s, const PeerKey &peer, bool initiator, time_point now, std::uint64_t tie_breaker) noexcept {
+    const std::uint16_t id = new_tunnel_id();
+    s.t.reset(now, id, tie_breaker);
+    s.peer = peer;
+    s.initiator = initiator;
+    s.peer_assigned_id = 0;
+    s.in_use = true;
+    index_[id] = static_cast<std::uint16_t>(&s - slots_.data());
+    ++in_use_;
+  }
+  void release(slot &s) noexcept {
+    index_[s.t.local_tunnel_id()] = no_slot;
+    s.in_use = false;
+    --in_use_;
+    ++counters_.tunnels_freed;
+  }
+  void reap(slot &s) noexcept {
+    if (s.in_use && s.t.state() == tunnel_state::closed && s.t.pending_events() == 0) release(s);
+  }
+
+  tagged_event tagged(const slot &s, const event &e, tie_outcome tie) const noexcept {
+    tagged_event out;
+    out.peer = s.peer;
+    out.local_tunnel_id = s.t.local_tunnel_id();
+    out.tie = tie;
+    out.ev = e;
+    return out;
+  }
+  void push(const tagged_event &e) noexcept {
+    if (event_count_ == events_.size()) {
+      ++counters_.events_dropped;
+      return;
+    }
+    events_[(event_head_ + event_count_) % events_.size()] = e;
+    ++event_count_;
+  }
+  /// Clears our tunnel silently (tie breaking): its events so far are kept,
+  /// then a tunnel_down tagged with the outcome; nothing queued is sent.
+  void discard(slot &s, tie_outcome why) noexcept {
+    for (event e; s.t.poll_event(e);) push(tagged(s, e, tie_outcome::no_tie));
+    event down;
+    down.type = control::event_type::tunnel_down;
+    down.from = origin::local;
+    push(tagged(s, down, why));
+    release(s);
+  }
+
+  void remember(const PeerKey &peer, std::uint64_t value, time_point now) noexcept {
+    remembered_tie *victim = &remembered_.front();
+    for (remembered_tie &r : remembered_) {
+      if (!r.used || r.until <= now) {
+        victim = &r;
+        break;
+      }
+      if (r.until < victim->until) victim = &r;
+    }
+    victim->peer = peer;
+    victim->value = value;
+    victim->until = now > time_point::max() - cfg_.tie_memory ? time_point::max() : now + cfg_.tie_memory;
+    victim->used = true;
+  }
+  [[nodiscard]] bool is_remembered(const PeerKey &peer, std::uint64_t value, time_point now) const noexcept {
+    for (const remembered_tie &r : remembered_)
+      if (r.used && r.until > now && r.value == value && r.peer == peer) return true;
+    return false;
+  }
+
+  void receive_on_id_zero(const PeerKey &peer, const header_view &h, bytes_view datagram, time_point now) noexcept {
+    auto m = validate_message(h.payload());
+    if (!m) {
+      ++counters_.malformed_sccrq;
+      return;
+    }
+    if (m->is_zlb() || m->type_value() != static_cast<std::uint16_t>(message_type::sccrq)) {
+      ++counters_.zero_id_not_sccrq;
+      return;
+    }
+    if (!cfg_.accept_sccrq) {
+      ++counters_.sccrq_refused;
+      return;
+    }
+    auto assigned = get<avp_type::assigned_tunnel_id>(*m);
+    // The first message of a control connection has Ns 0 (§5.8); anything
+    // else would sit in a fresh transport's window without ever being taken.
+    if (!assigned || *assigned == 0 || h.ns() != 0) {
+      ++counters_.malformed_sccrq;
+      return;
+    }
+    // A retransmission (our SCCRP or its acknowledgement was lost): the
+    // tunnel created for the first copy acknowledges it as a duplicate.
+    for (slot &s : slots_) {
+      if (s.in_use && !s.initiator && s.peer == peer && s.peer_assigned_id == *assigned) {
+        ++counters_.sccrq_duplicates;
+        s.t.receive(datagram, now);
+        return;
+      }
+    }
+    std::optional<std::uint64_t> theirs;
+    if (m->has(avp_type::tie_breaker))
+      if (auto tb = get<avp_type::tie_breaker>(*m)) theirs = *tb;
+    if (theirs && is_remembered(peer, *theirs, now)) {
+      ++counters_.tie_remembered;
+      return;
+    }
+    // §4.4.3: is one of our SCCRQs to this peer outstanding?
+    for (slot &s : slots_) {
+      if (!s.in_use || !s.initiator || !(s.peer == peer) || s.t.state() != tunnel_state::wait_ctl_reply) continue;
+      const std::optional<std::uint64_t> ours =
+          cfg_.tunnel.send_tie_breaker ? std::optional<std::uint64_t>(s.t.tie_breaker()) : std::nullopt;
+      const tie_outcome verdict = resolve_tie(ours, theirs);
+      if (verdict == tie_outcome::keep_ours) {
+        ++counters_.tie_won;
+        remember(peer, *theirs, now);
+        return;
+      }
+      if (verdict == tie_outcome::drop_both) {
+        ++counters_.tie_equal;
+        remember(peer, *theirs, now);
+        discard(s, tie_outcome::drop_both);
+        return;
+      }
+      if (verdict == tie_outcome::keep_theirs) {
+        ++counters_.tie_lost;
+        discard(s, tie_outcome::keep_theirs);
+      } else {
+        ++counters_.tie_none;
+      }
+      break; // settled against our first outstanding SCCRQ to this peer
+    }
+    slot *s = free_slot();
+    if (!s) {
+      ++counters_.table_full;
+      return;
+    }
+    start(*s, peer, false, now, draw64());
+    s->peer_assigned_id = *assigned;
+    s->t.receive(datagram, now);
+    if (s->t.state() == tunnel_state::idle) { // the transport refused it (e.g. an Nr we never sent)
+      ++counters_.malformed_sccrq;
+      release(*s);
+      return;
+    }
+    ++counters_.new_tunnels;
+  }
+
+  endpoint_config cfg_;
+  std::string secret_;
+  Digest md5_;
+  Random rng_;
+  std::vector<slot> slots_;
+  std::vector<tagged_event> events_;
+  std::vector<remembered_tie> remembered_;
+  std::vector<std::uint16_t> index_; ///< local Tunnel ID -> slot index, or no_slot
+  std::vector<std::byte> scratch_;
+  endpoint_counters counters_{};
+  std::size_t in_use_ = 0;
+  std::size_t event_head_ = 0;
+  std::size_t event_count_ = 0;
+  std::size_t tx_cursor_ = 0;
+  std::size_t ev_cursor_ = 0;
+};
+
+} // namespace control
+} // namespace l2tp
+} // namespace v1
+} // namespace vpnwire

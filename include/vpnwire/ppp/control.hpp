@@ -1,0 +1,285 @@
+// Control protocol packets of the PPP family (RFC 1661 §5, §6): LCP, and the
+// NCPs that reuse its packet format, IPCP (RFC 1332, RFC 1877) and CCP
+// (RFC 1962). A packet is Code, Identifier, Length, then data; the
+// Configure-* codes carry a list of options, each Type, Length, value.
+//
+// Views never read outside the packet's Length: an option with Length 0 or
+// 1, or one running past the end, is an error naming its offset.
+#pragma once
+
+#include "vpnwire/core/bytes.hpp"
+#include "vpnwire/core/result.hpp"
+#include "vpnwire/ppp/errc.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace vpnwire {
+inline namespace v1 {
+namespace ppp {
+
+/// Packet codes (RFC 1661 §5; 14 and 15 are CCP's, RFC 1962 §2.1).
+namespace code {
+inline constexpr std::uint8_t configure_request = 1;
+inline constexpr std::uint8_t configure_ack = 2;
+inline constexpr std::uint8_t configure_nak = 3;
+inline constexpr std::uint8_t configure_reject = 4;
+inline constexpr std::uint8_t terminate_request = 5;
+inline constexpr std::uint8_t terminate_ack = 6;
+inline constexpr std::uint8_t code_reject = 7;
+inline constexpr std::uint8_t protocol_reject = 8;
+inline constexpr std::uint8_t echo_request = 9;
+inline constexpr std::uint8_t echo_reply = 10;
+inline constexpr std::uint8_t discard_request = 11;
+inline constexpr std::uint8_t reset_request = 14;
+inline constexpr std::uint8_t reset_ack = 15;
+} // namespace code
+
+/// LCP option types (RFC 1661 §6).
+namespace lcp_option {
+inline constexpr std::uint8_t mru = 1;
+inline constexpr std::uint8_t accm = 2; ///< Async-Control-Character-Map (RFC 1662 §7.1)
+inline constexpr std::uint8_t authentication_protocol = 3;
+inline constexpr std::uint8_t quality_protocol = 4;
+inline constexpr std::uint8_t magic_number = 5;
+inline constexpr std::uint8_t protocol_field_compression = 7;
+inline constexpr std::uint8_t address_control_field_compression = 8;
+} // namespace lcp_option
+
+/// IPCP option types (RFC 1332 §3, RFC 1877 §1).
+namespace ipcp_option {
+inline constexpr std::uint8_t ip_compression_protocol = 2;
+inline constexpr std::uint8_t ip_address = 3;
+inline constexpr std::uint8_t primary_dns = 129;
+inline constexpr std::uint8_t primary_nbns = 130;
+inline constexpr std::uint8_t secondary_dns = 131;
+inline constexpr std::uint8_t secondary_nbns = 132;
+} // namespace ipcp_option
+
+/// True for the codes whose data is an option list (Configure-Request/Ack/Nak/Reject).
+[[nodiscard]] constexpr bool carries_options(std::uint8_t c) noexcept {
+  return c >= code::configure_request && c <= code::configure_reject;
+}
+
+/// One option: `value` is the octets after Type and Length.
+struct option_view {
+  std::uint8_t type = 0;
+  std::uint8_t length = 0; ///< The Length field (value size + 2).
+  std::size_t offset = 0;  ///< Offset of the Type octet from the start of the packet.
+  bytes_view value{};
+};
+
+/// Walks an option list. `done()` turns true at the end of the list or after
+/// the first error; offsets count from the start of the packet.
+class option_reader {
+public:
+  constexpr option_reader() noexcept = default;
+  /// `base` is the offset of `options` within its packet (4 for a packet's options).
+  constexpr explicit option_reader(bytes_view options, std::size_t base = 4) noexcept : bytes_(options), base_(base) {}
+
+  [[nodiscard]] constexpr bool done() const noexcept { return failed_ || pos_ == bytes_.size(); }
+
+  /// The next option. Errors: option_past_end (fewer than 2 octets left, or
+  /// Length beyond the list; offset of the option), option_length_below_two
+  /// (Length 0 or 1; offset of the Length octet), truncated (called when done()).
+  [[nodiscard]] result<option_view, errc> next() noexcept {
+    if (done()) return fail(errc::truncated, base_ + pos_);
+    const std::size_t left = bytes_.size() - pos_;
+    if (left < 2) return stop(errc::option_past_end, base_ + pos_);
+    const std::uint8_t type = core::load_u8(bytes_.data() + pos_);
+    const std::uint8_t len = core::load_u8(bytes_.data() + pos_ + 1);
+    if (len < 2) return stop(errc::option_length_below_two, base_ + pos_ + 1);
+    if (len > left) return stop(errc::option_past_end, base_ + pos_);
+    option_view o{type, len, base_ + pos_, bytes_.subspan(pos_ + 2, len - 2U)};
+    pos_ += len;
+    return o;
+  }
+
+private:
+  [[nodiscard]] result<option_view, errc> stop(errc e, std::size_t off) noexcept {
+    failed_ = true;
+    return fail(e, off);
+  }
+  bytes_view bytes_{};
+  std::size_t base_ = 0;
+  std::size_t pos_ = 0;
+  bool failed_ = false;
+};
+
+/// A parsed LCP, IPCP or CCP packet.
+struct control_packet_view {
+  std::uint8_t code = 0;
+  std::uint8_t identifier = 0;
+  std::uint16_t length = 0; ///< The Length field (header included).
+  bytes_view data{};        ///< Octets after the 4-octet header, up to Length.
+  bytes_view padding{};     ///< Octets after Length (RFC 1661 §5: treated as padding).
+
+  /// The option list (Configure-* codes only; others: not_configure_packet at offset 0).
+  [[nodiscard]] result<option_reader, errc> options() const noexcept {
+    if (!carries_options(code)) return fail(errc::not_configure_packet, 0);
+    return option_reader(data, 4);
+  }
+  /// Checks the whole option list; returns the number of options.
+  /// Errors: as option_reader::next; not_configure_packet.
+  [[nodiscard]] result<std::size_t, errc> validate_options() const noexcept {
+    auto r = options();
+    if (!r) return r.error();
+    std::size_t count = 0;
+    while (!r->done()) {
+      auto o = r->next();
+      if (!o) return o.error();
+      ++count;
+    }
+    return count;
+  }
+  /// The first option of `type`. Errors: as validate_options (for options
+  /// before it); option_not_found (offset = Length).
+  [[nodiscard]] result<option_view, errc> find(std::uint8_t type) const noexcept {
+    auto r = options();
+    if (!r) return r.error();
+    while (!r->done()) {
+      auto o = r->next();
+      if (!o) return o;
+      if (o->type == type) return o;
+    }
+    return fail(errc::option_not_found, length);
+  }
+};
+
+/// Parses a control packet (the PPP information field of protocol LCP, IPCP, CCP...).
+/// Errors: truncated (under 4 octets), packet_length_below_header (Length < 4;
+/// offset 2), packet_length_past_end (Length beyond the input; offset 2).
+[[nodiscard]] inline result<control_packet_view, errc> parse_control_packet(bytes_view in) noexcept {
+  if (in.size() < 4) return fail(errc::truncated, in.size());
+  control_packet_view p;
+  p.code = core::load_u8(in.data());
+  p.identifier = core::load_u8(in.data() + 1);
+  p.length = core::load_be16(in.data() + 2);
+  if (p.length < 4) return fail(errc::packet_length_below_header, 2);
+  if (p.length > in.size()) return fail(errc::packet_length_past_end, 2);
+  p.data = in.subspan(4, p.length - 4U);
+  p.padding = in.subspan(p.length);
+  return p;
+}
+
+namespace detail {
+[[nodiscard]] inline result<void, errc> expect(const option_view &o, std::uint8_t type,
+                                               std::size_t value_size) noexcept {
+  if (o.type != type) return fail(errc::option_not_found, o.offset);
+  if (o.value.size() != value_size) return fail(errc::option_wrong_length, o.offset + 1);
+  return {};
+}
+[[nodiscard]] inline result<std::uint16_t, errc> u16_option(const option_view &o, std::uint8_t type) noexcept {
+  if (auto e = expect(o, type, 2); !e) return e.error();
+  return core::load_be16(o.value.data());
+}
+[[nodiscard]] inline result<std::uint32_t, errc> u32_option(const option_view &o, std::uint8_t type) noexcept {
+  if (auto e = expect(o, type, 4); !e) return e.error();
+  return core::load_be32(o.value.data());
+}
+[[nodiscard]] inline result<bool, errc> flag_option(const option_view &o, std::uint8_t type) noexcept {
+  if (auto e = expect(o, type, 0); !e) return e.error();
+  return true;
+}
+} // namespace detail
+
+// Typed option accessors. Each checks the type (option_not_found, offset of
+// the option) and the exact length its RFC gives (option_wrong_length,
+// offset of the Length octet).
+
+/// LCP Maximum-Receive-Unit (type 1, length 4).
+[[nodiscard]] inline result<std::uint16_t, errc> lcp_mru(const option_view &o) noexcept {
+  return detail::u16_option(o, lcp_option::mru);
+}
+/// LCP Async-Control-Character-Map (type 2, length 6).
+[[nodiscard]] inline result<std::uint32_t, errc> lcp_accm(const option_view &o) noexcept {
+  return detail::u32_option(o, lcp_option::accm);
+}
+/// LCP Magic-Number (type 5, length 6).
+[[nodiscard]] inline result<std::uint32_t, errc> lcp_magic_number(const option_view &o) noexcept {
+  return detail::u32_option(o, lcp_option::magic_number);
+}
+/// LCP Protocol-Field-Compression (type 7, length 2).
+[[nodiscard]] inline result<bool, errc> lcp_pfc(const option_view &o) noexcept {
+  return detail::flag_option(o, lcp_option::protocol_field_compression);
+}
+/// LCP Address-and-Control-Field-Compression (type 8, length 2).
+[[nodiscard]] inline result<bool, errc> lcp_acfc(const option_view &o) noexcept {
+  return detail::flag_option(o, lcp_option::address_control_field_compression);
+}
+
+/// LCP Authentication-Protocol: the protocol and what follows it (CHAP's algorithm octet).
+struct auth_protocol {
+  std::uint16_t protocol = 0;
+  bytes_view data{};
+};
+/// LCP Authentication-Protocol (type 3, length >= 4).
+[[nodiscard]] inline result<auth_protocol, errc> lcp_auth_protocol(const option_view &o) noexcept {
+  if (o.type != lcp_option::authentication_protocol) return fail(errc::option_not_found, o.offset);
+  if (o.value.size() < 2) return fail(errc::option_wrong_length, o.offset + 1);
+  return auth_protocol{core::load_be16(o.value.data()), o.value.subspan(2)};
+}
+
+/// IPCP IP-Address (type 3, length 6), as a host-order integer (192.0.2.1 = 0xC0000201).
+[[nodiscard]] inline result<std::uint32_t, errc> ipcp_ip_address(const option_view &o) noexcept {
+  return detail::u32_option(o, ipcp_option::ip_address);
+}
+/// IPCP Primary-DNS-Server-Address (type 129, length 6).
+[[nodiscard]] inline result<std::uint32_t, errc> ipcp_primary_dns(const option_view &o) noexcept {
+  return detail::u32_option(o, ipcp_option::primary_dns);
+}
+/// IPCP Secondary-DNS-Server-Address (type 131, length 6).
+[[nodiscard]] inline result<std::uint32_t, errc> ipcp_secondary_dns(const option_view &o) noexcept {
+  return detail::u32_option(o, ipcp_option::secondary_dns);
+}
+
+/// Builds a control packet in a caller buffer: header first, then options
+/// or raw data, then finish() writes the Length.
+class control_packet_builder {
+public:
+  /// Errors of every call: buffer_too_small, sticky (later calls keep failing
+  /// and finish() reports the first failure's offset).
+  control_packet_builder(mutable_bytes out, std::uint8_t code, std::uint8_t identifier) noexcept : w_(out) {
+    ok_ = w_.u8(code) && w_.u8(identifier) && w_.u16(0);
+  }
+  /// Appends an option with an arbitrary value (at most 253 octets;
+  /// longer values are buffer_too_small).
+  control_packet_builder &option(std::uint8_t type, bytes_view value) noexcept {
+    if (value.size() > 253) return failed();
+    ok_ = ok_ && w_.u8(type) && w_.u8(static_cast<std::uint8_t>(value.size() + 2)) && w_.bytes(value);
+    return *this;
+  }
+  control_packet_builder &option_u16(std::uint8_t type, std::uint16_t v) noexcept {
+    ok_ = ok_ && w_.u8(type) && w_.u8(4) && w_.u16(v);
+    return *this;
+  }
+  control_packet_builder &option_u32(std::uint8_t type, std::uint32_t v) noexcept {
+    ok_ = ok_ && w_.u8(type) && w_.u8(6) && w_.u32(v);
+    return *this;
+  }
+  /// Appends raw data (Echo magic number and data, Terminate data...).
+  control_packet_builder &data(bytes_view d) noexcept {
+    ok_ = ok_ && w_.bytes(d);
+    return *this;
+  }
+  /// Writes the Length field; returns the packet size.
+  /// Errors: buffer_too_small (offset = octets written before it ran out),
+  /// or when the packet exceeds 65535 octets.
+  [[nodiscard]] result<std::size_t, errc> finish() noexcept {
+    if (!ok_ || w_.size() > 0xFFFF) return fail(errc::buffer_too_small, w_.size());
+    core::store_be16(w_.buffer().data() + 2, static_cast<std::uint16_t>(w_.size()));
+    return w_.size();
+  }
+
+private:
+  control_packet_builder &failed() noexcept {
+    ok_ = false;
+    return *this;
+  }
+  core::byte_writer w_;
+  bool ok_ = false;
+};
+
+} // namespace ppp
+} // namespace v1
+} // namespace vpnwire

@@ -1,0 +1,219 @@
+// PPP over Ethernet (RFC 2516) with PPP-Max-Payload (RFC 4638): the 6-octet
+// PPPoE header of discovery (EtherType 0x8863) and session (0x8864) packets,
+// discovery tags, and builders for both. The input is the Ethernet payload
+// (after the EtherType); octets after LENGTH are Ethernet padding.
+#pragma once
+
+#include "vpnwire/core/bytes.hpp"
+#include "vpnwire/core/result.hpp"
+#include "vpnwire/ppp/errc.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace vpnwire {
+inline namespace v1 {
+namespace ppp {
+
+inline constexpr std::uint16_t ethertype_pppoe_discovery = 0x8863;
+inline constexpr std::uint16_t ethertype_pppoe_session = 0x8864;
+inline constexpr std::size_t pppoe_header_size = 6;
+/// RFC 2516 §5.1: a PADI is at most 1484 octets, leaving room for a relay's Relay-Session-Id.
+inline constexpr std::size_t pppoe_padi_max = 1484;
+/// RFC 2516 §4: session id 0xFFFF is reserved.
+inline constexpr std::uint16_t pppoe_reserved_session_id = 0xFFFF;
+
+/// PPPoE CODE values (RFC 2516 §5).
+namespace pppoe_code {
+inline constexpr std::uint8_t session = 0x00;
+inline constexpr std::uint8_t padi = 0x09;
+inline constexpr std::uint8_t pado = 0x07;
+inline constexpr std::uint8_t padr = 0x19;
+inline constexpr std::uint8_t pads = 0x65;
+inline constexpr std::uint8_t padt = 0xA7;
+} // namespace pppoe_code
+
+/// TAG_TYPE values (RFC 2516 Appendix A, RFC 4638 §4).
+namespace pppoe_tag {
+inline constexpr std::uint16_t end_of_list = 0x0000;
+inline constexpr std::uint16_t service_name = 0x0101;
+inline constexpr std::uint16_t ac_name = 0x0102;
+inline constexpr std::uint16_t host_uniq = 0x0103;
+inline constexpr std::uint16_t ac_cookie = 0x0104;
+inline constexpr std::uint16_t vendor_specific = 0x0105;
+inline constexpr std::uint16_t relay_session_id = 0x0110;
+inline constexpr std::uint16_t ppp_max_payload = 0x0120;
+inline constexpr std::uint16_t service_name_error = 0x0201;
+inline constexpr std::uint16_t ac_system_error = 0x0202;
+inline constexpr std::uint16_t generic_error = 0x0203;
+} // namespace pppoe_tag
+
+/// True for the three error tags (Service-Name-Error, AC-System-Error, Generic-Error).
+[[nodiscard]] constexpr bool is_error_tag(std::uint16_t t) noexcept {
+  return t == pppoe_tag::service_name_error || t == pppoe_tag::ac_system_error || t == pppoe_tag::generic_error;
+}
+/// True for PADI, PADO, PADR, PADS and PADT.
+[[nodiscard]] constexpr bool is_discovery_code(std::uint8_t c) noexcept {
+  return c == pppoe_code::padi || c == pppoe_code::pado || c == pppoe_code::padr || c == pppoe_code::pads ||
+         c == pppoe_code::padt;
+}
+
+/// Which EtherType the packet arrived with.
+enum class pppoe_stage : std::uint8_t { discovery, session };
+
+/// One tag: `value` is the TAG_VALUE octets.
+struct pppoe_tag_view {
+  std::uint16_t type = 0;
+  std::size_t offset = 0; ///< Offset of TAG_TYPE from the start of the PPPoE header.
+  bytes_view value{};
+};
+
+/// Walks the tags of a discovery packet. `done()` turns true at the end of
+/// the payload, after End-Of-List, or after an error.
+class pppoe_tag_reader {
+public:
+  constexpr pppoe_tag_reader() noexcept = default;
+  constexpr explicit pppoe_tag_reader(bytes_view payload) noexcept : bytes_(payload) {}
+  [[nodiscard]] constexpr bool done() const noexcept { return stopped_ || pos_ == bytes_.size(); }
+
+  /// The next tag (End-Of-List is returned, then done() is true).
+  /// Errors: tag_past_end (a tag header or TAG_LENGTH runs past the payload;
+  /// offset of the tag from the PPPoE header), truncated (called when done()).
+  [[nodiscard]] result<pppoe_tag_view, errc> next() noexcept {
+    const std::size_t off = pppoe_header_size + pos_;
+    if (done()) return fail(errc::truncated, off);
+    if (bytes_.size() - pos_ < 4) return stop(errc::tag_past_end, off);
+    const std::uint16_t type = core::load_be16(bytes_.data() + pos_);
+    const std::uint16_t len = core::load_be16(bytes_.data() + pos_ + 2);
+    if (len > bytes_.size() - pos_ - 4) return stop(errc::tag_past_end, off);
+    pppoe_tag_view t{type, off, bytes_.subspan(pos_ + 4, len)};
+    pos_ += 4U + len;
+    if (type == pppoe_tag::end_of_list) stopped_ = true;
+    return t;
+  }
+
+private:
+  [[nodiscard]] result<pppoe_tag_view, errc> stop(errc e, std::size_t off) noexcept {
+    stopped_ = true;
+    return fail(e, off);
+  }
+  bytes_view bytes_{};
+  std::size_t pos_ = 0;
+  bool stopped_ = false;
+};
+
+/// A parsed PPPoE packet.
+struct pppoe_view {
+  pppoe_stage stage = pppoe_stage::discovery;
+  std::uint8_t code = 0;
+  std::uint16_t session_id = 0;
+  std::uint16_t length = 0; ///< The LENGTH field (payload octets).
+  bytes_view payload{};     ///< LENGTH octets after the header: tags, or a PPP frame (session).
+  bytes_view padding{};     ///< Octets after LENGTH (Ethernet padding).
+
+  /// The session id is 0xFFFF, which RFC 2516 reserves (accepted, flagged).
+  [[nodiscard]] constexpr bool reserved_session_id() const noexcept { return session_id == pppoe_reserved_session_id; }
+  /// A PADI longer than 1484 octets (RFC 2516 §5.1 MUST NOT; accepted, flagged).
+  [[nodiscard]] constexpr bool oversized_padi() const noexcept {
+    return stage == pppoe_stage::discovery && code == pppoe_code::padi && pppoe_header_size + length > pppoe_padi_max;
+  }
+  /// Tags of a discovery packet (for a session packet the reader walks PPP bytes; do not).
+  [[nodiscard]] constexpr pppoe_tag_reader tags() const noexcept { return pppoe_tag_reader(payload); }
+  /// The first tag of `type`. Errors: as pppoe_tag_reader::next for tags
+  /// before it; option_not_found (offset = end of payload).
+  [[nodiscard]] result<pppoe_tag_view, errc> find_tag(std::uint16_t type) const noexcept {
+    auto r = tags();
+    while (!r.done()) {
+      auto t = r.next();
+      if (!t) return t;
+      if (t->type == type) return t;
+    }
+    return fail(errc::option_not_found, pppoe_header_size + payload.size());
+  }
+  /// RFC 4638 PPP-Max-Payload value. Errors: option_not_found; option_wrong_length
+  /// (TAG_LENGTH not 2; offset of the tag); tag errors.
+  [[nodiscard]] result<std::uint16_t, errc> ppp_max_payload() const noexcept {
+    auto t = find_tag(pppoe_tag::ppp_max_payload);
+    if (!t) return t.error();
+    if (t->value.size() != 2) return fail(errc::option_wrong_length, t->offset + 2);
+    return core::load_be16(t->value.data());
+  }
+  /// Checks every tag; returns how many (End-Of-List included).
+  [[nodiscard]] result<std::size_t, errc> validate_tags() const noexcept {
+    auto r = tags();
+    std::size_t n = 0;
+    while (!r.done()) {
+      auto t = r.next();
+      if (!t) return t.error();
+      ++n;
+    }
+    return n;
+  }
+};
+
+/// Parses the PPPoE header of a packet that came with the given EtherType.
+/// Errors: truncated (under 6 octets; offset = size), pppoe_bad_version (VER
+/// not 1; offset 0), pppoe_bad_type (TYPE not 1; offset 0), pppoe_bad_code
+/// (a discovery packet with a code other than PADI/PADO/PADR/PADS/PADT, or a
+/// session packet with code not 0; offset 1), pppoe_length_past_end (LENGTH
+/// beyond the input; offset 4).
+[[nodiscard]] inline result<pppoe_view, errc> parse_pppoe(bytes_view in, pppoe_stage stage) noexcept {
+  if (in.size() < pppoe_header_size) return fail(errc::truncated, in.size());
+  const std::uint8_t vt = core::load_u8(in.data());
+  if ((vt >> 4) != 1) return fail(errc::pppoe_bad_version, 0);
+  if ((vt & 0x0FU) != 1) return fail(errc::pppoe_bad_type, 0);
+  pppoe_view v;
+  v.stage = stage;
+  v.code = core::load_u8(in.data() + 1);
+  if (stage == pppoe_stage::discovery ? !is_discovery_code(v.code) : v.code != pppoe_code::session)
+    return fail(errc::pppoe_bad_code, 1);
+  v.session_id = core::load_be16(in.data() + 2);
+  v.length = core::load_be16(in.data() + 4);
+  if (v.length > in.size() - pppoe_header_size) return fail(errc::pppoe_length_past_end, 4);
+  v.payload = in.subspan(pppoe_header_size, v.length);
+  v.padding = in.subspan(pppoe_header_size + v.length);
+  return v;
+}
+
+/// Builds a PPPoE packet in a caller buffer: the header, then tags or a
+/// payload, then finish() writes LENGTH.
+class pppoe_builder {
+public:
+  /// Errors of every call: buffer_too_small, sticky (finish() reports it).
+  pppoe_builder(mutable_bytes out, std::uint8_t code, std::uint16_t session_id) noexcept : w_(out) {
+    ok_ = w_.u8(0x11) && w_.u8(code) && w_.u16(session_id) && w_.u16(0);
+  }
+  /// Appends a tag (value at most 65535 octets).
+  pppoe_builder &tag(std::uint16_t type, bytes_view value) noexcept {
+    if (value.size() > 0xFFFF) ok_ = false;
+    ok_ = ok_ && w_.u16(type) && w_.u16(static_cast<std::uint16_t>(value.size())) && w_.bytes(value);
+    return *this;
+  }
+  /// Appends the RFC 4638 PPP-Max-Payload tag.
+  pppoe_builder &ppp_max_payload(std::uint16_t v) noexcept {
+    ok_ = ok_ && w_.u16(pppoe_tag::ppp_max_payload) && w_.u16(2) && w_.u16(v);
+    return *this;
+  }
+  /// Appends raw payload (a PPP frame for a session packet).
+  pppoe_builder &data(bytes_view d) noexcept {
+    ok_ = ok_ && w_.bytes(d);
+    return *this;
+  }
+  /// The writer, to build a payload in place (e.g. a PPP frame header).
+  [[nodiscard]] core::byte_writer &writer() noexcept { return w_; }
+  /// Writes LENGTH; returns the packet size. Errors: buffer_too_small
+  /// (offset = octets written), also when the payload exceeds 65535 octets.
+  [[nodiscard]] result<std::size_t, errc> finish() noexcept {
+    if (!ok_ || w_.size() - pppoe_header_size > 0xFFFF) return fail(errc::buffer_too_small, w_.size());
+    core::store_be16(w_.buffer().data() + 4, static_cast<std::uint16_t>(w_.size() - pppoe_header_size));
+    return w_.size();
+  }
+
+private:
+  core::byte_writer w_;
+  bool ok_ = false;
+};
+
+} // namespace ppp
+} // namespace v1
+} // namespace vpnwire

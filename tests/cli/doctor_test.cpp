@@ -1,0 +1,143 @@
+// doctor's reorder analysis against two independent references, over many
+// generated arrival orders (fixed seed):
+//  - the loss at reorder timeout 0 against a line-by-line transcription of
+//    Linux's l2tp_recv_data_seq() (net/l2tp/l2tp_core.c, reorder_timeout 0:
+//    out-of-sequence packets are discarded until more than nr_oos_count_max
+//    (4) consecutive ones arrive in order, then the receiver resynchronises);
+//  - the recommended timeout against the library's reorder window: with it
+//    no gap is skipped and nothing arrives late; with 1 ms less (when that is
+//    shorter than the longest wait) something is.
+#include "doctor.hpp"
+#include "output.hpp"
+
+#include "vpnwire/seq/reorder_window.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <random>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace vpnwire_cli;
+
+struct arrival {
+  std::uint16_t ns;
+  std::int64_t ts;
+};
+
+/// Linux, reorder timeout 0. Returns how many packets are discarded.
+std::size_t linux_timeout0_losses(const std::vector<arrival> &a) {
+  std::uint32_t nr = 0, nr_oos = 0xFFFF, nr_oos_count = 0;
+  bool reorder_skip = false, first = true;
+  std::size_t lost = 0;
+  for (const auto &p : a) {
+    if (first) { // the kernel starts at nr 0; the capture may start anywhere: anchor on the first packet
+      nr = p.ns;
+      first = false;
+    }
+    if (p.ns == nr) {
+      nr = (p.ns + 1U) & 0xFFFFU;
+      continue;
+    }
+    const std::uint32_t nr_next = (nr_oos + 1U) & 0xFFFFU;
+    nr_oos_count = p.ns == nr_next ? nr_oos_count + 1 : 0;
+    nr_oos = p.ns;
+    if (nr_oos_count > 4) reorder_skip = true;
+    if (!reorder_skip) {
+      ++lost;
+      continue;
+    }
+    reorder_skip = false; // l2tp_recv_dequeue: resynchronise to this packet
+    nr = (p.ns + 1U) & 0xFFFFU;
+  }
+  return lost;
+}
+
+/// A sender's order disturbed by swaps and short moves; arrivals 50-450 us apart.
+std::vector<arrival> generate(std::mt19937 &rng) {
+  const std::size_t n = 40 + rng() % 200;
+  const std::uint16_t start = static_cast<std::uint16_t>(rng() % 3 == 0 ? 65500 + rng() % 36 : rng() % 65536);
+  std::vector<std::uint16_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint16_t>(start + i);
+  const std::size_t moves = rng() % (n / 4 + 1);
+  for (std::size_t m = 0; m < moves; ++m) {
+    const std::size_t i = 1 + rng() % (n - 1);
+    const std::size_t d = 1 + rng() % 4;
+    const std::size_t j = i + d < n ? i + d : n - 1;
+    std::swap(order[i], order[j]);
+  }
+  std::vector<arrival> a;
+  std::int64_t t = 1'000'000'000;
+  for (auto ns : order) {
+    t += 50'000 + static_cast<std::int64_t>(rng() % 400'000);
+    a.push_back({ns, t});
+  }
+  return a;
+}
+
+std::string report(const std::vector<arrival> &a) {
+  doctor d;
+  std::uint64_t frame = 0;
+  for (const auto &p : a) d.on_l2tp_data(++frame, p.ts, 0x0A000001U, 0x0A000002U, 7, 9, true, p.ns, 0, false);
+  std::FILE *f = std::tmpfile();
+  {
+    output out(f);
+    d.report(out, frame, 0);
+    EXPECT_TRUE(out.flush());
+  }
+  std::rewind(f);
+  std::string s;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) s.append(buf, n);
+  std::fclose(f);
+  return s;
+}
+
+struct window_result {
+  std::uint64_t gap_skipped = 0, late = 0;
+};
+window_result run_window(const std::vector<arrival> &a, std::int64_t timeout_ms) {
+  vpnwire::seq::reorder_window<int, 16, 1024, vpnwire::seq::policy, vpnwire::seq::single_thread> w(
+      vpnwire::seq::policy::with_timeout(std::chrono::milliseconds(timeout_ms)));
+  auto sink = [](std::uint16_t, int &&) {};
+  for (const auto &p : a) (void)w.insert(p.ns, 0, vpnwire::from_nanoseconds(p.ts), sink);
+  (void)w.flush(sink);
+  return {w.stats().gap_skipped, w.stats().late};
+}
+
+TEST(DoctorReorder, AgreesWithLinuxAndWithTheWindowOverGeneratedOrders) {
+  std::mt19937 rng(20260115);
+  const std::regex dropped(R"(would have dropped ([0-9]+) of the ([0-9]+) sequenced packets)");
+  const std::regex timeout(R"(reorder timeout to at least ([0-9]+) ms)");
+  int with_findings = 0;
+  for (int c = 0; c < 300; ++c) {
+    const auto a = generate(rng);
+    const std::string r = report(a);
+    std::smatch m;
+    const std::size_t linux_lost = linux_timeout0_losses(a);
+    if (!std::regex_search(r, m, dropped)) {
+      // No finding: nothing arrived out of order, and Linux lost nothing either.
+      EXPECT_EQ(linux_lost, 0U) << "case " << c;
+      continue;
+    }
+    ++with_findings;
+    EXPECT_EQ(std::stoul(m[1]), linux_lost) << "case " << c << "\n" << r;
+    EXPECT_EQ(std::stoul(m[2]), a.size());
+    ASSERT_TRUE(std::regex_search(r, m, timeout)) << r;
+    const std::int64_t ms = std::stol(m[1]);
+    const auto ok = run_window(a, ms);
+    EXPECT_EQ(ok.gap_skipped, 0U) << "case " << c << ": " << ms << " ms";
+    EXPECT_EQ(ok.late, 0U) << "case " << c;
+    if (ms > 1) {
+      const auto short_run = run_window(a, ms - 1);
+      EXPECT_GT(short_run.gap_skipped + short_run.late, 0U) << "case " << c << ": " << ms - 1 << " ms is enough";
+    }
+  }
+  EXPECT_GT(with_findings, 200) << "the generator must produce reordering";
+}
+
+} // namespace

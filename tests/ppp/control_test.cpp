@@ -1,0 +1,205 @@
+// LCP, IPCP and CCP packets (RFC 1661 §5-6, RFC 1332, RFC 1877, RFC 1962):
+// header validation, option iteration and its errors, typed options, and
+// the builder's round trip.
+#include "vpnwire/ppp/control.hpp"
+
+#include "test_bytes.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+using namespace vpnwire;
+using namespace vpnwire::ppp;
+using vpnwire_test::hex;
+
+namespace {
+// A Configure-Request as pppd sends it: MRU 1492, ACCM 0, CHAP/MD5, magic, PFC, ACFC.
+const auto lcp_request =
+    hex("01 01 00 1d  01 04 05 d4  02 06 00 00 00 00  03 05 c2 23 05  05 06 12 34 56 78  07 02 08 02");
+} // namespace
+
+TEST(ControlPacket, ParsesTheHeaderAndEveryLcpOption) {
+  const auto p = parse_control_packet(lcp_request);
+  ASSERT_TRUE(p) << name(p.code());
+  EXPECT_EQ(p->code, code::configure_request);
+  EXPECT_EQ(p->identifier, 1);
+  EXPECT_EQ(p->length, 0x1d);
+  EXPECT_TRUE(p->padding.empty());
+  auto r = p->options();
+  ASSERT_TRUE(r);
+  auto o = r->next();
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->offset, 4U);
+  EXPECT_EQ(*lcp_mru(*o), 1492);
+  o = r->next();
+  EXPECT_EQ(*lcp_accm(*o), 0U);
+  o = r->next();
+  const auto auth = lcp_auth_protocol(*o);
+  ASSERT_TRUE(auth);
+  EXPECT_EQ(auth->protocol, 0xC223);
+  EXPECT_EQ(vpnwire_test::to_hex(auth->data), "05"); // MD5
+  o = r->next();
+  EXPECT_EQ(*lcp_magic_number(*o), 0x12345678U);
+  o = r->next();
+  EXPECT_TRUE(*lcp_pfc(*o));
+  o = r->next();
+  EXPECT_TRUE(*lcp_acfc(*o));
+  EXPECT_TRUE(r->done());
+  EXPECT_EQ(*p->validate_options(), 6U);
+  EXPECT_EQ(*lcp_magic_number(*p->find(lcp_option::magic_number)), 0x12345678U);
+  EXPECT_EQ(p->find(lcp_option::quality_protocol).code(), errc::option_not_found);
+}
+
+TEST(ControlPacket, IpcpAddressAndDnsOptions) {
+  const auto b = hex("03 07 00 16  03 06 c0 00 02 01  81 06 08 08 08 08  83 06 01 01 01 01");
+  const auto p = parse_control_packet(b);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->code, code::configure_nak);
+  EXPECT_EQ(*ipcp_ip_address(*p->find(ipcp_option::ip_address)), 0xC0000201U);
+  EXPECT_EQ(*ipcp_primary_dns(*p->find(ipcp_option::primary_dns)), 0x08080808U);
+  EXPECT_EQ(*ipcp_secondary_dns(*p->find(ipcp_option::secondary_dns)), 0x01010101U);
+}
+
+TEST(ControlPacket, CcpOptionsIterate) {
+  // CCP Configure-Request: MPPE (18) with 4 octets of bits, Deflate (26) window 15.
+  const auto b = hex("01 02 00 0e  12 06 01 00 00 40  1a 04 78 00");
+  const auto p = parse_control_packet(b);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(*p->validate_options(), 2U);
+  EXPECT_EQ(p->find(26)->value.size(), 2U);
+}
+
+TEST(ControlPacket, TrailingOctetsAfterLengthArePadding) {
+  const auto b = hex("09 05 00 08 11 22 33 44 00 00 00");
+  const auto p = parse_control_packet(b);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->code, code::echo_request);
+  EXPECT_EQ(p->data.size(), 4U);
+  EXPECT_EQ(p->padding.size(), 3U);
+  EXPECT_EQ(p->options().code(), errc::not_configure_packet);
+}
+
+TEST(ControlPacket, HeaderErrors) {
+  EXPECT_EQ(parse_control_packet(hex("01 01 00")).code(), errc::truncated);
+  const auto p_bytes = hex("01 01 00 03");
+  auto p = parse_control_packet(p_bytes);
+  EXPECT_EQ(p.code(), errc::packet_length_below_header);
+  EXPECT_EQ(p.offset(), 2U);
+  p = parse_control_packet(hex("01 01 00 09 01 04 05 dc"));
+  EXPECT_EQ(p.code(), errc::packet_length_past_end);
+  EXPECT_EQ(p.offset(), 2U);
+}
+
+TEST(ControlPacket, OptionLengthZeroIsAnError) {
+  const auto p_bytes = hex("01 01 00 0a 01 04 05 dc 05 00");
+  const auto p = parse_control_packet(p_bytes);
+  ASSERT_TRUE(p);
+  const auto v = p->validate_options();
+  EXPECT_EQ(v.code(), errc::option_length_below_two);
+  EXPECT_EQ(v.offset(), 9U);
+}
+
+TEST(ControlPacket, OptionLengthOneIsAnError) {
+  const auto p_bytes = hex("01 01 00 06 07 01");
+  const auto p = parse_control_packet(p_bytes);
+  ASSERT_TRUE(p);
+  auto r = p->options();
+  const auto o = r->next();
+  EXPECT_EQ(o.code(), errc::option_length_below_two);
+  EXPECT_EQ(o.offset(), 5U);
+  EXPECT_TRUE(r->done()); // the reader stops after an error
+  EXPECT_EQ(r->next().code(), errc::truncated);
+}
+
+TEST(ControlPacket, OptionPastTheEndIsAnError) {
+  // The magic-number option claims 6 octets; Length leaves it only 4. The
+  // octets beyond Length are in the buffer but must not be read.
+  const auto b = hex("01 01 00 0c 01 04 05 dc 05 06 12 34 56 78");
+  const auto p = parse_control_packet(b);
+  ASSERT_TRUE(p);
+  const auto v = p->validate_options();
+  EXPECT_EQ(v.code(), errc::option_past_end);
+  EXPECT_EQ(v.offset(), 8U);
+  // A lone type octet at the end.
+  const auto q_bytes = hex("01 01 00 05 01");
+  const auto q = parse_control_packet(q_bytes);
+  EXPECT_EQ(q->validate_options().code(), errc::option_past_end);
+}
+
+TEST(ControlPacket, TypedAccessorsCheckLengthAndType) {
+  const auto p_bytes = hex("01 01 00 0b 01 05 05 dc 00 05 02");
+  const auto p = parse_control_packet(p_bytes);
+  ASSERT_TRUE(p);
+  auto r = p->options();
+  auto o = r->next();
+  const auto mru = lcp_mru(*o);
+  EXPECT_EQ(mru.code(), errc::option_wrong_length);
+  EXPECT_EQ(mru.offset(), 5U);
+  EXPECT_EQ(lcp_magic_number(*o).code(), errc::option_not_found);
+  o = r->next();
+  EXPECT_EQ(lcp_magic_number(*o).code(), errc::option_wrong_length);
+}
+
+TEST(ControlPacketBuilder, BuildsWhatTheViewReadsBack) {
+  std::vector<std::byte> out(64);
+  control_packet_builder b(out, code::configure_request, 42);
+  b.option_u16(lcp_option::mru, 1400)
+      .option_u32(lcp_option::accm, 0x000A0000)
+      .option(lcp_option::authentication_protocol, hex("c0 23"))
+      .option_u32(lcp_option::magic_number, 0xCAFEBABE)
+      .option(lcp_option::protocol_field_compression, {});
+  const auto n = b.finish();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 4U + 4 + 6 + 4 + 6 + 2);
+  const auto p = parse_control_packet(std::span(out).first(*n));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->identifier, 42);
+  EXPECT_EQ(*lcp_mru(*p->find(lcp_option::mru)), 1400);
+  EXPECT_EQ(*lcp_accm(*p->find(lcp_option::accm)), 0x000A0000U);
+  EXPECT_EQ(lcp_auth_protocol(*p->find(lcp_option::authentication_protocol))->protocol, 0xC023);
+  EXPECT_EQ(*lcp_magic_number(*p->find(lcp_option::magic_number)), 0xCAFEBABEU);
+  EXPECT_TRUE(*lcp_pfc(*p->find(lcp_option::protocol_field_compression)));
+}
+
+TEST(ControlPacketBuilder, ReportsBufferTooSmall) {
+  std::vector<std::byte> out(10);
+  control_packet_builder b(out, code::configure_request, 1);
+  b.option_u32(lcp_option::magic_number, 1).option_u16(lcp_option::mru, 1500);
+  const auto n = b.finish();
+  EXPECT_EQ(n.code(), errc::buffer_too_small);
+  std::vector<std::byte> tiny(3);
+  EXPECT_EQ(control_packet_builder(tiny, 1, 1).finish().code(), errc::buffer_too_small);
+}
+
+// Invariant over generated option lists: the reader never yields an option
+// outside the packet, and either consumes the list exactly or stops with an
+// error whose offset lies inside it.
+TEST(ControlPacket, GeneratedOptionListsStayInBounds) {
+  std::mt19937 rng(1661);
+  for (int iter = 0; iter < 5000; ++iter) {
+    std::vector<std::byte> b(4 + rng() % 40);
+    for (auto &x : b) x = static_cast<std::byte>(rng() % 8 == 0 ? rng() % 3 : rng() % 12);
+    b[0] = std::byte{1};
+    b[2] = std::byte{0};
+    b[3] = static_cast<std::byte>(b.size());
+    const auto p = parse_control_packet(b);
+    ASSERT_TRUE(p);
+    auto r = p->options();
+    std::size_t end = 4;
+    while (!r->done()) {
+      const auto o = r->next();
+      if (!o) {
+        ASSERT_GE(o.offset(), end);
+        ASSERT_LT(o.offset(), b.size());
+        break;
+      }
+      ASSERT_EQ(o->offset, end);
+      ASSERT_GE(o->length, 2);
+      end += o->length;
+      ASSERT_LE(end, b.size());
+      ASSERT_EQ(o->value.data(), b.data() + o->offset + 2);
+    }
+  }
+}
