@@ -12,7 +12,7 @@ function(vpnwire_add_test name)
   add_test(NAME ${name} COMMAND ${name} ${T_ARGS})
   set(_labels unit ${T_LABELS})
   if(NOT T_TIMEOUT)
-    set(T_TIMEOUT 600)
+    set(T_TIMEOUT 300)
   endif()
   set_tests_properties(${name} PROPERTIES LABELS "${_labels}" TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "VPNWIRE_SOURCE_DIR=${PROJECT_SOURCE_DIR};VPNWIRE_BINARY_DIR=${PROJECT_BINARY_DIR}")
