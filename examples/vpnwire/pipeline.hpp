@@ -651,6 +651,25 @@ private:
 
   // ------------------------------------------------------------ UDP, TCP
 
+  /// The udp layer object (JSON) or its text, shared by plain and
+  /// transport-mode ESP UDP.
+  void udp_layer(const ip::udp_view &u, const char *text_prefix) {
+    if (jw_) {
+      json_writer &j = *jw_;
+      j.begin_object();
+      j.field_str("proto", "udp");
+      j.field("udp.srcport", u.source_port());
+      j.field("udp.dstport", u.destination_port());
+      j.field("udp.length", u.length());
+      j.field("udp.checksum", u.checksum());
+      j.end_object();
+    }
+    text(text_prefix);
+    text_num(u.source_port());
+    text(" > ");
+    text_num(u.destination_port());
+  }
+
   void udp_stage(const ip::ipv4_view &pkt, int depth, std::uint64_t context) {
     (void)context;
     auto u = ip::parse_udp_checked(pkt);
@@ -658,20 +677,7 @@ private:
       error("udp", u.error(), pkt.header_length());
       return;
     }
-    if (jw_) {
-      json_writer &j = *jw_;
-      j.begin_object();
-      j.field_str("proto", "udp");
-      j.field("udp.srcport", u->source_port());
-      j.field("udp.dstport", u->destination_port());
-      j.field("udp.length", u->length());
-      j.field("udp.checksum", u->checksum());
-      j.end_object();
-    }
-    text(" UDP ");
-    text_num(u->source_port());
-    text(" > ");
-    text_num(u->destination_port());
+    udp_layer(*u, " UDP ");
     const bool natt = u->source_port() == esp::natt_port || u->destination_port() == esp::natt_port;
     const bool l2tp = u->source_port() == vpnwire::l2tp::udp_port || u->destination_port() == vpnwire::l2tp::udp_port;
     if (natt) {
@@ -819,20 +825,7 @@ private:
       error("udp", u.error());
       return;
     }
-    if (jw_) {
-      json_writer &j = *jw_;
-      j.begin_object();
-      j.field_str("proto", "udp");
-      j.field("udp.srcport", u->source_port());
-      j.field("udp.dstport", u->destination_port());
-      j.field("udp.length", u->length());
-      j.field("udp.checksum", u->checksum());
-      j.end_object();
-    }
-    text(" | UDP ");
-    text_num(u->source_port());
-    text(" > ");
-    text_num(u->destination_port());
+    udp_layer(*u, " | UDP ");
     if (u->source_port() == vpnwire::l2tp::udp_port || u->destination_port() == vpnwire::l2tp::udp_port)
       l2tp_stage(u->payload(), depth + 1);
   }

@@ -314,13 +314,15 @@ public:
         ++counters_.dropped_ns_undefined;
         return receive_outcome::dropped_ns_undefined;
       }
-      if (order == core::serial_order::greater) {
-        outcome = receive_outcome::duplicate; // Ns in the 32767 before the expected one
-      } else if (seq::forward_distance(deliver_next_, ns) >= limits_.receive_window) {
+      // A duplicate is either an Ns in the 32767 before the expected one or a
+      // copy of one already held.
+      const bool behind = order == core::serial_order::greater;
+      if (!behind && seq::forward_distance(deliver_next_, ns) >= limits_.receive_window) {
         ++counters_.dropped_beyond_window;
         return receive_outcome::dropped_beyond_window;
-      } else if (recv_[slot_of(ns, limits_.receive_window)].held) {
-        outcome = receive_outcome::duplicate; // a copy of one already held
+      }
+      if (behind || recv_[slot_of(ns, limits_.receive_window)].held) {
+        outcome = receive_outcome::duplicate;
       } else {
         outcome = ns == rcv_nxt_ ? receive_outcome::delivered : receive_outcome::held_out_of_order;
       }
@@ -525,7 +527,7 @@ private:
     return recv_bytes_.data() + slot_of(ns, limits_.receive_window) * limits_.max_message;
   }
 
-  duration timeout_for(unsigned retransmissions) const noexcept {
+  [[nodiscard]] duration timeout_for(unsigned retransmissions) const noexcept {
     duration t = config_.initial_timeout;
     const duration cap = std::max(config_.max_timeout, config_.initial_timeout);
     for (unsigned i = 0; i < retransmissions && t < cap; ++i) t = t > cap / 2 ? cap : t + t;
