@@ -34,11 +34,26 @@ def load(results_dir):
                 "binary": f.stem,
                 "group": parts[0],
                 "impl": parts[1],
-                "args": "/".join(parts[2:]),
+                # run modifiers are not arguments: keep one column per workload
+                "args": "/".join(x for x in parts[2:] if x not in ("real_time", "process_time")
+                                 and not x.startswith(("threads:", "repeats:", "min_time:", "iterations:"))),
                 "ns": b["real_time"] * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")],
                 "bytes_per_second": b.get("bytes_per_second"),
                 "items_per_second": b.get("items_per_second"),
             })
+    # The CLI against tshark (scripts/bench.sh saves bench_vs_tshark.sh's output).
+    cli = pathlib.Path(results_dir) / "cli_vs_tshark.txt"
+    if cli.exists():
+        import re
+        text = cli.read_text()
+        frames = re.search(r"capture: (\d+) frames", text)
+        for impl, label in (("vpnwire", r"vpnwire decode --json:"), ("tshark", r"tshark -T json:")):
+            m = re.search(label + r"\s+([0-9.]+) s", text)
+            if frames and m:
+                n, secs = int(frames.group(1)), float(m.group(1))
+                runs.append({"binary": "cli", "group": "decode_json", "impl": impl,
+                             "args": f"{n}_frames", "ns": secs / n * 1e9,
+                             "bytes_per_second": None, "items_per_second": n / secs})
     return runs, context or {}
 
 
@@ -54,7 +69,8 @@ def fmt_rate(r):
     if r["bytes_per_second"]:
         return f"{r['bytes_per_second'] / 1e9:.2f} GB/s"
     if r["items_per_second"]:
-        return f"{r['items_per_second'] / 1e6:.1f} M/s"
+        ips = r["items_per_second"]
+        return f"{ips / 1e6:.1f} M/s" if ips >= 1e6 else f"{ips / 1e3:.1f} k/s"
     return ""
 
 
@@ -70,7 +86,7 @@ def main():
     lines = [MARKER, "", "## Results", ""]
     lines.append(f"Machine: {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, "
                  f"caches {', '.join(str(c.get('size', '?')) for c in ctx.get('caches', []))}; "
-                 f"library build type {ctx.get('library_build_type', '?')}; date {ctx.get('date', '?')}.")
+                 f"Google Benchmark library build {ctx.get('library_build_type', '?')} (Debian package; vpnwire and baselines are -O2 -march=native); date {ctx.get('date', '?')}.")
     lines.append("Times are medians of the repetitions; a ratio is baseline time / vpnwire time "
                  "(above 1: vpnwire is faster).")
     try:
