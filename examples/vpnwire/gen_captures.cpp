@@ -88,32 +88,27 @@ struct sa_keys {
 };
 
 /// Incident 1: L2TP/IPsec, transport mode, NAT-T, AES-128-CBC + HMAC-SHA1-96.
-sa_keys incident1_c2s() {
-  sa_keys k{
-      0xc1000001U, {}, unhex("00112233445566778899aabbccddeeff"), unhex("0102030405060708090a0b0c0d0e0f1011121314")};
-  k.cfg.spi = k.spi;
+sa_keys incident1_sa(std::uint32_t spi, const char *enc_hex, const char *auth_hex) {
+  sa_keys k{spi, {}, unhex(enc_hex), unhex(auth_hex)};
+  k.cfg.spi = spi;
   k.cfg.cipher = esp::cipher::aes_cbc;
   k.cfg.key_bits = 128;
   k.cfg.integrity = esp::integrity::hmac_sha1_96;
   k.cfg.mode = esp::sa_mode::transport;
   k.cfg.udp_encap = true;
   return k;
+}
+sa_keys incident1_c2s() {
+  return incident1_sa(0xc1000001U, "00112233445566778899aabbccddeeff", "0102030405060708090a0b0c0d0e0f1011121314");
 }
 sa_keys incident1_s2c() {
-  sa_keys k{
-      0x5e000001U, {}, unhex("ffeeddccbbaa99887766554433221100"), unhex("2122232425262728292a2b2c2d2e2f3031323334")};
-  k.cfg.spi = k.spi;
-  k.cfg.cipher = esp::cipher::aes_cbc;
-  k.cfg.key_bits = 128;
-  k.cfg.integrity = esp::integrity::hmac_sha1_96;
-  k.cfg.mode = esp::sa_mode::transport;
-  k.cfg.udp_encap = true;
-  return k;
+  return incident1_sa(0x5e000001U, "ffeeddccbbaa99887766554433221100", "2122232425262728292a2b2c2d2e2f3031323334");
 }
-/// Incident 2: site-to-site tunnel mode, NAT-T, AES-128-GCM with a 16-byte ICV.
-sa_keys incident2_a2b() {
-  sa_keys k{0xa0000001U, {}, unhex("000102030405060708090a0b0c0d0e0fcafebabe"), {}};
-  k.cfg.spi = k.spi;
+/// Incident 2: site-to-site tunnel mode, NAT-T, AES-128-GCM with a 16-byte ICV
+/// (the key ends with the 4-byte salt).
+sa_keys incident2_sa(std::uint32_t spi, const char *key_and_salt_hex) {
+  sa_keys k{spi, {}, unhex(key_and_salt_hex), {}};
+  k.cfg.spi = spi;
   k.cfg.cipher = esp::cipher::aes_gcm;
   k.cfg.key_bits = 128;
   k.cfg.aead_icv_size = 16;
@@ -121,16 +116,8 @@ sa_keys incident2_a2b() {
   k.cfg.udp_encap = true;
   return k;
 }
-sa_keys incident2_b2a() {
-  sa_keys k{0xb0000001U, {}, unhex("101112131415161718191a1b1c1d1e1fdeadbeef"), {}};
-  k.cfg.spi = k.spi;
-  k.cfg.cipher = esp::cipher::aes_gcm;
-  k.cfg.key_bits = 128;
-  k.cfg.aead_icv_size = 16;
-  k.cfg.mode = esp::sa_mode::tunnel;
-  k.cfg.udp_encap = true;
-  return k;
-}
+sa_keys incident2_a2b() { return incident2_sa(0xa0000001U, "000102030405060708090a0b0c0d0e0fcafebabe"); }
+sa_keys incident2_b2a() { return incident2_sa(0xb0000001U, "101112131415161718191a1b1c1d1e1fdeadbeef"); }
 
 using transform = esp::crypto::openssl_transform;
 using outbound = esp::outbound_sa<transform>;
