@@ -328,6 +328,34 @@ TEST(MpscReorderWindow, ProbationAnchorKeepsASwappedFirstPair) {
   EXPECT_EQ(c.overflow, 1U);
 }
 
+TEST(MpscReorderWindow, DepthSlidesTheWindowForAnArrivalBeyondTheHorizon) {
+  using W = seq::reorder_window<int, 16, 8, seq::policy, seq::multi_producer>;
+  W w(seq::policy::reordering().with_depth(8).with_anchor(seq::anchor_mode::explicit_value), 0);
+  std::vector<std::uint16_t> got;
+  std::vector<std::uint16_t> stale;
+  auto sink = [&](std::uint16_t s, int &&) { got.push_back(s); };
+  auto reject = [&](std::uint16_t s, int &&, insert_outcome) { stale.push_back(s); };
+  const time_point t = from_nanoseconds(0);
+  for (std::uint16_t s : {0, 2, 3, 5, 6}) EXPECT_EQ(w.insert(s, 1, t), insert_outcome::buffered);
+  (void)w.drain(t, sink, reject);
+  EXPECT_EQ(w.insert(12, 1, t), insert_outcome::buffered);       // taken through the slide slot
+  EXPECT_EQ(w.insert(13, 1, t), insert_outcome::beyond_horizon); // one slide pending at a time
+  (void)w.drain(t, sink, reject);
+  EXPECT_EQ(got, (std::vector<std::uint16_t>{0, 2, 3, 5, 6}));
+  EXPECT_EQ(w.expected(), 7U); // 12 - (Capacity - 1) = 5, then the run 5, 6
+  EXPECT_EQ(w.held(), 1U);
+  EXPECT_EQ(w.insert(13, 1, t), insert_outcome::buffered);
+  EXPECT_EQ(w.insert(32'000, 1, t), insert_outcome::buffered); // far: flush, then skip at once
+  (void)w.drain(t, sink, reject);
+  EXPECT_EQ(got, (std::vector<std::uint16_t>{0, 2, 3, 5, 6, 12, 13}));
+  EXPECT_EQ(w.expected(), 31'993U);
+  EXPECT_TRUE(stale.empty());
+  const auto c = w.stats();
+  EXPECT_EQ(c.depth_skips, 2U);
+  EXPECT_EQ(c.gap_skipped, 2U + 5U + (31'993U - 14U));
+  EXPECT_EQ(c.inserted, c.delivered + c.duplicate + c.late + c.overflow + w.held());
+}
+
 TEST(MpscReorderWindow, SingleThreadedUseDeliversInOrderAndHandsBackStaleItems) {
   using W = seq::reorder_window<int, 16, 8, seq::policy, seq::multi_producer>;
   W w(seq::policy::with_timeout(10ns).with_anchor(seq::anchor_mode::explicit_value), 100);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -192,6 +193,48 @@ TEST(ReorderWindow, DepthSkipsTheGapWhenKItemsAreHeld) {
   EXPECT_EQ(out.seqs, (std::vector<std::uint16_t>{0, 3, 4, 5}));
   EXPECT_EQ(w.stats().depth_skips, 1U);
   EXPECT_EQ(w.stats().gap_skipped, 2U);
+  expect_conservation(w);
+}
+
+TEST(ReorderWindow, DepthSlidesTheWindowForAnArrivalBeyondTheHorizon) {
+  // Losses inside the window keep the number held below the depth limit; an
+  // arrival past the horizon moves the window to Capacity - 1 before it.
+  seq::reorder_window<int, 16, 8> w(seq::policy::reordering().with_depth(8));
+  collector<std::uint16_t> out;
+  (void)w.insert(0, 0, t0, out.sink());
+  for (std::uint16_t s : {2, 3, 5, 6, 8}) EXPECT_EQ(w.insert(s, s, t0, out.sink()), insert_outcome::buffered);
+  EXPECT_EQ(w.insert(12, 12, t0, out.sink()), insert_outcome::buffered); // expected becomes 5
+  EXPECT_EQ(out.seqs, (std::vector<std::uint16_t>{0, 2, 3, 5, 6}));
+  EXPECT_EQ(w.expected(), 7U);
+  EXPECT_EQ(w.held(), 2U); // 8 and 12
+  EXPECT_EQ(w.stats().depth_skips, 1U);
+  EXPECT_EQ(w.stats().gap_skipped, 2U); // 1 and 4
+  EXPECT_EQ(w.insert(4, 4, t0, out.sink()), insert_outcome::late);
+  // A jump far ahead (half the space less one) flushes everything and
+  // skips the rest arithmetically.
+  EXPECT_EQ(w.insert(32'771, 1, t0, out.sink()), insert_outcome::buffered);
+  EXPECT_EQ(out.seqs.back(), 12U);
+  EXPECT_EQ(w.expected(), 32'764U);
+  EXPECT_EQ(w.stats().gap_skipped, 2U + 1U + 3U + (32'764U - 13U));
+  expect_conservation(w);
+}
+
+TEST(ReorderWindow, DepthAtCapacityNeverStallsOnALossyStream) {
+  // DPDK's semantics (no timeout, skip when full): with ~2% loss the window
+  // never fills, so only sliding keeps it moving. Every arrival is taken and
+  // all but what is still held is delivered, in order.
+  seq::reorder_window<int, 32, 64> w(seq::policy::reordering().with_depth(64));
+  std::vector<std::uint32_t> sent;
+  for (std::uint32_t s = 0; s < 100'000; ++s)
+    if (s % 97 != 13 && s % 101 != 7) sent.push_back(s);
+  for (std::size_t i = 1; i + 1 < sent.size(); i += 5) std::swap(sent[i], sent[i + 1]);
+  collector<std::uint32_t> out;
+  for (const std::uint32_t n : sent) ASSERT_TRUE(seq::accepted(w.insert(n, 1, t0, out.sink()))) << n;
+  EXPECT_EQ(w.stats().overflow, 0U);
+  EXPECT_LE(w.held(), 64U);
+  EXPECT_EQ(out.seqs.size() + w.held(), sent.size());
+  EXPECT_GT(w.stats().depth_skips, 1'000U);
+  for (std::size_t i = 1; i < out.seqs.size(); ++i) ASSERT_LT(out.seqs[i - 1], out.seqs[i]);
   expect_conservation(w);
 }
 

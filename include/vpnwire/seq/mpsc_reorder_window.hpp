@@ -174,6 +174,7 @@ public:
     }
     if (!anchored_c_ && !try_anchor(now, false, sink, reject)) return 0;
     apply_resync(sink, reject);
+    apply_slide(sink, reject);
     run(sink, reject);
     if (policy_.mode == reorder_mode::strict) {
       reject_unclaimed(reject);
@@ -206,6 +207,7 @@ public:
     }
     if (!anchored_c_ && !try_anchor(time_point::max(), true, sink, reject)) return 0;
     apply_resync(sink, reject);
+    apply_slide(sink, reject);
     flush_held(sink, reject);
     deadline_.reset();
     frontier_.store(next_, std::memory_order_release);
@@ -371,8 +373,27 @@ private:
       }
       return o;
     }
+    if (policy_.mode == reorder_mode::reorder && policy_.depth != 0 &&
+        serial_type::forward_distance(f, seq) < serial_type::half - 1 && post_slide(seq, item, now, st)) {
+      return insert_outcome::buffered;
+    }
     st.overflow.fetch_add(1, std::memory_order_relaxed);
     return insert_outcome::beyond_horizon;
+  }
+
+  // Depth limit: an arrival ahead of the window goes to the consumer through
+  // the slide slot; the consumer moves the window forward to take it. False
+  // if a previous slide is still pending (the item is then beyond_horizon).
+  bool post_slide(value_type seq, Item &item, time_point now, stripe &st) noexcept {
+    std::uint64_t expect = empty;
+    if (!slide_.state.compare_exchange_strong(expect, writing, std::memory_order_acquire, std::memory_order_relaxed)) {
+      return false;
+    }
+    end_oos_run();
+    st.accepted.fetch_add(1, std::memory_order_relaxed);
+    st.reordered.fetch_add(1, std::memory_order_relaxed);
+    publish(slide_, seq, item, now, 0);
+    return true;
   }
 
   // A number behind the delivery point: held (claimed, not yet delivered),
@@ -519,6 +540,60 @@ private:
     deliver(resync_, sink);
     if (policy_.mode == reorder_mode::strict) claim_.store(next_, std::memory_order_release);
     deadline_.reset();
+  }
+
+  // A producer posted an arrival ahead of the window under a depth limit:
+  // move the delivery point to Capacity - 1 before it (delivering what is
+  // held on the way, skipping the gaps; O(Capacity) however far), then put
+  // the item in its slot, or deliver it, or hand it back if a resync or a
+  // concurrent producer got there first.
+  template <class Sink, class Reject> void apply_slide(Sink &sink, Reject &reject) noexcept {
+    if ((slide_.state.load(std::memory_order_acquire) & status_mask) != full) return;
+    const value_type seq = slide_.seq;
+    const std::uint64_t d = serial_type::forward_distance(next_, seq);
+    if (d >= Capacity && d < serial_type::half - 1) {
+      ++depth_skips_;
+      const value_type target =
+          static_cast<value_type>((static_cast<std::uint64_t>(seq) - (Capacity - 1)) & serial_type::mask);
+      if (serial_type::forward_distance(next_, target) > Capacity) flush_held(sink, reject);
+      const std::uint64_t n = serial_type::forward_distance(next_, target);
+      if (n > Capacity && n < serial_type::half) {
+        gap_skipped_ += n; // flushed above, nothing is held: skip at once
+        next_ = target;
+        reset_history();
+      } else if (n != 0 && n < serial_type::half) {
+        release_through(serial_type::advance(target, serial_type::mask), sink, reject);
+      }
+    }
+    const std::uint64_t left = serial_type::forward_distance(next_, seq);
+    if (left == 0) {
+      deliver(slide_, sink);
+      run(sink, reject);
+      return;
+    }
+    if (left < Capacity) {
+      slot &s = slots_[index(seq)];
+      std::uint64_t expect = s.state.load(std::memory_order_acquire);
+      if ((expect & status_mask) == full && s.seq != seq && serial_type::less(s.seq, next_)) {
+        reject_stale(s, reject); // a stale item a producer placed behind the delivery point
+      }
+      const std::uint64_t tag = tag_of(seq);
+      expect = empty;
+      if (s.state.compare_exchange_strong(expect, tag | writing, std::memory_order_acquire,
+                                          std::memory_order_relaxed)) {
+        s.seq = seq;
+        s.at = slide_.at;
+        s.item = take(slide_);
+        s.state.store(tag | full, std::memory_order_release);
+        return;
+      }
+      if ((expect & ~status_mask) == tag) {
+        ++consumer_dup_; // a producer placed the same number meanwhile
+        reject(seq, take(slide_), insert_outcome::duplicate_held);
+        return;
+      }
+    }
+    reject_stale(slide_, reject); // behind (a resync moved past it) or, rarely, still ahead
   }
 
   // Pass-through: delivers every visible item in slot order from next_.
@@ -674,6 +749,7 @@ private:
   alignas(64) std::atomic<std::uint64_t> oos_{0}; // resync: last out-of-window key << 32 | run length
   std::array<stripe, stripe_count> stripes_{};
   slot resync_{};                                          // resync: the N-th item, for the consumer
+  slot slide_{};                                           // depth: an arrival ahead of the window
   std::array<std::atomic<value_type>, Capacity> passed_{}; // per slot: last number passed (see skip_one)
   std::array<slot, Capacity> slots_{};
 };

@@ -276,6 +276,34 @@ private:
     deliver_run(sink);
   }
 
+  /// Moves the delivery point forward to `target`: every held number before
+  /// it is delivered, every missing one skipped, then the run from there is
+  /// delivered. O(Capacity) however far the target is.
+  template <class Sink> void slide_to(value_type target, Sink &sink) noexcept {
+    while (held_ != 0) {
+      const std::size_t i = first_occupied_from(index(serial_type::advance(next_, 1)));
+      const value_type low = serial_type::advance(next_, offset_of(i));
+      if (!serial_type::less(low, target)) break;
+      release_up_to(low, sink);
+    }
+    if (!serial_type::less(next_, target)) return;
+    std::uint64_t n = serial_type::forward_distance(next_, target);
+    if (held_ == 0 && n >= Capacity) {
+      hist_ = {}; // nothing in the remembered range was delivered
+      counters_.gap_skipped += n;
+      next_ = target;
+      return;
+    }
+    // next_ is missing and nothing is held before target, so the slots from
+    // next_ + 1 up to target hold nothing (next_'s own slot may hold
+    // next_ + Capacity: step over it first, as release_up_to does).
+    mark_skipped(index(next_));
+    ++counters_.gap_skipped;
+    next_ = serial_type::advance(next_, 1);
+    for (n -= 1; n != 0;) n -= skip_gap(static_cast<std::size_t>(n));
+    deliver_run(sink);
+  }
+
   /// Slot index of the first occupied slot at or cyclically after `start`.
   /// Precondition: held_ != 0.
   [[nodiscard]] std::size_t first_occupied_from(std::size_t start) const noexcept {
@@ -571,6 +599,16 @@ private:
         deliver_direct(seq, item, sink);
         return insert_outcome::delivered;
       }
+    }
+    // A depth limit never refuses an arrival ahead of the window: the window
+    // slides just far enough to take it (Capacity - 1 behind it, as the
+    // multi-producer window does), releasing what it passes and skipping the
+    // gaps, so that losses inside the window cannot stall it.
+    if (policy_.mode == reorder_mode::reorder && policy_.depth != 0 && d > Capacity && d < serial_type::half - 1) {
+      ++counters_.depth_skips;
+      slide_to(static_cast<value_type>((static_cast<std::uint64_t>(seq) - (Capacity - 1)) & serial_type::mask), sink);
+      if (held_ == 0) deadline_ = time_point::max();
+      return insert_running(seq, item, now, sink);
     }
     if (serial_type::less(seq, next_)) {
       ++counters_.duplicate;
