@@ -33,6 +33,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -90,7 +91,6 @@ public:
                                                                              time_point now, Sink &&sink)
   noexcept {
     seq = static_cast<value_type>(seq & serial_type::mask);
-    ++counters_.inserted;
     if (VPNWIRE_LIKELY(seq == next_ && held_ == 0 && phase_ == phase::running)) {
       deliver_direct(seq, item, sink);
       return insert_outcome::delivered;
@@ -150,7 +150,7 @@ public:
   void reanchor(value_type expected, Sink &&sink) noexcept {
     flush(sink);
     next_ = static_cast<value_type>(expected & serial_type::mask);
-    hist_ = {};
+    forget_history();
     oos_run_ = 0;
     if (phase_ != phase::passing) phase_ = phase::running;
   }
@@ -174,7 +174,17 @@ public:
   [[nodiscard]] bool on_probation() const noexcept { return phase_ == phase::probation; }
   /// Items held now (taken, not yet delivered).
   [[nodiscard]] std::size_t held() const noexcept { return held_; }
-  [[nodiscard]] const counters &stats() const noexcept { return counters_; }
+  /// The counters. `inserted` and `reordered` are derived rather than
+  /// counted on every arrival: every insert has exactly one outcome, so
+  /// inserted = delivered + duplicate + late + overflow + held; and every
+  /// held item leaves the slots through a run delivery, so reordered = items
+  /// delivered from the slots + held - items a depth skip delivered at once.
+  [[nodiscard]] counters stats() const noexcept {
+    counters c = counters_;
+    c.inserted = c.delivered + c.duplicate + c.late + c.overflow + held_;
+    c.reordered = released_ + held_ - depth_immediate_;
+    return c;
+  }
   [[nodiscard]] const Policy &active_policy() const noexcept { return policy_; }
 
 private:
@@ -184,17 +194,28 @@ private:
     value_type last;
   };
   static constexpr std::size_t mask_ = Capacity - 1;
-  static constexpr std::size_t words_ = (Capacity + 63) / 64;
+  // Per-slot flags: the slot holds an item; the last number that passed
+  // through the slot was delivered (not skipped). One 16-bit word per slot:
+  // consecutive arrivals write different words, so there is no
+  // read-modify-write chain through a shared bitmap word, and (not being a
+  // character type) a flag store does not force the compiler to reload
+  // everything else, the caller's sink state included.
+  using flag_word = std::uint16_t;
+  static constexpr flag_word held_bit = 1;
+  static constexpr flag_word delivered_bit = 2;
 
   [[nodiscard]] static constexpr std::size_t index(value_type p) noexcept {
     return static_cast<std::size_t>(p) & mask_;
   }
-  [[nodiscard]] bool occupied(std::size_t i) const noexcept { return (occ_[i >> 6] >> (i & 63)) & 1U; }
-  void set_occupied(std::size_t i) noexcept { occ_[i >> 6] |= std::uint64_t{1} << (i & 63); }
-  void clear_occupied(std::size_t i) noexcept { occ_[i >> 6] &= ~(std::uint64_t{1} << (i & 63)); }
-  [[nodiscard]] bool was_delivered(std::size_t i) const noexcept { return (hist_[i >> 6] >> (i & 63)) & 1U; }
-  void mark_delivered(std::size_t i) noexcept { hist_[i >> 6] |= std::uint64_t{1} << (i & 63); }
-  void mark_skipped(std::size_t i) noexcept { hist_[i >> 6] &= ~(std::uint64_t{1} << (i & 63)); }
+  [[nodiscard]] bool occupied(std::size_t i) const noexcept { return (flags_[i] & held_bit) != 0; }
+  void set_occupied(std::size_t i) noexcept { flags_[i] = static_cast<flag_word>(flags_[i] | held_bit); }
+  [[nodiscard]] bool was_delivered(std::size_t i) const noexcept { return (flags_[i] & delivered_bit) != 0; }
+  void mark_delivered(std::size_t i) noexcept { flags_[i] = static_cast<flag_word>(flags_[i] | delivered_bit); }
+  void mark_skipped(std::size_t i) noexcept { flags_[i] = static_cast<flag_word>(flags_[i] & held_bit); }
+  /// Forgets which numbers behind the delivery point were delivered.
+  void forget_history() noexcept {
+    for (flag_word &f : flags_) f = static_cast<flag_word>(f & held_bit);
+  }
   /// Offset from next_ (1..Capacity) of the held position stored at slot i.
   [[nodiscard]] std::size_t offset_of(std::size_t i) const noexcept {
     const std::size_t o = (i - static_cast<std::size_t>(next_)) & mask_;
@@ -212,42 +233,39 @@ private:
     sink(seq, std::move(item));
   }
 
-  [[nodiscard]] static constexpr std::uint64_t bit_range(unsigned from, unsigned n) noexcept {
-    return (n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1) << from;
-  }
-
-  /// Delivers the held run starting at next_, one bitmap word at a time.
+  /// Delivers the held run starting at next_. The run is measured and the
+  /// window updated first, then the items go to the sink one after another
+  /// (a sink sees the window as it is after the whole run).
   template <class Sink> void deliver_run(Sink &sink) noexcept {
-    while (held_ != 0) {
-      const std::size_t i = index(next_);
-      const std::size_t w = i >> 6;
-      const auto b = static_cast<unsigned>(i & 63);
-      const auto n = static_cast<unsigned>(std::countr_one(occ_[w] >> b));
-      if (n == 0) return;
-      const std::uint64_t bits = bit_range(b, n);
-      occ_[w] &= ~bits;
-      hist_[w] |= bits;
-      held_ -= n;
-      counters_.delivered += n;
-      for (unsigned k = 0; k < n; ++k) {
-        const value_type s = next_;
-        next_ = serial_type::advance(next_, 1);
-        sink(s, std::move(items_[i + k]));
-      }
+    std::size_t i = index(next_);
+    std::size_t n = 0;
+    for (std::size_t j = i; n < held_ && (flags_[j] & held_bit) != 0; j = (j + 1) & mask_) {
+      flags_[j] = delivered_bit;
+      ++n;
+    }
+    if (n == 0) return;
+    held_ -= n;
+    counters_.delivered += n;
+    released_ += n;
+    value_type s = next_;
+    next_ = serial_type::advance(next_, n);
+    for (std::size_t k = 0; k < n; ++k) {
+      sink(s, std::move(items_[i]));
+      s = serial_type::advance(s, 1);
+      i = (i + 1) & mask_;
     }
   }
 
-  /// Skips up to `limit` missing numbers at next_ (stops at a held one or
-  /// the end of a bitmap word); returns how many.
+  /// Skips up to `limit` missing numbers at next_ (stops at a held one);
+  /// returns how many.
   std::size_t skip_gap(std::size_t limit) noexcept {
-    const std::size_t i = index(next_);
-    const std::size_t w = i >> 6;
-    const auto b = static_cast<unsigned>(i & 63);
-    const std::uint64_t ahead = occ_[w] >> b;
-    std::size_t n = ahead == 0 ? 64 - b : static_cast<std::size_t>(std::countr_zero(ahead));
-    if (n > Capacity - i) n = Capacity - i; // below 64 slots the ring wraps inside the word
-    if (n > limit) n = limit;
-    hist_[w] &= ~bit_range(b, static_cast<unsigned>(n));
+    std::size_t n = 0;
+    std::size_t i = index(next_);
+    while (n < limit && (flags_[i] & held_bit) == 0) {
+      flags_[i] = 0;
+      ++n;
+      i = (i + 1) & mask_;
+    }
     counters_.gap_skipped += n;
     next_ = serial_type::advance(next_, n);
     return n;
@@ -289,7 +307,7 @@ private:
     if (!serial_type::less(next_, target)) return;
     std::uint64_t n = serial_type::forward_distance(next_, target);
     if (held_ == 0 && n >= Capacity) {
-      hist_ = {}; // nothing in the remembered range was delivered
+      forget_history(); // nothing in the remembered range was delivered
       counters_.gap_skipped += n;
       next_ = target;
       return;
@@ -307,14 +325,20 @@ private:
   /// Slot index of the first occupied slot at or cyclically after `start`.
   /// Precondition: held_ != 0.
   [[nodiscard]] std::size_t first_occupied_from(std::size_t start) const noexcept {
-    const std::size_t w0 = start >> 6;
-    std::uint64_t m = occ_[w0] & (~std::uint64_t{0} << (start & 63));
-    if (m != 0) return (w0 << 6) + static_cast<std::size_t>(std::countr_zero(m));
-    for (std::size_t k = 1; k <= words_; ++k) {
-      const std::size_t w = (w0 + k) % words_;
-      m = occ_[w];
-      if (k == words_) m &= (std::uint64_t{1} << (start & 63)) - 1;
-      if (m != 0) return (w << 6) + static_cast<std::size_t>(std::countr_zero(m));
+    std::size_t i = start;
+    for (std::size_t k = 0; k < Capacity; ++k, i = (i + 1) & mask_) {
+      // Four slots at a time where they do not wrap.
+      if constexpr (Capacity >= 4) {
+        while ((i & 3) == 0 && k + 4 <= Capacity) {
+          std::uint64_t w;
+          std::memcpy(&w, &flags_[i], sizeof w);
+          if ((w & 0x0001000100010001ULL) != 0) break;
+          k += 4;
+          i = (i + 4) & mask_;
+        }
+        if (k >= Capacity) break;
+      }
+      if ((flags_[i] & held_bit) != 0) return i;
     }
     return start; // unreachable while held_ != 0
   }
@@ -347,17 +371,15 @@ private:
     bool found = false;
     std::size_t best = 0;
     time_point oldest_left = time_point::max();
-    for (std::size_t w = 0; w < words_; ++w) {
-      for (std::uint64_t m = occ_[w]; m != 0; m &= m - 1) {
-        const std::size_t i = (w << 6) + static_cast<std::size_t>(std::countr_zero(m));
-        const time_point a = arrival_[i];
-        if (now - a >= t) {
-          const std::size_t off = offset_of(i);
-          if (!found || off > best) best = off;
-          found = true;
-        } else if (a < oldest_left) {
-          oldest_left = a;
-        }
+    for (std::size_t i = 0; i < Capacity; ++i) {
+      if ((flags_[i] & held_bit) == 0) continue;
+      const time_point a = arrival_[i];
+      if (now - a >= t) {
+        const std::size_t off = offset_of(i);
+        if (!found || off > best) best = off;
+        found = true;
+      } else if (a < oldest_left) {
+        oldest_left = a;
       }
     }
     oldest_ = oldest_left; // a lower bound of what stays held
@@ -386,15 +408,21 @@ private:
     if (VPNWIRE_UNLIKELY(fifo_ordered_ && fifo_tail_ - fifo_head_ == fifo_.size())) leave_ordered(now);
     if (VPNWIRE_LIKELY(fifo_ordered_)) {
       // Consecutive numbers held one after the other (what follows a lost
-      // packet) share one queue entry.
-      run &back = fifo_[(fifo_tail_ - 1) & (fifo_.size() - 1)];
-      if (fifo_tail_ != fifo_head_ && seq == serial_type::advance(back.last, 1)) {
-        back.last = seq;
-      } else {
-        fifo_[fifo_tail_++ & (fifo_.size() - 1)] = run{seq, seq};
+      // packet) share one queue entry. The back entry's last number lives in
+      // fifo_back_last_ and is written to the entry when the entry is closed
+      // or the queue is read (sync_back).
+      if (fifo_tail_ == fifo_head_ || seq != serial_type::advance(fifo_back_last_, 1)) {
+        sync_back();
+        fifo_[fifo_tail_++ & (fifo_.size() - 1)].first = seq;
       }
+      fifo_back_last_ = seq;
     }
     ++held_;
+  }
+
+  /// Writes the back entry's last number (see hold) before the queue is read.
+  void sync_back() noexcept {
+    if (fifo_tail_ != fifo_head_) fifo_[(fifo_tail_ - 1) & (fifo_.size() - 1)].last = fifo_back_last_;
   }
 
   /// The clock stepped back (or already had): arrival order is no longer
@@ -424,6 +452,7 @@ private:
   /// front entry to its numbers still held (releases go in order, so what
   /// is left of a run is a suffix of it).
   void pop_released() noexcept {
+    sync_back();
     while (fifo_head_ != fifo_tail_) {
       run &e = fifo_front();
       if (!ahead(e.last) || !occupied(index(e.last))) {
@@ -445,6 +474,7 @@ private:
   /// 2 x Capacity entries (at most one per held item, plus at most Capacity
   /// released numbers below the oldest held one, which arrived after it).
   template <class Sink> void expire_ordered(time_point now, Sink &sink) noexcept {
+    sync_back();
     std::uint64_t best = 0;
     while (fifo_head_ != fifo_tail_) {
       run &e = fifo_front();
@@ -547,7 +577,6 @@ private:
   /// item itself) and reports what became of the item.
   template <class Sink> VPNWIRE_ALWAYS_INLINE insert_outcome finish_buffered(value_type seq, Sink &sink) noexcept {
     if (VPNWIRE_UNLIKELY(policy_.depth != 0 && held_ >= policy_.depth)) return depth_skip(seq, sink);
-    ++counters_.reordered;
     return insert_outcome::buffered;
   }
 
@@ -562,8 +591,10 @@ private:
       release_up_to(serial_type::advance(next_, offset_of(i)), sink);
     }
     if (held_ == 0) deadline_ = time_point::max();
-    if (phase_ == phase::running && serial_type::less(seq, next_)) return insert_outcome::delivered;
-    ++counters_.reordered;
+    if (phase_ == phase::running && serial_type::less(seq, next_)) {
+      ++depth_immediate_; // held, and delivered by the skip it triggered: not reordered
+      return insert_outcome::delivered;
+    }
     return insert_outcome::buffered;
   }
 
@@ -595,7 +626,7 @@ private:
       if (oos_run_ >= policy_.resync_after) {
         ++counters_.resynced;
         flush_held(sink);
-        hist_ = {};
+        forget_history();
         deliver_direct(seq, item, sink);
         return insert_outcome::delivered;
       }
@@ -634,11 +665,13 @@ private:
   time_point last_hold_{};
   std::size_t fifo_head_ = 0; // the arrival queue: held numbers in arrival order
   std::size_t fifo_tail_ = 0;
-  bool fifo_ordered_ = true; // false after a clock step back: expire() scans instead
+  value_type fifo_back_last_ = 0; // the last number of the queue's back entry (when not empty)
+  bool fifo_ordered_ = true;      // false after a clock step back: expire() scans instead
   time_point probation_end_{};
-  counters counters_{};
-  std::array<std::uint64_t, words_> occ_{};
-  std::array<std::uint64_t, words_> hist_{};
+  counters counters_{};               // inserted and reordered are derived in stats()
+  std::uint64_t released_ = 0;        // items delivered out of the slots
+  std::uint64_t depth_immediate_ = 0; // items a depth skip delivered on their own arrival
+  std::array<flag_word, Capacity> flags_{};
   std::array<time_point, Capacity> arrival_{};
   std::array<run, 2 * Capacity> fifo_{};
   std::array<Item, Capacity> items_{};

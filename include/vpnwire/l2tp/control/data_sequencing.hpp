@@ -169,7 +169,7 @@ public:
   [[nodiscard]] std::optional<time_point> next_deadline() const noexcept { return window_.next_deadline(); }
 
   [[nodiscard]] const sequencing_counters &counters() const noexcept { return counters_; }
-  [[nodiscard]] const seq::counters &window_counters() const noexcept { return window_.stats(); }
+  [[nodiscard]] seq::counters window_counters() const noexcept { return window_.stats(); }
   [[nodiscard]] std::uint16_t next_ns() const noexcept { return next_ns_; }
 
 private:
