@@ -157,7 +157,9 @@ private:
   friend result<ipv4_view, errc> parse_ipv4_impl(bytes_view, bool) noexcept;
   [[nodiscard]] const std::byte *p() const noexcept { return bytes_.data(); }
   [[nodiscard]] std::uint8_t b(std::size_t i) const noexcept { return core::load_u8(p() + i); }
-  [[nodiscard]] std::uint16_t internet_checksum_of_header() const noexcept { return core::internet_checksum(header()); }
+  [[nodiscard]] std::uint16_t internet_checksum_of_header() const noexcept {
+    return core::header_checksum(bytes_.data(), header_length());
+  }
   bytes_view bytes_{};
 };
 

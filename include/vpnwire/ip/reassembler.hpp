@@ -15,6 +15,22 @@
 //   auto d = r.submit(packet, tunnel_id, now);
 //   if (d && d->status == ip::delivery_status::complete) deliver(d->datagram);
 //
+// Zero-copy mode (ip::borrowing_reassembler): the reassembler copies nothing.
+// It keeps references to the caller's fragment buffers, each with a caller
+// token (an mbuf pointer, a buffer index), and delivers a chain: the
+// rewritten header plus the payload pieces in order, pointing into those
+// buffers, with the tokens of every fragment it used, which are the
+// caller's again. Fragments of a datagram that is dropped (timeout,
+// eviction, a bad fragment) are handed back through the release callback of
+// the configuration. The byte budget then bounds the caller's bytes held.
+//
+//   ip::borrowing_reassembler r({.release = &recycle, .release_context = pool});
+//   auto d = r.submit(packet, token, tunnel_id, now);   // token: owned by r if stored
+//   if (d && d->status == ip::delivery_status::complete) {
+//     send_chain(d->header, d->payload);                // or ip::gather(*d, buffer)
+//     for (auto t : d->tokens) recycle(pool, t);
+//   }
+//
 // Costs: lookup O(1) expected (keyed hash with a per-instance seed);
 // in-order (tail) fragments O(1); other insertions a binary search
 // (O(log k)) plus a move of at most k 16-byte descriptors (k <= the
@@ -36,7 +52,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace vpnwire {
@@ -97,7 +115,17 @@ struct reassembler_config {
   /// Seed of the keyed hash: pass a random value per instance in production
   /// so remote senders cannot aim identifications at one bucket.
   std::uint64_t hash_seed = 0;
+  /// Zero-copy mode only (borrowing_reassembler): called once for each token
+  /// of a stored fragment whose datagram is dropped (timeout, eviction, a
+  /// bad fragment), from inside submit() or expire(); the fragment's buffer
+  /// is the caller's again. Null: tokens of dropped datagrams are forgotten.
+  void (*release)(void *context, std::uint64_t token) noexcept = nullptr;
+  void *release_context = nullptr;
 };
+
+/// Storage modes of basic_reassembler.
+struct copy_storage {};     ///< Fragment payload is copied into an internal pool.
+struct borrowed_storage {}; ///< The caller's fragment buffers are referenced (zero copy).
 
 /// One counter per outcome. For every submit() exactly one of not_fragments,
 /// stored, reassembled, malformed, misaligned, oversize, inconsistent,
@@ -137,16 +165,68 @@ struct delivery {
   bytes_view datagram{};
 };
 
-class reassembler {
+/// What the zero-copy reassembler delivers. The spans stay valid until the
+/// next call to submit() or expire().
+struct chained_delivery {
+  delivery_status status = delivery_status::incomplete;
+  /// complete: the rewritten IPv4 header (total length, flags, offset and
+  /// checksum of the whole datagram), in internal memory. not_fragment: the
+  /// whole packet.
+  bytes_view header{};
+  /// complete: the payload, in order, as pieces of the caller's fragments.
+  std::span<const bytes_view> payload{};
+  /// complete: the token of every fragment stored for this datagram
+  /// (including the one just submitted); their buffers are the caller's again.
+  std::span<const std::uint64_t> tokens{};
+  /// complete: header plus payload bytes; not_fragment: the packet's size.
+  std::size_t total_length = 0;
+};
+
+/// Writes a chained datagram contiguously into `out`; returns the bytes
+/// written, or 0 when `out` is smaller than d.total_length.
+[[nodiscard]] inline std::size_t gather(const chained_delivery &d, mutable_bytes out) noexcept {
+  if (out.size() < d.total_length) return 0;
+  std::byte *o = out.data();
+  std::memcpy(o, d.header.data(), d.header.size());
+  o += d.header.size();
+  for (const bytes_view p : d.payload) {
+    std::memcpy(o, p.data(), p.size());
+    o += p.size();
+  }
+  return static_cast<std::size_t>(o - out.data());
+}
+
+template <class Storage> class basic_reassembler {
+  static_assert(std::is_same_v<Storage, copy_storage> || std::is_same_v<Storage, borrowed_storage>);
+  static constexpr bool borrowing = std::is_same_v<Storage, borrowed_storage>;
+  using delivery_type = std::conditional_t<borrowing, chained_delivery, delivery>;
+
   static constexpr std::uint32_t none = 0xFFFFFFFFU;
   // Bytes kept free in front of the pool, at least the largest IPv4 header.
   static constexpr std::size_t header_room = 64;
   static_assert(header_room >= ipv4_max_header);
 
 public:
-  /// Allocates every table and the block pool. Nothing is allocated afterwards.
-  explicit reassembler(const reassembler_config &cfg = {}) : cfg_(clamped(cfg)) {
+  /// Allocates every table (and, copying, the block pool). Nothing is
+  /// allocated afterwards.
+  explicit basic_reassembler(const reassembler_config &cfg = {}) : cfg_(clamped(cfg)), seed2_(mix(cfg_.hash_seed + 1)) {
     piece_cap_ = cfg_.policy == overlap_policy::rfc5722 ? cfg_.max_fragments : 2 * cfg_.max_fragments;
+    slots_.resize(cfg_.max_datagrams);
+    pieces_.resize(cfg_.max_datagrams * piece_cap_);
+    std::size_t nb = 1;
+    while (nb < 2 * cfg_.max_datagrams) nb <<= 1;
+    buckets_.assign(nb, none);
+    bucket_mask_ = nb - 1;
+    free_slots_.resize(cfg_.max_datagrams);
+    for (std::size_t i = 0; i < cfg_.max_datagrams; ++i)
+      free_slots_[i] = static_cast<std::uint32_t>(cfg_.max_datagrams - 1 - i);
+    free_slot_count_ = cfg_.max_datagrams;
+    if (cfg_.policy != overlap_policy::rfc5722) scratch_.resize(piece_cap_ + 4);
+    if constexpr (borrowing) {
+      tokens_.resize(cfg_.max_datagrams * cfg_.max_fragments);
+      chain_.resize(piece_cap_);
+      return;
+    }
     blocks_per_datagram_ = (ipv4_max_total + cfg_.block_size) / cfg_.block_size;
     block_shift_ = 0;
     while ((std::size_t{1} << block_shift_) < cfg_.block_size) ++block_shift_;
@@ -162,25 +242,14 @@ public:
       free_pos_[nblocks - 1 - i] = static_cast<std::uint32_t>(i);
     }
     free_count_ = nblocks;
-    slots_.resize(cfg_.max_datagrams);
-    pieces_.resize(cfg_.max_datagrams * piece_cap_);
     block_table_.assign(cfg_.max_datagrams * blocks_per_datagram_, none);
-    std::size_t nb = 1;
-    while (nb < 2 * cfg_.max_datagrams) nb <<= 1;
-    buckets_.assign(nb, none);
-    bucket_mask_ = nb - 1;
-    free_slots_.resize(cfg_.max_datagrams);
-    for (std::size_t i = 0; i < cfg_.max_datagrams; ++i)
-      free_slots_[i] = static_cast<std::uint32_t>(cfg_.max_datagrams - 1 - i);
-    free_slot_count_ = cfg_.max_datagrams;
-    if (cfg_.policy != overlap_policy::rfc5722) scratch_.resize(piece_cap_ + 4);
     output_.resize(ipv4_max_total);
   }
 
-  reassembler(const reassembler &) = delete;
-  reassembler &operator=(const reassembler &) = delete;
-  reassembler(reassembler &&) noexcept = default;
-  reassembler &operator=(reassembler &&) noexcept = default;
+  basic_reassembler(const basic_reassembler &) = delete;
+  basic_reassembler &operator=(const basic_reassembler &) = delete;
+  basic_reassembler(basic_reassembler &&) noexcept = default;
+  basic_reassembler &operator=(basic_reassembler &&) noexcept = default;
 
   /// Offers one IPv4 packet received at `now` in `context` (tunnel, SA or
   /// VRF: fragments are only merged within the same context). Expired
@@ -195,23 +264,36 @@ public:
   /// too_many_fragments (6); budget_exhausted (2). Every error except
   /// malformed, empty, misaligned, oversize-of-the-fragment and duplicate
   /// also drops the datagram the fragment belonged to.
-  [[nodiscard]] result<delivery, errc> submit(bytes_view packet, std::uint64_t context, time_point now) noexcept {
-    return submit_impl(packet, context, now, mutable_bytes(output_), true);
+  [[nodiscard]] result<delivery, errc> submit(bytes_view packet, std::uint64_t context, time_point now) noexcept
+      requires(!borrowing) {
+    return submit_impl(packet, 0, context, now, mutable_bytes(output_), true);
   }
 
   /// As submit(), but a completed datagram is written into `out`.
   /// Additional error: buffer_too_small (offset = out.size()) when the
   /// datagram does not fit; the datagram is then dropped (output_too_small).
   [[nodiscard]] result<delivery, errc> submit(bytes_view packet, std::uint64_t context, time_point now,
-                                              mutable_bytes out) noexcept {
-    return submit_impl(packet, context, now, out, false);
+                                              mutable_bytes out) noexcept requires(!borrowing) {
+    return submit_impl(packet, 0, context, now, out, false);
+  }
+
+  /// Zero-copy mode. As submit(), but nothing is copied: when the fragment
+  /// is stored (incomplete or complete) the reassembler keeps a reference to
+  /// `packet` and its `token` until it delivers the datagram (the token is
+  /// then listed in chained_delivery::tokens) or drops it (the token is
+  /// passed to the release callback). The caller must keep the bytes of a
+  /// stored fragment unchanged until then. On any error, and for a packet
+  /// that is not a fragment, the token is not taken.
+  [[nodiscard]] result<chained_delivery, errc> submit(bytes_view packet, std::uint64_t token, std::uint64_t context,
+                                                      time_point now) noexcept requires borrowing {
+    return submit_impl(packet, token, context, now, mutable_bytes{}, false);
   }
 
   /// Drops every datagram whose deadline is at or before `now`. Returns how many.
   std::size_t expire(time_point now) noexcept {
     std::size_t n = 0;
     while (age_head_ != none && slots_[age_head_].deadline <= now) {
-      release(age_head_);
+      release(age_head_, true);
       ++counters_.timed_out;
       ++n;
     }
@@ -220,15 +302,22 @@ public:
 
   /// Datagrams currently incomplete.
   [[nodiscard]] std::size_t in_progress() const noexcept { return in_use_; }
-  /// Bytes of the block pool currently holding fragment data (<= byte_budget()).
-  [[nodiscard]] std::size_t bytes_in_use() const noexcept { return (nblocks_ - free_count_) * cfg_.block_size; }
+  /// Copying: bytes of the block pool holding fragment data. Zero copy:
+  /// bytes of the caller's fragments referenced. Never above byte_budget().
+  [[nodiscard]] std::size_t bytes_in_use() const noexcept {
+    if constexpr (borrowing) return borrowed_bytes_;
+    return (nblocks_ - free_count_) * cfg_.block_size;
+  }
   /// The payload byte budget actually in force (whole blocks).
-  [[nodiscard]] std::size_t byte_budget() const noexcept { return nblocks_ * cfg_.block_size; }
+  [[nodiscard]] std::size_t byte_budget() const noexcept {
+    if constexpr (borrowing) return cfg_.byte_budget;
+    return nblocks_ * cfg_.block_size;
+  }
   /// Everything the instance allocated (fixed from construction on).
   [[nodiscard]] std::size_t memory_footprint() const noexcept {
     return pool_.size() + free_blocks_.size() * 4 + free_pos_.size() * 4 + slots_.size() * sizeof(slot) +
            pieces_.size() * sizeof(piece) + block_table_.size() * 4 + buckets_.size() * 4 + free_slots_.size() * 4 +
-           scratch_.size() * sizeof(piece) + output_.size();
+           scratch_.size() * sizeof(piece) + output_.size() + tokens_.size() * 8 + chain_.size() * sizeof(bytes_view);
   }
   [[nodiscard]] const reassembler_counters &counters() const noexcept { return counters_; }
   [[nodiscard]] const reassembler_config &config() const noexcept { return cfg_; }
@@ -249,24 +338,30 @@ private:
     std::uint32_t end = 0;
     std::uint32_t origin_start = 0;
     std::uint32_t origin_end = 0;
+    const std::byte *src = nullptr; // zero copy: the caller's byte at `start`
   };
-  struct slot {
+  // What every fragment reads (the key, the hash chain, the coverage) and
+  // the age links (touched when a neighbour is created or released) fit in
+  // the slot's first cache line; the rest is touched once per datagram.
+  struct alignas(64) slot {
     key k{};
-    time_point deadline{};
     std::uint32_t hash_next = none;
-    std::uint32_t age_prev = none;
-    std::uint32_t age_next = none;
     std::uint32_t final_end = 0; // valid when has_final
     std::uint32_t max_end = 0;
     std::uint32_t covered = 0;
     std::uint32_t npieces = 0;
     std::uint32_t nfrags = 0;
     std::uint32_t header_len = 0;
+    bool has_final = false;
+    bool in_use = false;
+    std::uint32_t age_prev = none;
+    std::uint32_t age_next = none;
+    // Second cache line.
+    time_point deadline{};
     std::uint32_t block_limit = 0; // one past the highest block index ever allocated
     std::uint32_t bucket = 0;      // hash bucket, kept so release() need not rehash
     std::uint32_t hint = none;     // preferred pool block of payload block 0 (placement, not a reservation)
-    bool has_final = false;
-    bool in_use = false;
+    std::uint32_t borrowed = 0;    // zero copy: bytes of the caller's fragments referenced
     std::array<std::byte, ipv4_max_header> header{};
   };
 
@@ -291,10 +386,19 @@ private:
     return x;
   }
   [[nodiscard]] std::size_t bucket_of(const key &k) const noexcept {
-    std::uint64_t h = mix(cfg_.hash_seed ^ ((std::uint64_t{k.src} << 32) | k.dst));
-    h = mix(h ^ (std::uint64_t{k.id} << 8 | k.proto) ^ 0x9E3779B97F4A7C15ULL);
-    h = mix(h ^ k.context);
-    return static_cast<std::size_t>(h) & bucket_mask_;
+    // Keyed: the seed enters both halves of one 64x64 -> 128-bit multiply
+    // whose halves are folded (the "mum" step of wyhash-style hashes).
+    const std::uint64_t a = ((std::uint64_t{k.src} << 32) | k.dst) ^ cfg_.hash_seed ^ 0xA0761D6478BD642FULL;
+    const std::uint64_t b =
+        ((std::uint64_t{k.id} << 8) | k.proto) ^ (k.context * 0x9E3779B97F4A7C15ULL) ^ seed2_ ^ 0xE7037ED1A0B428DBULL;
+#if defined(__SIZEOF_INT128__)
+    __extension__ using u128 = unsigned __int128;
+    const u128 r = static_cast<u128>(a) * b;
+    const std::uint64_t h = static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+#else
+    const std::uint64_t h = mix(mix(a) ^ b);
+#endif
+    return static_cast<std::size_t>(h ^ (h >> 29)) & bucket_mask_;
   }
 
   [[nodiscard]] std::uint32_t find(const key &k, std::size_t bucket) const noexcept {
@@ -303,8 +407,10 @@ private:
     return none;
   }
 
-  // Unlinks a slot from the hash and age lists, returns its blocks and the slot.
-  void release(std::uint32_t s) noexcept {
+  // Unlinks a slot from the hash and age lists, returns its blocks and the
+  // slot; zero copy: hands its fragments back through the release callback
+  // when the datagram is dropped (hand_back), not when it is delivered.
+  void release(std::uint32_t s, bool hand_back) noexcept {
     slot &sl = slots_[s];
     std::uint32_t *link = &buckets_[sl.bucket];
     while (*link != s) link = &slots_[*link].hash_next;
@@ -317,11 +423,20 @@ private:
       slots_[sl.age_next].age_prev = sl.age_prev;
     else
       age_tail_ = sl.age_prev;
-    std::uint32_t *table = &block_table_[std::size_t{s} * blocks_per_datagram_];
-    for (std::size_t i = 0; i < sl.block_limit; ++i) {
-      if (table[i] != none) {
-        push_free(table[i]);
-        table[i] = none;
+    if constexpr (borrowing) {
+      borrowed_bytes_ -= sl.borrowed;
+      if (hand_back && cfg_.release != nullptr) {
+        const std::uint64_t *t = &tokens_[std::size_t{s} * cfg_.max_fragments];
+        for (std::size_t i = 0; i < sl.nfrags; ++i) cfg_.release(cfg_.release_context, t[i]);
+      }
+    } else {
+      (void)hand_back;
+      std::uint32_t *table = &block_table_[std::size_t{s} * blocks_per_datagram_];
+      for (std::size_t i = 0; i < sl.block_limit; ++i) {
+        if (table[i] != none) {
+          push_free(table[i]);
+          table[i] = none;
+        }
       }
     }
     sl.in_use = false;
@@ -334,7 +449,7 @@ private:
     std::uint32_t victim = age_head_;
     if (victim == keep && victim != none) victim = slots_[victim].age_next;
     if (victim == none) return false;
-    release(victim);
+    release(victim, true);
     ++counters_.evicted;
     return true;
   }
@@ -355,14 +470,19 @@ private:
     // run, once its own datagram is done, takes the next one's IPv4 header.
     // When the pool is empty the cursor restarts at its front, which keeps
     // the memory touched small.
-    std::size_t est = (std::size_t{first_end} - 1) / cfg_.block_size + 1;
-    if (!final && est_blocks_ > est) est = est_blocks_;
-    if (est > nblocks_) {
-      sl.hint = none;
+    if constexpr (!borrowing) {
+      std::size_t est = (std::size_t{first_end} - 1) / cfg_.block_size + 1;
+      if (!final && est_blocks_ > est) est = est_blocks_;
+      if (est > nblocks_) {
+        sl.hint = none;
+      } else {
+        if (cursor_ + est > nblocks_ || free_count_ == nblocks_) cursor_ = 0;
+        sl.hint = static_cast<std::uint32_t>(cursor_);
+        cursor_ += est;
+      }
     } else {
-      if (cursor_ + est > nblocks_ || free_count_ == nblocks_) cursor_ = 0;
-      sl.hint = static_cast<std::uint32_t>(cursor_);
-      cursor_ += est;
+      (void)first_end;
+      (void) final;
     }
     sl.k = k;
     sl.bucket = static_cast<std::uint32_t>(bucket);
@@ -383,6 +503,7 @@ private:
     sl.nfrags = 0;
     sl.header_len = 0;
     sl.block_limit = 0;
+    sl.borrowed = 0;
     sl.has_final = false;
     sl.in_use = true;
     ++in_use_;
@@ -393,6 +514,17 @@ private:
   // Makes sure every block of [start, end) exists for slot s; evicts older
   // datagrams when the pool is empty. False when even that is not enough.
   bool reserve_blocks(std::uint32_t s, std::uint32_t start, std::uint32_t end) noexcept {
+    if constexpr (borrowing) {
+      // The budget counts the caller's bytes referenced.
+      const std::size_t need = end - start;
+      if (need > cfg_.byte_budget) return false;
+      while (borrowed_bytes_ + need > cfg_.byte_budget) {
+        if (!evict_oldest(s)) return false;
+      }
+      borrowed_bytes_ += need;
+      slots_[s].borrowed += static_cast<std::uint32_t>(need);
+      return true;
+    }
     std::uint32_t *table = &block_table_[std::size_t{s} * blocks_per_datagram_];
     const std::size_t first = start >> block_shift_;
     const std::size_t last = (end - 1) >> block_shift_;
@@ -433,6 +565,7 @@ private:
   }
 
   void write_blocks(std::uint32_t s, std::uint32_t start, bytes_view data) noexcept {
+    if constexpr (borrowing) return; // the pieces point at the caller's bytes
     const std::uint32_t *table = &block_table_[std::size_t{s} * blocks_per_datagram_];
     std::size_t off = start;
     std::size_t done = 0;
@@ -458,7 +591,7 @@ private:
 
   // Drops slot s because of fragment error e; counts it.
   error_info<errc> drop(std::uint32_t s, errc e, std::size_t offset, std::uint64_t &counter) noexcept {
-    release(s);
+    release(s, true);
     ++counters_.failed;
     ++counter;
     return fail(e, offset);
@@ -480,8 +613,8 @@ private:
     return false;
   }
 
-  result<delivery, errc> submit_impl(bytes_view packet, std::uint64_t context, time_point now, mutable_bytes out,
-                                     bool internal_out) noexcept {
+  result<delivery_type, errc> submit_impl(bytes_view packet, std::uint64_t token, std::uint64_t context, time_point now,
+                                          mutable_bytes out, bool internal_out) noexcept {
     ++counters_.requests;
     expire(now);
     auto parsed = parse_ipv4(packet);
@@ -492,7 +625,15 @@ private:
     const ipv4_view &v = *parsed;
     if (!v.is_fragment()) {
       ++counters_.not_fragments;
-      return delivery{delivery_status::not_fragment, v.packet()};
+      if constexpr (borrowing) {
+        chained_delivery d;
+        d.status = delivery_status::not_fragment;
+        d.header = v.packet();
+        d.total_length = v.packet().size();
+        return d;
+      } else {
+        return delivery{delivery_status::not_fragment, v.packet()};
+      }
     }
     const bytes_view data = v.payload();
     if (data.empty()) {
@@ -546,7 +687,7 @@ private:
       if (at != sl.npieces)
         std::memmove(static_cast<void *>(ps + at + 1), static_cast<const void *>(ps + at),
                      (sl.npieces - at) * sizeof(piece));
-      ps[at] = piece{start, end, start, end};
+      ps[at] = piece{start, end, start, end, data.data()};
       ++sl.npieces;
       ++sl.nfrags;
       sl.covered += end - start;
@@ -557,9 +698,16 @@ private:
       insert_with_policy(s, start, end, data);
       ++sl.nfrags;
     }
+    if constexpr (borrowing)
+      tokens_[std::size_t{s} * cfg_.max_fragments + sl.nfrags - 1] = token;
+    else
+      (void)token;
     if (start == 0 && sl.header_len == 0) {
       sl.header_len = static_cast<std::uint32_t>(v.header_length());
-      std::memcpy(sl.header.data(), v.header().data(), v.header_length());
+      std::memcpy(sl.header.data(), v.header().data(), ipv4_min_header);
+      if (sl.header_len > ipv4_min_header)
+        std::memcpy(sl.header.data() + ipv4_min_header, v.header().data() + ipv4_min_header,
+                    sl.header_len - ipv4_min_header);
     }
     if (end > sl.max_end) sl.max_end = end;
     if (!mf) {
@@ -568,7 +716,7 @@ private:
     }
     if (!sl.has_final || sl.covered != sl.final_end || sl.header_len == 0) {
       ++counters_.stored;
-      return delivery{delivery_status::incomplete, {}};
+      return delivery_type{};
     }
     return complete(s, out, internal_out);
   }
@@ -584,7 +732,11 @@ private:
     std::uint32_t pos = start;
     auto take = [&](std::uint32_t a, std::uint32_t b) { // bytes [a, b) come from the new fragment
       write_blocks(s, a, data.subspan(a - start, b - a));
-      out[n++] = piece{a, b, start, end};
+      out[n++] = piece{a, b, start, end, data.data() + (a - start)};
+    };
+    // Part [a, b) of an existing piece.
+    auto part = [](const piece &p, std::uint32_t a, std::uint32_t b) {
+      return piece{a, b, p.origin_start, p.origin_end, p.src == nullptr ? nullptr : p.src + (a - p.start)};
     };
     std::size_t i = 0;
     for (; i < sl.npieces && ps[i].end <= start; ++i) out[n++] = ps[i];
@@ -596,13 +748,13 @@ private:
       }
       const std::uint32_t os = std::max(p.start, start);
       const std::uint32_t oe = std::min(p.end, end);
-      if (p.start < os) out[n++] = piece{p.start, os, p.origin_start, p.origin_end};
+      if (p.start < os) out[n++] = part(p, p.start, os);
       overlapped = true;
       if (new_wins(start, end, p))
         take(os, oe);
       else
-        out[n++] = piece{os, oe, p.origin_start, p.origin_end};
-      if (p.end > oe) out[n++] = piece{oe, p.end, p.origin_start, p.origin_end};
+        out[n++] = part(p, os, oe);
+      if (p.end > oe) out[n++] = part(p, oe, p.end);
       pos = oe;
     }
     if (pos < end) {
@@ -630,38 +782,68 @@ private:
   // front of it (into the free block before the run, or the room in front of
   // the pool), so the payload is copied exactly once; with a caller's buffer
   // it is copied out with one memcpy. Otherwise it is gathered block by block.
-  result<delivery, errc> complete(std::uint32_t s, mutable_bytes out, bool internal_out) noexcept {
+  result<delivery_type, errc> complete(std::uint32_t s, mutable_bytes out, bool internal_out) noexcept {
     slot &sl = slots_[s];
     const std::size_t hlen = sl.header_len;
     const std::size_t total = hlen + sl.final_end;
     if (total > ipv4_max_total) return drop(s, errc::oversize, 6, counters_.oversize);
-    if (out.size() < total) return drop(s, errc::buffer_too_small, out.size(), counters_.output_too_small);
-    const std::uint32_t *table = &block_table_[std::size_t{s} * blocks_per_datagram_];
-    const std::size_t nb = ((std::size_t{sl.final_end} - 1) >> block_shift_) + 1;
-    const std::uint32_t base = table[0];
-    bool contiguous = true;
-    for (std::size_t i = 1; i < nb; ++i) contiguous = contiguous && table[i] == base + i;
-    std::byte *o = out.data();
-    const bool in_place = internal_out && contiguous && (base == 0 || free_pos_[base - 1] != none);
-    if (in_place) o = block_data(base) - hlen;
-    std::memcpy(o, sl.header.data(), hlen);
+    if constexpr (borrowing) {
+      (void)out;
+      (void)internal_out;
+      std::byte *o = chain_header_.data();
+      write_header(sl, o, total);
+      const piece *ps = &pieces_[std::size_t{s} * piece_cap_];
+      for (std::size_t i = 0; i < sl.npieces; ++i) chain_[i] = bytes_view(ps[i].src, ps[i].end - ps[i].start);
+      chained_delivery d;
+      d.status = delivery_status::complete;
+      d.header = bytes_view(o, hlen);
+      d.payload = std::span<const bytes_view>(chain_.data(), sl.npieces);
+      // The slot's token list stays as it is until the slot is reused (by a
+      // later submit), so the span is valid as documented.
+      d.tokens = std::span<const std::uint64_t>(&tokens_[std::size_t{s} * cfg_.max_fragments], sl.nfrags);
+      d.total_length = total;
+      release(s, false);
+      ++counters_.reassembled;
+      return d;
+    } else {
+      if (out.size() < total) return drop(s, errc::buffer_too_small, out.size(), counters_.output_too_small);
+      const std::uint32_t *table = &block_table_[std::size_t{s} * blocks_per_datagram_];
+      const std::size_t nb = ((std::size_t{sl.final_end} - 1) >> block_shift_) + 1;
+      const std::uint32_t base = table[0];
+      bool contiguous = true;
+      for (std::size_t i = 1; i < nb; ++i) contiguous = contiguous && table[i] == base + i;
+      std::byte *o = out.data();
+      const bool in_place = internal_out && contiguous && (base == 0 || free_pos_[base - 1] != none);
+      if (in_place) o = block_data(base) - hlen;
+      write_header(sl, o, total);
+      if (!in_place) {
+        if (contiguous)
+          std::memcpy(o + hlen, block_data(base), sl.final_end);
+        else
+          read_blocks(s, sl.final_end, o + hlen);
+      }
+      est_blocks_ = nb;
+      release(s, false);
+      ++counters_.reassembled;
+      return delivery{delivery_status::complete, bytes_view(o, total)};
+    }
+  }
+
+  // The first fragment's header, rewritten for the whole datagram: total
+  // length, MF and offset cleared (RF and DF kept), checksum recomputed.
+  static void write_header(const slot &sl, std::byte *o, std::size_t total) noexcept {
+    const std::size_t hlen = sl.header_len;
+    std::memcpy(o, sl.header.data(), ipv4_min_header); // a fixed-size copy, then the options
+    if (hlen > ipv4_min_header)
+      std::memcpy(o + ipv4_min_header, sl.header.data() + ipv4_min_header, hlen - ipv4_min_header);
     core::store_be16(o + 2, static_cast<std::uint16_t>(total));
     core::store_be16(o + 6, static_cast<std::uint16_t>(core::load_be16(o + 6) & 0xC000U)); // keep RF and DF
     core::store_be16(o + 10, 0);
-    core::store_be16(o + 10, core::internet_checksum(bytes_view(o, hlen)));
-    if (!in_place) {
-      if (contiguous)
-        std::memcpy(o + hlen, block_data(base), sl.final_end);
-      else
-        read_blocks(s, sl.final_end, o + hlen);
-    }
-    est_blocks_ = nb;
-    release(s);
-    ++counters_.reassembled;
-    return delivery{delivery_status::complete, bytes_view(o, total)};
+    core::store_be16(o + 10, core::header_checksum(o, hlen));
   }
 
   reassembler_config cfg_;
+  std::uint64_t seed2_ = 0; // second hash key, derived from the seed
   std::size_t piece_cap_ = 0;
   std::size_t blocks_per_datagram_ = 0;
   unsigned block_shift_ = 0;
@@ -681,11 +863,21 @@ private:
   std::size_t free_slot_count_ = 0;
   std::vector<piece> scratch_;
   std::vector<std::byte> output_;
+  std::vector<std::uint64_t> tokens_;                     // zero copy: per slot, the token of each stored fragment
+  std::vector<bytes_view> chain_;                         // zero copy: the payload pieces of the last completion
+  std::array<std::byte, ipv4_max_header> chain_header_{}; // zero copy: its header
+  std::size_t borrowed_bytes_ = 0;                        // zero copy: bytes referenced, all slots
   std::uint32_t age_head_ = none;
   std::uint32_t age_tail_ = none;
   std::size_t in_use_ = 0;
   reassembler_counters counters_{};
 };
+
+/// The copying reassembler: delivers each datagram contiguously.
+using reassembler = basic_reassembler<copy_storage>;
+/// The zero-copy reassembler: references the caller's fragments and
+/// delivers a chain (see chained_delivery and gather()).
+using borrowing_reassembler = basic_reassembler<borrowed_storage>;
 
 } // namespace ip
 } // namespace v1
