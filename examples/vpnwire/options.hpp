@@ -283,15 +283,26 @@ inline std::string auth_names() {
 
 // ---------------------------------------------------------------- policies
 
-enum class reassembly_policy : std::uint8_t { drop, first, last, bsd, bsd_right, linux, windows, solaris };
-inline constexpr std::array<std::string_view, 8> reassembly_names{"drop",      "first", "last",    "bsd",
-                                                                  "bsd-right", "linux", "windows", "solaris"};
+enum class reassembly_policy : std::uint8_t {
+  drop,
+  first,
+  last,
+  bsd,
+  bsd_right,
+  linux,
+  windows,
+  solaris,
+  linux_current
+};
+inline constexpr std::array<std::string_view, 9> reassembly_names{
+    "drop", "first", "last", "bsd", "bsd-right", "linux", "windows", "solaris", "linux-current"};
 
 [[nodiscard]] inline parsed<reassembly_policy> parse_reassembly(std::string_view v) {
   for (std::size_t i = 0; i < reassembly_names.size(); ++i)
     if (reassembly_names[i] == v) return {static_cast<reassembly_policy>(i), {}};
-  return parse_fail<reassembly_policy>("--reassembly: unknown policy '" + std::string(v) +
-                                       "' (one of drop, first, last, bsd, bsd-right, linux, windows, solaris)");
+  return parse_fail<reassembly_policy>(
+      "--reassembly: unknown policy '" + std::string(v) +
+      "' (one of drop, first, last, bsd, bsd-right, linux, windows, solaris, linux-current)");
 }
 
 struct reorder_option {

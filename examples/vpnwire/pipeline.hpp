@@ -136,6 +136,7 @@ struct run_summary {
   case reassembly_policy::linux: return ip::overlap_policy::linux_legacy;
   case reassembly_policy::windows: return ip::overlap_policy::windows;
   case reassembly_policy::solaris: return ip::overlap_policy::solaris;
+  case reassembly_policy::linux_current: return ip::overlap_policy::linux_current;
   }
   return ip::overlap_policy::rfc5722;
 }

@@ -147,12 +147,17 @@ TEST(ReorderOption, RejectsBadValues) {
   }
 }
 
-TEST(ReassemblyOption, AcceptsTheEightPolicies) {
+TEST(ReassemblyOption, AcceptsTheNinePolicies) {
   const std::vector<std::pair<const char *, reassembly_policy>> all{
-      {"drop", reassembly_policy::drop},           {"first", reassembly_policy::first},
-      {"last", reassembly_policy::last},           {"bsd", reassembly_policy::bsd},
-      {"bsd-right", reassembly_policy::bsd_right}, {"linux", reassembly_policy::linux},
-      {"windows", reassembly_policy::windows},     {"solaris", reassembly_policy::solaris}};
+      {"drop", reassembly_policy::drop},
+      {"first", reassembly_policy::first},
+      {"last", reassembly_policy::last},
+      {"bsd", reassembly_policy::bsd},
+      {"bsd-right", reassembly_policy::bsd_right},
+      {"linux", reassembly_policy::linux},
+      {"windows", reassembly_policy::windows},
+      {"solaris", reassembly_policy::solaris},
+      {"linux-current", reassembly_policy::linux_current}};
   for (const auto &[name, p] : all) {
     auto r = parse_reassembly(name);
     ASSERT_TRUE(r) << name;

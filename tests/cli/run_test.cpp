@@ -473,7 +473,7 @@ TEST(Reassembly, PoliciesDecideWhoseBytesWin) {
 }
 
 TEST(Reassembly, EveryPolicyReassemblesCleanFragments) {
-  for (const char *p : {"drop", "first", "last", "bsd", "bsd-right", "linux", "windows", "solaris"}) {
+  for (const char *p : {"drop", "first", "last", "bsd", "bsd-right", "linux", "windows", "solaris", "linux-current"}) {
     auto r = run(std::string("decode --reassembly ") + p + " " + sa2 + " " + incident2);
     ASSERT_EQ(r.status, 0) << p;
     EXPECT_NE(r.out.find("12 datagrams reassembled"), std::string::npos) << p;

@@ -269,7 +269,8 @@ void run_differential(const stream_case &sc) {
 TEST(BorrowingReassembler, AgreesWithTheCopyingReassemblerUnderEveryPolicy) {
   using P = ip::overlap_policy;
   std::uint32_t seed = 600;
-  for (const P p : {P::rfc5722, P::first, P::last, P::bsd, P::bsd_right, P::linux_legacy, P::windows, P::solaris}) {
+  for (const P p : {P::rfc5722, P::first, P::last, P::bsd, P::bsd_right, P::linux_legacy, P::windows, P::solaris,
+                    P::linux_current}) {
     for (int k = 0; k < 3; ++k) run_differential({p, ++seed});
     if (::testing::Test::HasFatalFailure()) return;
   }

@@ -77,7 +77,16 @@ enum class overlap_policy : std::uint8_t {
   bsd_right,    ///< O starts before N, or N ends after O (O wins when it starts at/after N and reaches N's end);
   linux_legacy, ///< N starts at or before O (Linux before 4.19);
   windows,      ///< N starts before O and ends after O;
-  solaris       ///< N starts before O and ends at or after O's end.
+  solaris,      ///< N starts before O and ends at or after O's end.
+  /// What Linux 4.19 and later do (net/ipv4/inet_fragment.c, checked
+  /// against the running kernel by tests/ip/kernel_oracle_test.cpp).
+  /// Fragments that arrive in order at the tail are chained into runs; a
+  /// fragment lying entirely inside one run is dropped alone as a duplicate,
+  /// whatever its bytes; any other overlap drops the datagram. It differs
+  /// from rfc5722 only for a fragment inside a run but not equal to one
+  /// fragment of it (rfc5722 drops the datagram, Linux keeps it with the
+  /// bytes received first).
+  linux_current
 };
 
 [[nodiscard]] constexpr std::string_view name(overlap_policy p) noexcept {
@@ -90,6 +99,7 @@ enum class overlap_policy : std::uint8_t {
   case overlap_policy::linux_legacy: return "linux";
   case overlap_policy::windows: return "windows";
   case overlap_policy::solaris: return "solaris";
+  case overlap_policy::linux_current: return "linux-current";
   }
   return "unknown";
 }
@@ -130,8 +140,9 @@ struct borrowed_storage {}; ///< The caller's fragment buffers are referenced (z
 /// One counter per outcome. For every submit() exactly one of not_fragments,
 /// stored, reassembled, malformed, misaligned, oversize, inconsistent,
 /// duplicates, too_many_fragments, budget_exhausted, output_too_small or
-/// (rfc5722 policy only) overlaps is incremented; with a target-based policy
-/// an overlapping fragment is stored and `overlaps` counts the event only.
+/// (rfc5722 and linux_current only) overlaps is incremented; with a
+/// target-based policy an overlapping fragment is stored and `overlaps`
+/// counts the event only.
 /// For datagrams: started == reassembled + failed + timed_out + evicted + in_progress().
 struct reassembler_counters {
   std::uint64_t requests = 0;           ///< submit() calls.
@@ -210,7 +221,7 @@ public:
   /// Allocates every table (and, copying, the block pool). Nothing is
   /// allocated afterwards.
   explicit basic_reassembler(const reassembler_config &cfg = {}) : cfg_(clamped(cfg)), seed2_(mix(cfg_.hash_seed + 1)) {
-    piece_cap_ = cfg_.policy == overlap_policy::rfc5722 ? cfg_.max_fragments : 2 * cfg_.max_fragments;
+    piece_cap_ = rejects_overlaps() ? cfg_.max_fragments : 2 * cfg_.max_fragments;
     slots_.resize(cfg_.max_datagrams);
     pieces_.resize(cfg_.max_datagrams * piece_cap_);
     std::size_t nb = 1;
@@ -221,7 +232,7 @@ public:
     for (std::size_t i = 0; i < cfg_.max_datagrams; ++i)
       free_slots_[i] = static_cast<std::uint32_t>(cfg_.max_datagrams - 1 - i);
     free_slot_count_ = cfg_.max_datagrams;
-    if (cfg_.policy != overlap_policy::rfc5722) scratch_.resize(piece_cap_ + 4);
+    if (!rejects_overlaps()) scratch_.resize(piece_cap_ + 4);
     if constexpr (borrowing) {
       tokens_.resize(cfg_.max_datagrams * cfg_.max_fragments);
       chain_.resize(piece_cap_);
@@ -364,6 +375,11 @@ private:
     std::uint32_t borrowed = 0;    // zero copy: bytes of the caller's fragments referenced
     std::array<std::byte, ipv4_max_header> header{};
   };
+
+  // The policies that never store overlapping bytes (one piece per fragment).
+  [[nodiscard]] bool rejects_overlaps() const noexcept {
+    return cfg_.policy == overlap_policy::rfc5722 || cfg_.policy == overlap_policy::linux_current;
+  }
 
   static reassembler_config clamped(reassembler_config c) noexcept {
     c.max_datagrams = std::clamp<std::size_t>(c.max_datagrams, 1, std::size_t{1} << 24);
@@ -608,7 +624,8 @@ private:
     case overlap_policy::linux_legacy: return ns <= os;
     case overlap_policy::windows: return ns < os && ne > oe;
     case overlap_policy::solaris: return ns < os && ne >= oe;
-    case overlap_policy::rfc5722: return false;
+    case overlap_policy::rfc5722:
+    case overlap_policy::linux_current: return false;
     }
     return false;
   }
@@ -666,7 +683,46 @@ private:
       return drop(s, errc::inconsistent_length, 6, counters_.inconsistent);
     }
 
-    if (cfg_.policy == overlap_policy::rfc5722) {
+    if (cfg_.policy == overlap_policy::linux_current) {
+      // Pieces are the fragments; origin_start is the start of the run a
+      // fragment belongs to (fragments appended in order at the tail join
+      // the tail run; any other fragment starts a run of its own).
+      piece *ps = &pieces_[std::size_t{s} * piece_cap_];
+      std::size_t at = sl.npieces;
+      std::uint32_t run = start;
+      if (sl.npieces != 0) {
+        const piece &last = ps[sl.npieces - 1];
+        if (end > last.end) { // the tail
+          if (start < last.end) return drop(s, errc::overlap, 6, counters_.overlaps);
+          if (start == last.end) run = last.origin_start;
+        } else {
+          at = static_cast<std::size_t>(
+              std::upper_bound(ps, ps + sl.npieces, start, [](std::uint32_t x, const piece &p) { return x < p.end; }) -
+              ps);
+          if (at < sl.npieces && ps[at].start < end) {
+            // Inside one run: a duplicate, whatever its bytes. Otherwise an overlap.
+            const std::uint32_t rs = ps[at].origin_start;
+            std::size_t j = at;
+            while (j + 1 < sl.npieces && ps[j + 1].origin_start == rs) ++j;
+            if (start >= rs && end <= ps[j].end) {
+              ++counters_.duplicates;
+              return fail(errc::duplicate_fragment, 6);
+            }
+            return drop(s, errc::overlap, 6, counters_.overlaps);
+          }
+        }
+      }
+      if (sl.nfrags >= cfg_.max_fragments) return drop(s, errc::too_many_fragments, 6, counters_.too_many_fragments);
+      if (!reserve_blocks(s, start, end)) return drop(s, errc::budget_exhausted, 2, counters_.budget_exhausted);
+      if (at != sl.npieces)
+        std::memmove(static_cast<void *>(ps + at + 1), static_cast<const void *>(ps + at),
+                     (sl.npieces - at) * sizeof(piece));
+      ps[at] = piece{start, end, run, end, data.data()};
+      ++sl.npieces;
+      ++sl.nfrags;
+      sl.covered += end - start;
+      write_blocks(s, start, data);
+    } else if (cfg_.policy == overlap_policy::rfc5722) {
       piece *ps = &pieces_[std::size_t{s} * piece_cap_];
       std::size_t at = sl.npieces;
       if (sl.npieces != 0 && start < ps[sl.npieces - 1].end) {
