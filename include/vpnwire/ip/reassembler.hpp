@@ -362,9 +362,10 @@ private:
     std::uint32_t covered = 0;
     std::uint32_t npieces = 0;
     std::uint32_t nfrags = 0;
-    std::uint32_t header_len = 0;
+    std::uint8_t header_len = 0; // 20 to 60
     bool has_final = false;
     bool in_use = false;
+    std::uint32_t borrowed = 0; // zero copy: bytes of the caller's fragments referenced
     std::uint32_t age_prev = none;
     std::uint32_t age_next = none;
     // Second cache line.
@@ -372,9 +373,9 @@ private:
     std::uint32_t block_limit = 0; // one past the highest block index ever allocated
     std::uint32_t bucket = 0;      // hash bucket, kept so release() need not rehash
     std::uint32_t hint = none;     // preferred pool block of payload block 0 (placement, not a reservation)
-    std::uint32_t borrowed = 0;    // zero copy: bytes of the caller's fragments referenced
     std::array<std::byte, ipv4_max_header> header{};
   };
+  static_assert(offsetof(slot, age_next) + sizeof(std::uint32_t) <= 64, "the per-fragment fields fill one cache line");
 
   // The policies that never store overlapping bytes (one piece per fragment).
   [[nodiscard]] bool rejects_overlaps() const noexcept {
@@ -759,11 +760,11 @@ private:
     else
       (void)token;
     if (start == 0 && sl.header_len == 0) {
-      sl.header_len = static_cast<std::uint32_t>(v.header_length());
+      sl.header_len = static_cast<std::uint8_t>(v.header_length());
       std::memcpy(sl.header.data(), v.header().data(), ipv4_min_header);
       if (sl.header_len > ipv4_min_header)
         std::memcpy(sl.header.data() + ipv4_min_header, v.header().data() + ipv4_min_header,
-                    sl.header_len - ipv4_min_header);
+                    std::size_t{sl.header_len} - ipv4_min_header);
     }
     if (end > sl.max_end) sl.max_end = end;
     if (!mf) {
