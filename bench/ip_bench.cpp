@@ -123,17 +123,17 @@ struct rx_buffers {
   }
 };
 
-void run_vpnwire(benchmark::State &state, std::size_t k, order o) {
+// Passes of the workload through one of vpnwire's engines: `submit(r, packet,
+// index, now)` returns whether a datagram completed (and consumes it).
+template <class Engine, class Submit>
+void run_engine(benchmark::State &state, std::size_t k, order o, ip::reassembler_config cfg, Submit submit) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const workload w = make_workload(n, k, o);
   rx_buffers rx(w);
-  ip::reassembler_config cfg;
   cfg.max_datagrams = n;
   cfg.max_fragments = 64;
-  cfg.block_size = 2048;
-  cfg.byte_budget = n * ((k * 1480) / 2048 + 2) * 2048;
   cfg.hash_seed = 0x9E3779B97F4A7C15ULL;
-  ip::reassembler r(cfg);
+  Engine r(cfg);
   std::int64_t t = 0;
   std::size_t done = 0;
   for (auto _ : state) {
@@ -141,49 +141,40 @@ void run_vpnwire(benchmark::State &state, std::size_t k, order o) {
     rx.refill(w);
     state.ResumeTiming();
     const time_point now = from_nanoseconds(++t);
-    for (const bytes_view f : rx.views) {
-      auto d = r.submit(f, 0, now);
-      if (d && d->status == ip::delivery_status::complete) {
-        benchmark::DoNotOptimize(d->datagram.data());
-        ++done;
-      }
-    }
+    for (std::size_t i = 0; i < rx.views.size(); ++i) done += submit(r, rx.views[i], i, now) ? 1 : 0;
   }
   if (done != static_cast<std::size_t>(state.iterations()) * n) state.SkipWithError("not every datagram completed");
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.frags.size()));
+}
+
+// Copying: every datagram delivered contiguously.
+void run_vpnwire(benchmark::State &state, std::size_t k, order o) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  ip::reassembler_config cfg;
+  cfg.block_size = 2048;
+  cfg.byte_budget = n * ((k * 1480) / 2048 + 2) * 2048;
+  run_engine<ip::reassembler>(state, k, o, cfg, [](ip::reassembler &r, bytes_view f, std::size_t, time_point now) {
+    auto d = r.submit(f, 0, now);
+    if (!d || d->status != ip::delivery_status::complete) return false;
+    benchmark::DoNotOptimize(d->datagram.data());
+    return true;
+  });
 }
 
 // Zero copy: the reassembler references the fragments where they lie (the
 // receive buffers) and delivers a chain, as DPDK delivers an mbuf chain; the
 // consumer reads the chain's first piece.
 void run_vpnwire_zero_copy(benchmark::State &state, std::size_t k, order o) {
-  const auto n = static_cast<std::size_t>(state.range(0));
-  const workload w = make_workload(n, k, o);
-  rx_buffers rx(w);
   ip::reassembler_config cfg;
-  cfg.max_datagrams = n;
-  cfg.max_fragments = 64;
-  cfg.byte_budget = n * k * 1500;
-  cfg.hash_seed = 0x9E3779B97F4A7C15ULL;
-  ip::borrowing_reassembler r(cfg);
-  std::int64_t t = 0;
-  std::size_t done = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    rx.refill(w);
-    state.ResumeTiming();
-    const time_point now = from_nanoseconds(++t);
-    for (std::size_t i = 0; i < rx.views.size(); ++i) {
-      auto d = r.submit(rx.views[i], i, 0, now);
-      if (d && d->status == ip::delivery_status::complete) {
-        benchmark::DoNotOptimize(d->payload.front().data());
-        benchmark::DoNotOptimize(d->tokens.data());
-        ++done;
-      }
-    }
-  }
-  if (done != static_cast<std::size_t>(state.iterations()) * n) state.SkipWithError("not every datagram completed");
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.frags.size()));
+  cfg.byte_budget = static_cast<std::size_t>(state.range(0)) * k * 1500;
+  run_engine<ip::borrowing_reassembler>(state, k, o, cfg,
+                                        [](ip::borrowing_reassembler &r, bytes_view f, std::size_t i, time_point now) {
+                                          auto d = r.submit(f, i, 0, now);
+                                          if (!d || d->status != ip::delivery_status::complete) return false;
+                                          benchmark::DoNotOptimize(d->payload.front().data());
+                                          benchmark::DoNotOptimize(d->tokens.data());
+                                          return true;
+                                        });
 }
 
 #if VPNWIRE_BENCH_DPDK

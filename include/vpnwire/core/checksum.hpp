@@ -67,13 +67,7 @@ private:
       p += 2;
       n -= 2;
     }
-    if (n != 0) { // an odd trailing byte, zero-padded (RFC 1071)
-      std::uint16_t w = 0;
-      std::memcpy(&w, p, 1);
-      sum += w;
-      odd_ = true;
-    }
-    add_host_sum(sum);
+    finish_span(sum, p, n);
   }
 
   void add_large(bytes_view data) noexcept {
@@ -103,7 +97,13 @@ private:
       p += 2 * words;
       n -= 2 * words;
     }
-    if (n != 0) { // an odd trailing byte, zero-padded (RFC 1071)
+    finish_span(sum, p, n);
+  }
+
+  // Ends a span: adds its odd trailing byte, if any (n is 0 or 1), zero
+  // padded (RFC 1071), then the span's host-order sum.
+  VPNWIRE_ALWAYS_INLINE void finish_span(std::uint64_t sum, const std::byte *p, std::size_t n) noexcept {
+    if (n != 0) {
       std::uint16_t w = 0;
       std::memcpy(&w, p, 1);
       sum += w;

@@ -684,28 +684,27 @@ private:
       return drop(s, errc::inconsistent_length, 6, counters_.inconsistent);
     }
 
-    if (cfg_.policy == overlap_policy::linux_current) {
-      // Pieces are the fragments; origin_start is the start of the run a
-      // fragment belongs to (fragments appended in order at the tail join
-      // the tail run; any other fragment starts a run of its own).
+    if (rejects_overlaps()) {
+      // One piece per fragment, sorted. linux_current: origin_start is the
+      // start of the run the fragment belongs to (fragments appended in order
+      // at the tail join the tail run; any other starts a run of its own).
+      const bool by_run = cfg_.policy == overlap_policy::linux_current;
       piece *ps = &pieces_[std::size_t{s} * piece_cap_];
       std::size_t at = sl.npieces;
       std::uint32_t run = start;
       if (sl.npieces != 0) {
         const piece &last = ps[sl.npieces - 1];
-        if (end > last.end) { // the tail
+        // The tail: at or after the last end (rfc5722); ending past it (Linux).
+        if (by_run ? end > last.end : start >= last.end) {
           if (start < last.end) return drop(s, errc::overlap, 6, counters_.overlaps);
-          if (start == last.end) run = last.origin_start;
+          if (by_run && start == last.end) run = last.origin_start;
         } else {
+          // First piece that ends after our start.
           at = static_cast<std::size_t>(
               std::upper_bound(ps, ps + sl.npieces, start, [](std::uint32_t x, const piece &p) { return x < p.end; }) -
               ps);
           if (at < sl.npieces && ps[at].start < end) {
-            // Inside one run: a duplicate, whatever its bytes. Otherwise an overlap.
-            const std::uint32_t rs = ps[at].origin_start;
-            std::size_t j = at;
-            while (j + 1 < sl.npieces && ps[j + 1].origin_start == rs) ++j;
-            if (start >= rs && end <= ps[j].end) {
+            if (is_duplicate(ps, sl.npieces, at, start, end, by_run)) {
               ++counters_.duplicates;
               return fail(errc::duplicate_fragment, 6);
             }
@@ -719,32 +718,6 @@ private:
         std::memmove(static_cast<void *>(ps + at + 1), static_cast<const void *>(ps + at),
                      (sl.npieces - at) * sizeof(piece));
       ps[at] = piece{start, end, run, end, data.data()};
-      ++sl.npieces;
-      ++sl.nfrags;
-      sl.covered += end - start;
-      write_blocks(s, start, data);
-    } else if (cfg_.policy == overlap_policy::rfc5722) {
-      piece *ps = &pieces_[std::size_t{s} * piece_cap_];
-      std::size_t at = sl.npieces;
-      if (sl.npieces != 0 && start < ps[sl.npieces - 1].end) {
-        // Not a tail: first piece that ends after our start.
-        at = static_cast<std::size_t>(
-            std::upper_bound(ps, ps + sl.npieces, start, [](std::uint32_t x, const piece &p) { return x < p.end; }) -
-            ps);
-        if (at < sl.npieces && ps[at].start < end) {
-          if (ps[at].start == start && ps[at].end == end) {
-            ++counters_.duplicates;
-            return fail(errc::duplicate_fragment, 6);
-          }
-          return drop(s, errc::overlap, 6, counters_.overlaps);
-        }
-      }
-      if (sl.nfrags >= cfg_.max_fragments) return drop(s, errc::too_many_fragments, 6, counters_.too_many_fragments);
-      if (!reserve_blocks(s, start, end)) return drop(s, errc::budget_exhausted, 2, counters_.budget_exhausted);
-      if (at != sl.npieces)
-        std::memmove(static_cast<void *>(ps + at + 1), static_cast<const void *>(ps + at),
-                     (sl.npieces - at) * sizeof(piece));
-      ps[at] = piece{start, end, start, end, data.data()};
       ++sl.npieces;
       ++sl.nfrags;
       sl.covered += end - start;
@@ -776,6 +749,18 @@ private:
       return delivery_type{};
     }
     return complete(s, out, internal_out);
+  }
+
+  // A fragment [start, end) that overlaps piece `at` (the first piece ending
+  // after start) is dropped alone when it is an exact copy of that piece
+  // (rfc5722) or lies inside that piece's run (Linux); otherwise it overlaps.
+  [[nodiscard]] static bool is_duplicate(const piece *ps, std::size_t n, std::size_t at, std::uint32_t start,
+                                         std::uint32_t end, bool by_run) noexcept {
+    if (!by_run) return ps[at].start == start && ps[at].end == end;
+    const std::uint32_t run_start = ps[at].origin_start;
+    std::size_t j = at;
+    while (j + 1 < n && ps[j + 1].origin_start == run_start) ++j;
+    return start >= run_start && end <= ps[j].end;
   }
 
   // Target-based insertion: rebuilds the piece list so pieces stay sorted
