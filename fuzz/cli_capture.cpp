@@ -18,6 +18,7 @@
 #include "pipeline.hpp"
 
 #include "fuzz_check.hpp"
+#include "fuzz_input.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -53,27 +54,6 @@ public:
 private:
   int fd_;
   std::string path_;
-};
-
-class memory_sink {
-public:
-  memory_sink() : f_(open_memstream(&buf_, &size_)) { FUZZ_CHECK(f_ != nullptr); }
-  memory_sink(const memory_sink &) = delete;
-  memory_sink &operator=(const memory_sink &) = delete;
-  ~memory_sink() {
-    std::fclose(f_);
-    std::free(buf_);
-  }
-  [[nodiscard]] std::FILE *file() const noexcept { return f_; }
-  [[nodiscard]] std::string_view text() {
-    std::fflush(f_);
-    return {buf_, size_};
-  }
-
-private:
-  char *buf_ = nullptr;
-  std::size_t size_ = 0;
-  std::FILE *f_;
 };
 
 bool one_line(const std::string &s) { return !s.empty() && s.find('\n') == std::string::npos; }
@@ -112,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     FUZZ_CHECK(std::string_view(err).starts_with(file.path() + ": "));
     return 0;
   }
-  memory_sink sink;
+  fuzz::memory_sink sink;
   vpnwire_cli::output out(sink.file());
   vpnwire_cli::pipeline pipe(o, out, nullptr);
   FUZZ_CHECK(pipe.ready(err));

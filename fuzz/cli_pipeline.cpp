@@ -44,6 +44,7 @@
 #include "pipeline.hpp"
 
 #include "fuzz_check.hpp"
+#include "fuzz_input.hpp"
 
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
 #include "vpnwire/esp/crypto/openssl.hpp"
@@ -200,27 +201,6 @@ std::optional<std::uint64_t> field_number(std::string_view line, std::string_vie
 
 /// A FILE* over a growing memory buffer (open_memstream): the CLI's output
 /// class writes into it as it writes to stdout; nothing touches the disk.
-class memory_sink {
-public:
-  memory_sink() : f_(open_memstream(&buf_, &size_)) { FUZZ_CHECK(f_ != nullptr); }
-  memory_sink(const memory_sink &) = delete;
-  memory_sink &operator=(const memory_sink &) = delete;
-  ~memory_sink() {
-    if (f_) std::fclose(f_);
-    std::free(buf_);
-  }
-  [[nodiscard]] std::FILE *file() const noexcept { return f_; }
-  /// The bytes written so far (valid until the next write).
-  [[nodiscard]] std::string_view text() {
-    std::fflush(f_);
-    return {buf_, size_};
-  }
-
-private:
-  char *buf_ = nullptr;
-  std::size_t size_ = 0;
-  std::FILE *f_;
-};
 
 // ------------------------------------------------------------------ forging
 
@@ -494,7 +474,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     opt.write_inner.clear();
   }
 
-  memory_sink sink;
+  fuzz::memory_sink sink;
   vpnwire_cli::output out(sink.file());
   vpnwire_cli::doctor doc;
   doc.configure(opt);

@@ -18,6 +18,7 @@
 #include "vpnwire/l2tp/header.hpp"
 
 #include "fuzz_check.hpp"
+#include "fuzz_input.hpp"
 
 #include <algorithm>
 #include <array>
@@ -81,23 +82,6 @@ peer_key key(std::size_t i) {
   const std::array<std::byte, 2> b{std::byte{0x4B}, static_cast<std::byte>(i)};
   return peer_key::from(b);
 }
-
-struct reader {
-  const std::uint8_t *p;
-  std::size_t n;
-  bool empty() const { return n == 0; }
-  std::uint8_t u8() {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-  std::uint16_t u16() { return static_cast<std::uint16_t>(u8() << 8 | u8()); }
-  std::uint64_t u64() {
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v = v << 8 | u8();
-    return v;
-  }
-};
 
 struct packet {
   std::size_t from, to;
@@ -197,7 +181,7 @@ struct world {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
-  reader in{data, size};
+  fuzz::bytes_in in{data, size};
   world w(in.u8());
   for (int step = 0; step < 400 && !in.empty(); ++step) {
     const std::uint8_t op = in.u8();

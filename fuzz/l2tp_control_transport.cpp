@@ -16,6 +16,7 @@
 #include "vpnwire/l2tp/header.hpp"
 
 #include "fuzz_check.hpp"
+#include "fuzz_input.hpp"
 
 #include <array>
 #include <chrono>
@@ -29,18 +30,6 @@ using namespace vpnwire::l2tp::control;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct input {
-  const std::uint8_t *p;
-  std::size_t n;
-  std::uint8_t u8() {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-  std::uint16_t u16() { return static_cast<std::uint16_t>(u8() << 8 | u8()); }
-  bool empty() const { return n == 0; }
-};
 
 std::vector<std::byte> message(std::uint16_t tunnel, std::uint32_t tag, std::size_t pad) {
   // Header + Message Type AVP (HELLO) + a vendor AVP whose value is the tag.
@@ -62,7 +51,7 @@ std::uint32_t tag_of(bytes_view m) { return core::load_be32(m.data() + 26); }
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
-  input in{data, size};
+  fuzz::bytes_in in{data, size};
   const transport_limits limits{static_cast<std::uint16_t>(1 + in.u8() % 8),
                                 static_cast<std::uint16_t>(1 + in.u8() % 8), 256};
   transport_config cfg;

@@ -20,6 +20,7 @@
 #include "vpnwire/l2tp/writer.hpp"
 
 #include "fuzz_check.hpp"
+#include "fuzz_input.hpp"
 
 #include <array>
 #include <chrono>
@@ -67,24 +68,12 @@ struct counter_random {
   }
 };
 
-struct input {
-  const std::uint8_t *p;
-  std::size_t n;
-  std::uint8_t u8() {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-  std::uint16_t u16() { return static_cast<std::uint16_t>(u8() << 8 | u8()); }
-  bool empty() const { return n == 0; }
-};
-
 using fuzz_tunnel = tunnel<mix_digest, counter_random>;
 
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
-  input in{data, size};
+  fuzz::bytes_in in{data, size};
   const std::uint8_t setup = in.u8();
   tunnel_config a, b;
   a.role = role::lac;

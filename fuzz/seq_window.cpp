@@ -12,6 +12,7 @@
 #include "vpnwire/seq/reorder_window.hpp"
 
 #include "fuzz_check.hpp"
+#include "fuzz_input.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -22,19 +23,9 @@ using seq::insert_outcome;
 
 namespace {
 
-struct cursor {
-  const std::uint8_t *p;
-  std::size_t n;
-  std::uint8_t next() noexcept {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-};
-
-seq::policy policy_from(cursor &c) {
-  const std::uint8_t a = c.next();
-  const std::uint8_t b = c.next();
+seq::policy policy_from(fuzz::bytes_in &c) {
+  const std::uint8_t a = c.u8();
+  const std::uint8_t b = c.u8();
   seq::policy p;
   switch (a & 3) {
   case 0: p = seq::policy::strict(); break;
@@ -53,12 +44,12 @@ seq::policy policy_from(cursor &c) {
   return p;
 }
 
-template <unsigned Bits, std::size_t Cap> void single(cursor c) {
+template <unsigned Bits, std::size_t Cap> void single(fuzz::bytes_in c) {
   using W = seq::reorder_window<std::uint32_t, Bits, Cap>;
   using S = typename W::serial_type;
   using V = typename W::value_type;
   const seq::policy p = policy_from(c);
-  const V anchor = static_cast<V>(S::mask - c.next());
+  const V anchor = static_cast<V>(S::mask - c.u8());
   W w(p, anchor);
   std::vector<V> number_of;        // item id -> number it was inserted with
   std::vector<std::uint8_t> state; // 0 not taken, 1 taken, 2 delivered
@@ -78,9 +69,9 @@ template <unsigned Bits, std::size_t Cap> void single(cursor c) {
   V seqno = anchor;
   std::int64_t now = 1'000'000'000;
   while (c.n >= 3) {
-    const std::uint8_t op = c.next();
-    const std::uint8_t x = c.next();
-    const std::uint8_t y = c.next();
+    const std::uint8_t op = c.u8();
+    const std::uint8_t x = c.u8();
+    const std::uint8_t y = c.u8();
     now += (op & 0x80) != 0 ? -static_cast<std::int64_t>(y) * 1000 : static_cast<std::int64_t>(y) * 1000;
     resyncs = w.stats().resynced;
     switch (op & 7) {
@@ -128,13 +119,13 @@ template <unsigned Bits, std::size_t Cap> void single(cursor c) {
   for (const std::uint8_t s : state) FUZZ_CHECK(s != 1); // every taken item was delivered
 }
 
-template <unsigned Bits, std::size_t Cap> void multi(cursor c) {
+template <unsigned Bits, std::size_t Cap> void multi(fuzz::bytes_in c) {
   using W = seq::reorder_window<std::uint32_t, Bits, Cap, seq::policy, seq::multi_producer>;
   using S = typename W::serial_type;
   using V = typename W::value_type;
-  seq::policy p = seq::policy::with_timeout(std::chrono::microseconds(1 + c.next()));
-  const std::uint8_t flags = c.next();
-  if ((flags & 1) != 0) p = p.with_depth(1U + c.next() % Cap);
+  seq::policy p = seq::policy::with_timeout(std::chrono::microseconds(1 + c.u8()));
+  const std::uint8_t flags = c.u8();
+  if ((flags & 1) != 0) p = p.with_depth(1U + c.u8() % Cap);
   switch ((flags >> 1) & 3) {
   case 0: p = p.with_anchor(seq::anchor_mode::explicit_value); break;
   case 1: p = p.with_anchor(seq::anchor_mode::probation); break;
@@ -145,9 +136,9 @@ template <unsigned Bits, std::size_t Cap> void multi(cursor c) {
   case 2: p.mode = seq::reorder_mode::pass_through; break;
   default: break; // reorder
   }
-  if ((flags & 0x20) != 0) p = p.with_resync(1U + c.next() % 8);
+  if ((flags & 0x20) != 0) p = p.with_resync(1U + c.u8() % 8);
   const bool ordered = p.mode != seq::reorder_mode::pass_through;
-  const V anchor = static_cast<V>(S::mask - c.next());
+  const V anchor = static_cast<V>(S::mask - c.u8());
   W w(p, anchor);
   std::vector<V> number_of;
   std::vector<std::uint8_t> state;
@@ -177,9 +168,9 @@ template <unsigned Bits, std::size_t Cap> void multi(cursor c) {
   V seqno = anchor;
   std::int64_t now = 0;
   while (c.n >= 3) {
-    const std::uint8_t op = c.next();
-    const std::uint8_t x = c.next();
-    const std::uint8_t y = c.next();
+    const std::uint8_t op = c.u8();
+    const std::uint8_t x = c.u8();
+    const std::uint8_t y = c.u8();
     now += static_cast<std::int64_t>(y) * 1000;
     if ((op & 3) != 3) {
       seqno = static_cast<V>(S::advance(seqno, static_cast<std::uint64_t>(static_cast<std::int8_t>(x)) & S::mask));
@@ -212,7 +203,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   if (size < 1) return 0;
   // Copy so that ASan sees any read past the input.
   std::vector<std::uint8_t> copy(data, data + size);
-  cursor c{copy.data() + 1, copy.size() - 1};
+  fuzz::bytes_in c{copy.data() + 1, copy.size() - 1};
   switch (copy[0] % 6) {
   case 0: single<16, 8>(c); break;
   case 1: single<32, 1>(c); break;

@@ -3,9 +3,12 @@
 // mpsc_reorder_window.hpp; include reorder_window.hpp to get both).
 #pragma once
 
+#include "vpnwire/core/serial.hpp"
 #include "vpnwire/seq/policy.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <type_traits>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -16,6 +19,19 @@ struct single_thread {};
 /// Any number of threads insert concurrently (lock-free, wait-free when the
 /// number is inside the window); one consumer thread drains and polls.
 struct multi_producer {};
+
+namespace detail {
+/// What both variants of reorder_window require of their parameters (an
+/// empty base of each, so the checks are written once).
+template <class Item, unsigned SeqBits, std::size_t Capacity> struct window_requirements {
+  static_assert(Capacity >= 1 && (Capacity & (Capacity - 1)) == 0, "Capacity must be a power of two");
+  static_assert(static_cast<std::uint64_t>(Capacity) < core::serial<SeqBits>::half,
+                "Capacity must be below 2^(SeqBits-1)");
+  static_assert(std::is_default_constructible_v<Item> && std::is_nothrow_move_constructible_v<Item> &&
+                    std::is_nothrow_move_assignable_v<Item>,
+                "Item must be default-constructible and nothrow-movable");
+};
+} // namespace detail
 
 /// A fixed-memory sequence reorder window; see reorder_window.hpp.
 template <class Item, unsigned SeqBits, std::size_t Capacity, window_policy Policy = policy,

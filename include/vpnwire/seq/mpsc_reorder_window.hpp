@@ -68,19 +68,14 @@ struct counter_origin_for_testing {
 /// waiting for gaps); an item a producer placed that cannot be delivered in
 /// order goes to `reject(value_type seq, Item&& item, insert_outcome reason)`.
 template <class Item, unsigned SeqBits, std::size_t Capacity, window_policy Policy>
-class reorder_window<Item, SeqBits, Capacity, Policy, multi_producer> {
+class reorder_window<Item, SeqBits, Capacity, Policy, multi_producer>
+    : detail::window_requirements<Item, SeqBits, Capacity> {
 public:
   using serial_type = core::serial<SeqBits>;
   using value_type = typename serial_type::value_type;
   using item_type = Item;
   using policy_type = Policy;
   static constexpr std::size_t capacity = Capacity;
-
-  static_assert(Capacity >= 1 && (Capacity & (Capacity - 1)) == 0, "Capacity must be a power of two");
-  static_assert(static_cast<std::uint64_t>(Capacity) < serial_type::half, "Capacity must be below 2^(SeqBits-1)");
-  static_assert(std::is_default_constructible_v<Item> && std::is_nothrow_move_constructible_v<Item> &&
-                    std::is_nothrow_move_assignable_v<Item>,
-                "Item must be default-constructible and nothrow-movable");
 
   /// A window with the given policy. With anchor_mode::explicit_value the
   /// first number expected is `expected`. Otherwise producers place items

@@ -52,19 +52,14 @@ namespace seq {
 /// A Sink is any callable `sink(value_type seq, Item&& item)`; it receives
 /// each delivered item once, in increasing serial order of seq.
 template <class Item, unsigned SeqBits, std::size_t Capacity, window_policy Policy>
-class reorder_window<Item, SeqBits, Capacity, Policy, single_thread> {
+class reorder_window<Item, SeqBits, Capacity, Policy, single_thread>
+    : detail::window_requirements<Item, SeqBits, Capacity> {
 public:
   using serial_type = core::serial<SeqBits>;
   using value_type = typename serial_type::value_type;
   using item_type = Item;
   using policy_type = Policy;
   static constexpr std::size_t capacity = Capacity;
-
-  static_assert(Capacity >= 1 && (Capacity & (Capacity - 1)) == 0, "Capacity must be a power of two");
-  static_assert(static_cast<std::uint64_t>(Capacity) < serial_type::half, "Capacity must be below 2^(SeqBits-1)");
-  static_assert(std::is_default_constructible_v<Item> && std::is_nothrow_move_constructible_v<Item> &&
-                    std::is_nothrow_move_assignable_v<Item>,
-                "Item must be default-constructible and nothrow-movable");
 
   /// A window with the given policy. With anchor_mode::explicit_value the
   /// first number expected is `expected`; otherwise the first arrival sets it.
@@ -450,9 +445,9 @@ private:
   }
   /// Drops queue entries whose numbers were all released and trims the
   /// front entry to its numbers still held (releases go in order, so what
-  /// is left of a run is a suffix of it).
-  void pop_released() noexcept {
-    sync_back();
+  /// is left of a run is a suffix of it); returns that entry, or nullptr
+  /// when nothing is left. Call sync_back() first.
+  run *held_front() noexcept {
     while (fifo_head_ != fifo_tail_) {
       run &e = fifo_front();
       if (!ahead(e.last) || !occupied(index(e.last))) {
@@ -460,8 +455,13 @@ private:
         continue;
       }
       if (!ahead(e.first)) e.first = serial_type::advance(next_, 1);
-      return;
+      return &e;
     }
+    return nullptr;
+  }
+  void pop_released() noexcept {
+    sync_back();
+    (void)held_front();
   }
   [[nodiscard]] bool due(value_type seq, time_point now) const noexcept {
     return now - arrival_[index(seq)] >= policy_.timeout;
@@ -476,13 +476,8 @@ private:
   template <class Sink> void expire_ordered(time_point now, Sink &sink) noexcept {
     sync_back();
     std::uint64_t best = 0;
-    while (fifo_head_ != fifo_tail_) {
-      run &e = fifo_front();
-      if (!ahead(e.last) || !occupied(index(e.last))) {
-        ++fifo_head_;
-        continue;
-      }
-      if (!ahead(e.first)) e.first = serial_type::advance(next_, 1);
+    while (run *front = held_front()) {
+      run &e = *front;
       if (!due(e.first, now)) break;
       if (due(e.last, now)) {
         best = std::max<std::uint64_t>(best, serial_type::forward_distance(next_, e.last));
