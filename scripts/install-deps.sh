@@ -9,8 +9,9 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev llvm
   libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libpcap-dev
-  tshark python3-scapy python3-cryptography python3-matplotlib
-  dpdk-dev libdpdk-dev libtins-dev
+  tshark wireshark-common tcpdump python3-scapy python3-cryptography python3-matplotlib
+  dpdk-dev libdpdk-dev libtins-dev libipsec-mb-dev
+  chromium
   xl2tpd iproute2 gcovr time bc
 )
 
