@@ -25,7 +25,7 @@
 // payload's last inner packet; it may point past the end of this payload when
 // the packet continues further (§2.2). The P and E bits of sub-type 1 are the
 // two low bits of the Reserved byte (E = 0x01, P = 0x02), as the Linux
-// implementation defines them.
+// IP-TFS patches defined them.
 //
 //   auto p = iptfs::parse_payload(bytes);          // header checked
 //   auto blocks = p->blocks();                     // core::walker over the data blocks
