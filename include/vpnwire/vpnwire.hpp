@@ -64,3 +64,9 @@
 #include "vpnwire/seq/outcome.hpp"
 #include "vpnwire/seq/policy.hpp"
 #include "vpnwire/seq/reorder_window.hpp"
+
+#include "vpnwire/iptfs/dissect.hpp"
+#include "vpnwire/iptfs/errc.hpp"
+#include "vpnwire/iptfs/payload.hpp"
+#include "vpnwire/iptfs/receiver.hpp"
+#include "vpnwire/iptfs/sender.hpp"
