@@ -23,7 +23,6 @@
 #include "vpnwire/ip/mss_clamp.hpp"
 #include "vpnwire/ip/reassembler.hpp"
 #include "vpnwire/ip/tcp.hpp"
-#include "vpnwire/ip/tunnel_mtu.hpp"
 #include "vpnwire/ip/udp.hpp"
 
 #include "vpnwire/esp/crypto/concepts.hpp"
