@@ -19,10 +19,10 @@ enum class errc : std::uint8_t {
   invalid_parameter,   ///< A configuration value outside its domain (a floor below 68, a zero window, ...).
   buffer_too_small,    ///< The output span (or the headroom in front of a packet) is too small.
   packet_too_large,    ///< The outer packet would exceed 65535 bytes (IPv4 total length, IPv6 payload length).
-  not_an_ip_packet,    ///< An inner or ICMP-bearing packet that is neither a well-formed IPv4 nor IPv6 packet.
+  not_an_ip_packet,    ///< A packet that is neither a well-formed IPv4 nor a well-formed IPv6 packet.
+  not_icmp,            ///< An IP packet that does not carry ICMP (IPv4 protocol 1, IPv6 next header 58).
   icmp_malformed,      ///< The ICMP message or its quoted packet did not parse (see ip::icmp_errc for details).
-  not_too_big,         ///< An ICMP message that is not Fragmentation Needed / Packet Too Big.
-  quote_without_header ///< The ICMP message quotes too little to identify the SA (no SPI or ports).
+  not_an_icmp_error    ///< An ICMP message of an informational type (echo, ...): it quotes no packet.
 };
 
 /// The enumerator's name, e.g. "mtu_too_small".
@@ -36,9 +36,9 @@ enum class errc : std::uint8_t {
   case errc::buffer_too_small: return "buffer_too_small";
   case errc::packet_too_large: return "packet_too_large";
   case errc::not_an_ip_packet: return "not_an_ip_packet";
+  case errc::not_icmp: return "not_icmp";
   case errc::icmp_malformed: return "icmp_malformed";
-  case errc::not_too_big: return "not_too_big";
-  case errc::quote_without_header: return "quote_without_header";
+  case errc::not_an_icmp_error: return "not_an_icmp_error";
   }
   return "unknown";
 }
