@@ -22,7 +22,8 @@ enum class errc : std::uint8_t {
   not_an_ip_packet,    ///< A packet that is neither a well-formed IPv4 nor a well-formed IPv6 packet.
   not_icmp,            ///< An IP packet that does not carry ICMP (IPv4 protocol 1, IPv6 next header 58).
   icmp_malformed,      ///< The ICMP message or its quoted packet did not parse (see ip::icmp_errc for details).
-  not_an_icmp_error    ///< An ICMP message of an informational type (echo, ...): it quotes no packet.
+  not_an_icmp_error,   ///< An ICMP message of an informational type (echo, ...): it quotes no packet.
+  esp_refused          ///< The ESP SA refused to encapsulate (its outbound counters name the reason).
 };
 
 /// The enumerator's name, e.g. "mtu_too_small".
@@ -39,6 +40,7 @@ enum class errc : std::uint8_t {
   case errc::not_icmp: return "not_icmp";
   case errc::icmp_malformed: return "icmp_malformed";
   case errc::not_an_icmp_error: return "not_an_icmp_error";
+  case errc::esp_refused: return "esp_refused";
   }
   return "unknown";
 }
