@@ -19,6 +19,10 @@
 
 #include "vpnwire/ip/errc.hpp"
 #include "vpnwire/ip/fragmenter.hpp"
+#include "vpnwire/ip/icmp.hpp"
+#include "vpnwire/ip/icmp_errc.hpp"
+#include "vpnwire/ip/icmp_quote.hpp"
+#include "vpnwire/ip/icmpv6.hpp"
 #include "vpnwire/ip/ipv4.hpp"
 #include "vpnwire/ip/mss_clamp.hpp"
 #include "vpnwire/ip/reassembler.hpp"
@@ -63,3 +67,12 @@
 #include "vpnwire/seq/outcome.hpp"
 #include "vpnwire/seq/policy.hpp"
 #include "vpnwire/seq/reorder_window.hpp"
+
+#include "vpnwire/tunnel/diagnose.hpp"
+#include "vpnwire/tunnel/encap.hpp"
+#include "vpnwire/tunnel/errc.hpp"
+#include "vpnwire/tunnel/family.hpp"
+#include "vpnwire/tunnel/icmp_report.hpp"
+#include "vpnwire/tunnel/mtu.hpp"
+#include "vpnwire/tunnel/outbound_tunnel.hpp"
+#include "vpnwire/tunnel/pmtu_tracker.hpp"

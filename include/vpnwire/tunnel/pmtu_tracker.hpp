@@ -79,7 +79,7 @@ enum class icmp_policy : std::uint8_t {
 
 /// The default IPv4 floor: 576 bytes. RFC 1191 §3 only forbids going below
 /// 68, but every IPv4 host must accept 576-byte datagrams (RFC 1122
-/// §3.3.3, RFC 791), paths below 576 are vanishingly rare, and a forged
+/// §3.3.2, RFC 791), paths below 576 are vanishingly rare, and a forged
 /// message claiming a tiny MTU would otherwise shrink every packet of the SA
 /// to a few dozen bytes of payload (RFC 5927 §7 discusses this attack; Linux
 /// refuses to go below its min_pmtu of 552 for the same reason). When a
