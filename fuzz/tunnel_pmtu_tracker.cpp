@@ -137,7 +137,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   for (tunnel::ip_family f : {tunnel::ip_family::ipv4, tunnel::ip_family::ipv6}) {
     auto lim = t.limits(now, f);
     if (!lim) continue;
-    for (std::size_t n : {lim->inner_mtu - 1, lim->inner_mtu, lim->inner_mtu + 1, std::size_t{1280}, std::size_t{1281}}) {
+    for (std::size_t n :
+         {lim->inner_mtu - 1, lim->inner_mtu, lim->inner_mtu + 1, std::size_t{1280}, std::size_t{1281}}) {
       if (n < 60 || n > 65535) continue;
       std::vector<std::byte> pkt(n);
       if (f == tunnel::ip_family::ipv4) {
@@ -157,10 +158,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       }
       auto p = tunnel::read_inner_packet(pkt);
       FUZZ_CHECK(p.has_value() && p->size == n);
-      const auto d = tunnel::decide_encapsulation(tunnel::df_policy::copy, *p, pkt, lim->inner_mtu,
-                                                  t.below_floor(now));
+      const auto d = tunnel::decide_encapsulation(tunnel::df_policy::copy, *p, pkt, lim->inner_mtu, t.below_floor(now));
       if (d.action == tunnel::encap_action::send) FUZZ_CHECK(n <= lim->inner_mtu);
-      if (d.action == tunnel::encap_action::send_fragmented_outer) FUZZ_CHECK(f == tunnel::ip_family::ipv6 && n <= 1280);
+      if (d.action == tunnel::encap_action::send_fragmented_outer)
+        FUZZ_CHECK(f == tunnel::ip_family::ipv6 && n <= 1280);
       if (d.action == tunnel::encap_action::report_too_big) {
         FUZZ_CHECK(n > lim->inner_mtu);
         if (f == tunnel::ip_family::ipv6) FUZZ_CHECK(d.mtu >= 1280);

@@ -13,8 +13,8 @@
 #include "vpnwire/esp/errc.hpp"
 #include "vpnwire/esp/sa.hpp"
 #include "vpnwire/ip/ipv4.hpp"
-#include "vpnwire/tunnel/mtu.hpp"
 #include "vpnwire/seq/outcome.hpp"
+#include "vpnwire/tunnel/mtu.hpp"
 
 #include <algorithm>
 #include <array>
@@ -444,7 +444,8 @@ private:
         st.esp = transform_config(o.enc, o.auth);
         st.esp->udp_encap = f.natt;
         const sa_seen seen = sa_seen_.count(f.spi) ? sa_seen_.at(f.spi) : sa_seen{};
-        st.esp->mode = seen.transport && !seen.tunnel ? vpnwire::esp::sa_mode::transport : vpnwire::esp::sa_mode::tunnel;
+        st.esp->mode =
+            seen.transport && !seen.tunnel ? vpnwire::esp::sa_mode::transport : vpnwire::esp::sa_mode::tunnel;
         st.l2tp = seen.l2tp;
         st.l2tp_sequence = seen.l2tp_seq;
         st.l2tp_length = seen.l2tp_length;

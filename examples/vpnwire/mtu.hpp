@@ -28,7 +28,7 @@ struct mtu_options {
   auto e = enc_by_name(enc_s);
   if (!e)
     return parse_fail<vpnwire::esp::sa_config>(pre + "unknown cipher '" + std::string(enc_s) + "' (one of " +
-                                                  enc_names() + ")");
+                                               enc_names() + ")");
   const enc_info &ei = info(*e);
   auth_alg auth = auth_alg::none;
   if (ei.aead) {
@@ -36,12 +36,12 @@ struct mtu_options {
       return parse_fail<vpnwire::esp::sa_config>(pre + std::string(ei.name) + " carries its own ICV; give no /AUTH");
   } else {
     if (auth_s.empty() || auth_s == "none")
-      return parse_fail<vpnwire::esp::sa_config>(
-          pre + std::string(ei.name) + " needs an integrity algorithm, e.g. " + std::string(ei.name) + "/hmac-sha1-96");
+      return parse_fail<vpnwire::esp::sa_config>(pre + std::string(ei.name) + " needs an integrity algorithm, e.g. " +
+                                                 std::string(ei.name) + "/hmac-sha1-96");
     auto a = auth_by_name(auth_s);
     if (!a)
       return parse_fail<vpnwire::esp::sa_config>(pre + "unknown integrity '" + std::string(auth_s) + "' (one of " +
-                                                    auth_names() + ")");
+                                                 auth_names() + ")");
     auth = *a;
   }
   return {transform_config(*e, auth), {}};

@@ -250,7 +250,7 @@ TEST_F(IcmpInterop, TsharkReadsWhatOurViewsReadFromScapysPacketsAndOurs) {
     const auto invoking = vpnwire_test::hex(m.fields.at("invoking"));
     std::vector<std::byte> out(1500);
     if (!m.v6) {
-      const std::uint32_t rest = m.has("mtu") ? static_cast<std::uint32_t>(m.num("mtu"))
+      const std::uint32_t rest = m.has("mtu")       ? static_cast<std::uint32_t>(m.num("mtu"))
                                  : m.has("pointer") ? static_cast<std::uint32_t>(m.num("pointer")) << 24
                                                     : 0;
       const icmpv4_quote policy =
@@ -262,7 +262,7 @@ TEST_F(IcmpInterop, TsharkReadsWhatOurViewsReadFromScapysPacketsAndOurs) {
     } else {
       auto q = parse_quoted_ipv6(invoking);
       ASSERT_TRUE(q);
-      const std::uint32_t param = m.has("mtu") ? static_cast<std::uint32_t>(m.num("mtu"))
+      const std::uint32_t param = m.has("mtu")       ? static_cast<std::uint32_t>(m.num("mtu"))
                                   : m.has("pointer") ? static_cast<std::uint32_t>(m.num("pointer"))
                                                      : 0;
       auto n = build_icmpv6_error_packet(out, router6, q->source(), 64, static_cast<std::uint8_t>(m.num("type")),
@@ -277,20 +277,40 @@ TEST_F(IcmpInterop, TsharkReadsWhatOurViewsReadFromScapysPacketsAndOurs) {
   for (const auto &p : packets) w.add(p);
   const std::string pcap = ppp_interop::scratch_dir() + "/icmp_interop.pcap";
   w.save(pcap);
-  const std::vector<std::string> names = {"icmp.type",      "icmp.code",   "icmp.checksum.status",
-                                          "icmp.mtu",       "icmp.pointer", "icmpv6.type",
-                                          "icmpv6.code",    "icmpv6.checksum.status", "icmpv6.mtu",
-                                          "icmpv6.pointer", "esp.spi",     "esp.sequence",
-                                          "udp.srcport",    "l2tp.tunnel", "l2tp.session",
+  const std::vector<std::string> names = {"icmp.type",
+                                          "icmp.code",
+                                          "icmp.checksum.status",
+                                          "icmp.mtu",
+                                          "icmp.pointer",
+                                          "icmpv6.type",
+                                          "icmpv6.code",
+                                          "icmpv6.checksum.status",
+                                          "icmpv6.mtu",
+                                          "icmpv6.pointer",
+                                          "esp.spi",
+                                          "esp.sequence",
+                                          "udp.srcport",
+                                          "l2tp.tunnel",
+                                          "l2tp.session",
                                           "tcp.seq_raw"};
   const auto rows = ppp_interop::tshark_fields(pcap, names);
   ASSERT_EQ(rows.size(), packets.size());
   // Fields tshark must report whenever our view has them; the others are
   // compared when tshark dissects that deep (it stops early in some quotes).
-  const std::vector<std::string> required = {"icmp.type",   "icmp.code",   "icmp.checksum.status", "icmp.mtu",
-                                             "icmp.pointer", "icmpv6.type", "icmpv6.code",
-                                             "icmpv6.checksum.status", "icmpv6.mtu", "icmpv6.pointer",
-                                             "esp.spi",     "esp.sequence", "l2tp.tunnel", "l2tp.session"};
+  const std::vector<std::string> required = {"icmp.type",
+                                             "icmp.code",
+                                             "icmp.checksum.status",
+                                             "icmp.mtu",
+                                             "icmp.pointer",
+                                             "icmpv6.type",
+                                             "icmpv6.code",
+                                             "icmpv6.checksum.status",
+                                             "icmpv6.mtu",
+                                             "icmpv6.pointer",
+                                             "esp.spi",
+                                             "esp.sequence",
+                                             "l2tp.tunnel",
+                                             "l2tp.session"};
   int compared = 0;
   for (std::size_t i = 0; i < packets.size(); ++i) {
     SCOPED_TRACE("packet " + std::to_string(i + 1));

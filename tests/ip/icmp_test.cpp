@@ -140,8 +140,8 @@ TEST(Icmpv4, QuoteLengthsFollowRfc792AndRfc1812) {
                                       ipv4_packet(100, 6))
                 .error(),
             fail(icmp_errc::buffer_too_small, 35));
-  EXPECT_EQ(build_icmpv4_error_packet(mutable_bytes{}, 1, 2, 64,
-                                      icmp_type::time_exceeded, 0, 0, icmpv4_quote::rfc792, ipv4_packet(100, 6))
+  EXPECT_EQ(build_icmpv4_error_packet(mutable_bytes{}, 1, 2, 64, icmp_type::time_exceeded, 0, 0, icmpv4_quote::rfc792,
+                                      ipv4_packet(100, 6))
                 .error(),
             fail(icmp_errc::buffer_too_small, 0));
 }
@@ -397,8 +397,7 @@ TEST(IcmpRoundTrip, GeneratedMessagesParseBackAndEveryBitFlipIsCaught) {
 TEST(IcmpRoundTrip, EveryPrefixParsesOrFailsCleanly) {
   // Under ASan this proves no read past any prefix of a message.
   std::vector<std::byte> m(600);
-  auto n = build_icmpv4_fragmentation_needed(m, 1200, icmpv4_quote::rfc1812,
-                                             ipv4_packet(200, 17));
+  auto n = build_icmpv4_fragmentation_needed(m, 1200, icmpv4_quote::rfc1812, ipv4_packet(200, 17));
   ASSERT_TRUE(n);
   for (std::size_t len = 0; len <= *n; ++len) {
     std::vector<std::byte> exact(m.begin(), m.begin() + static_cast<std::ptrdiff_t>(len));

@@ -163,13 +163,10 @@ TEST(Encap, TooBigRepliesQuoteTheRightAmountAndParseBack) {
   EXPECT_EQ(m6->mtu(), 1426U);
 
   // Errors.
-  EXPECT_EQ(tunnel::build_too_big_reply(out, gw6, 1398, 64, pkt4).error(),
-            fail(tunnel::errc::invalid_parameter, 0));
-  EXPECT_EQ(tunnel::build_too_big_reply(out, gw4, 70000, 64, pkt4).error(),
-            fail(tunnel::errc::invalid_parameter, 0));
+  EXPECT_EQ(tunnel::build_too_big_reply(out, gw6, 1398, 64, pkt4).error(), fail(tunnel::errc::invalid_parameter, 0));
+  EXPECT_EQ(tunnel::build_too_big_reply(out, gw4, 70000, 64, pkt4).error(), fail(tunnel::errc::invalid_parameter, 0));
   std::vector<std::byte> small(100);
-  EXPECT_EQ(tunnel::build_too_big_reply(small, gw4, 1398, 64, pkt4).error(),
-            fail(tunnel::errc::buffer_too_small, 100));
+  EXPECT_EQ(tunnel::build_too_big_reply(small, gw4, 1398, 64, pkt4).error(), fail(tunnel::errc::buffer_too_small, 100));
   EXPECT_EQ(tunnel::build_too_big_reply(out, gw4, 1398, 64, bytes_view(pkt4).first(10)).code(),
             tunnel::errc::not_an_ip_packet);
 }
@@ -204,8 +201,7 @@ TEST(Encap, OuterHeadersForBothFamilies) {
   EXPECT_EQ(h6->flow_label, 0x12345U);
   EXPECT_EQ(h6->traffic_class, 0xb8);
   EXPECT_EQ(tunnel::build_outer_header(out, h, 65536).error(), fail(tunnel::errc::packet_too_large, 4));
-  EXPECT_EQ(tunnel::build_outer_header(mutable_bytes{}, h, 10).error(),
-            fail(tunnel::errc::buffer_too_small, 0));
+  EXPECT_EQ(tunnel::build_outer_header(mutable_bytes{}, h, 10).error(), fail(tunnel::errc::buffer_too_small, 0));
   h.destination = address::v4(1);
   EXPECT_EQ(tunnel::build_outer_header(out, h, 10).error(), fail(tunnel::errc::invalid_parameter, 0));
   h.source = address::v4(2);

@@ -186,11 +186,10 @@ TEST_F(OutboundTunnel, FourInFourFollowsThePathAndTheTrackerLowersIt) {
   tunnel::encap_result r;
   const auto big = encapsulate(tx, inner4(1446, true), t0, r);
   std::vector<std::byte> icmp(600);
-  icmp.resize(ip::build_icmpv4_error_packet(icmp, 0xC6336401, local4.v4_value(), 64,
-                                            ip::icmp_type::destination_unreachable,
-                                            ip::icmp_unreachable::fragmentation_needed, 1400, ip::icmpv4_quote::rfc792,
-                                            big)
-                  .value());
+  icmp.resize(
+      ip::build_icmpv4_error_packet(icmp, 0xC6336401, local4.v4_value(), 64, ip::icmp_type::destination_unreachable,
+                                    ip::icmp_unreachable::fragmentation_needed, 1400, ip::icmpv4_quote::rfc792, big)
+          .value());
   capture(icmp, {{"icmp.type", "3"}, {"icmp.code", "4"}, {"icmp.mtu", "1400"}, {"esp.spi", "0x0badcafe"}});
   const auto e = tx.on_icmp(icmp, t0 + 1s);
   EXPECT_EQ(e.outcome, tunnel::pmtu_outcome::lowered);
@@ -273,9 +272,9 @@ TEST_F(OutboundTunnel, SixInSixOverUdpCarriesARealUdpChecksum) {
   capture(outer, {{"ipv6.nxt", "17"}, {"udp.checksum.status", "1"}, {"esp.spi", "0x0badcafe"}});
   // A Packet Too Big from a router on a 1400 path, quoting as RFC 4443 asks.
   std::vector<std::byte> ptb(1400);
-  ptb.resize(ip::build_icmpv6_error_packet(ptb, v6(7, 1).bytes, l6.bytes, 64, ip::icmpv6_type::packet_too_big, 0,
-                                           1400, outer)
-                 .value());
+  ptb.resize(
+      ip::build_icmpv6_error_packet(ptb, v6(7, 1).bytes, l6.bytes, 64, ip::icmpv6_type::packet_too_big, 0, 1400, outer)
+          .value());
   EXPECT_EQ(tx.on_icmp(ptb, t0).outcome, tunnel::pmtu_outcome::lowered);
   EXPECT_EQ(tx.tracker().limits(t0).inner_mtu, 1318U);
   capture(ptb, {{"icmpv6.type", "2"}, {"icmpv6.mtu", "1400"}, {"esp.spi", "0x0badcafe"}});

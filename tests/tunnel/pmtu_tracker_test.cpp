@@ -106,8 +106,8 @@ std::vector<std::byte> too_big(const std::vector<std::byte> &invoking, std::uint
   } else {
     const address router = v6(1);
     auto q = ip::parse_quoted_ipv6(invoking).value();
-    out.resize(ip::build_icmpv6_error_packet(out, router.bytes, q.source(), 64, ip::icmpv6_type::packet_too_big, 0,
-                                             mtu, invoking)
+    out.resize(ip::build_icmpv6_error_packet(out, router.bytes, q.source(), 64, ip::icmpv6_type::packet_too_big, 0, mtu,
+                                             invoking)
                    .value());
   }
   return out;
@@ -142,16 +142,14 @@ TEST(PmtuTracker, Rfc792QuoteIsEnoughForPlainEspButNotForNatT) {
   auto t = tunnel::pmtu_tracker::create(config4()).value();
   t.on_sent(5);
   // 8 bytes of ESP: SPI and sequence number.
-  auto e = t.on_packet(
-      too_big(outer_packet(local4, remote4, 1400, 0x11223344, 5), 1300, ip::icmpv4_quote::rfc792), t0);
+  auto e = t.on_packet(too_big(outer_packet(local4, remote4, 1400, 0x11223344, 5), 1300, ip::icmpv4_quote::rfc792), t0);
   EXPECT_EQ(e.outcome, pmtu_outcome::lowered);
   auto c = config4();
   c.stack.esp->udp_encap = true;
   auto n = tunnel::pmtu_tracker::create(c).value();
   n.on_sent(5);
   const auto natt = outer_packet(local4, remote4, 1400, 0x11223344, 5, true);
-  EXPECT_EQ(n.on_packet(too_big(natt, 1300, ip::icmpv4_quote::rfc792), t0).outcome,
-            pmtu_outcome::insufficient_quote);
+  EXPECT_EQ(n.on_packet(too_big(natt, 1300, ip::icmpv4_quote::rfc792), t0).outcome, pmtu_outcome::insufficient_quote);
   EXPECT_EQ(n.on_packet(too_big(natt, 1300), t0).outcome, pmtu_outcome::lowered);
   // Another SPI behind the same port, another destination port, plain ESP to a NAT-T SA.
   EXPECT_EQ(n.on_packet(too_big(outer_packet(local4, remote4, 1400, 0x99, 5, true), 1200), t0).outcome,
@@ -398,8 +396,7 @@ struct model {
       if (t.protocol != 17) return out(pmtu_outcome::unmatched);
       if (!t.destination_port) return out(pmtu_outcome::insufficient_quote);
       if (*t.destination_port != sa.udp_destination_port) return out(pmtu_outcome::unmatched);
-      if (t.kind == ip::quoted_kind::udp)
-        return out(pmtu_outcome::insufficient_quote);
+      if (t.kind == ip::quoted_kind::udp) return out(pmtu_outcome::insufficient_quote);
       if (t.kind != ip::quoted_kind::esp_in_udp) return out(pmtu_outcome::unmatched);
     } else {
       if (t.protocol != 50) return out(pmtu_outcome::unmatched);
@@ -496,8 +493,8 @@ TEST(PmtuTrackerModel, AgreesWithTheReferenceOverGeneratedSequences) {
       }
       // A report, mostly about us.
       tunnel::icmp_report r;
-      r.family = pick(10) == 0 ? (cfg.stack.outer == ip_family::ipv4 ? ip_family::ipv6 : ip_family::ipv4)
-                               : cfg.stack.outer;
+      r.family =
+          pick(10) == 0 ? (cfg.stack.outer == ip_family::ipv4 ? ip_family::ipv6 : ip_family::ipv4) : cfg.stack.outer;
       r.type = r.family == ip_family::ipv4 ? 3 : 2;
       r.too_big = pick(12) != 0;
       r.quoted_source = pick(12) == 0 ? (r.family == ip_family::ipv4 ? v4other : v6other) : ours_src;
@@ -515,7 +512,8 @@ TEST(PmtuTrackerModel, AgreesWithTheReferenceOverGeneratedSequences) {
       if (tr.protocol == 17) {
         tr.source_port = 4500;
         tr.destination_port = static_cast<std::uint16_t>(pick(10) == 0 ? 4501 : 4500);
-        tr.kind = depth == 0 ? ip::quoted_kind::udp : (pick(15) == 0 ? ip::quoted_kind::ike : ip::quoted_kind::esp_in_udp);
+        tr.kind =
+            depth == 0 ? ip::quoted_kind::udp : (pick(15) == 0 ? ip::quoted_kind::ike : ip::quoted_kind::esp_in_udp);
       } else if (tr.protocol == 50) {
         tr.kind = depth == 0 ? ip::quoted_kind::not_quoted : ip::quoted_kind::esp;
       } else {
@@ -546,14 +544,13 @@ TEST(PmtuTrackerModel, AgreesWithTheReferenceOverGeneratedSequences) {
       EXPECT_EQ(t.below_floor(now), m.below);
       EXPECT_LE(t.path_mtu(now), t.first_hop_mtu());
       EXPECT_GE(t.path_mtu(now), cfg.stack.outer == ip_family::ipv6 ? 1280U : cfg.ipv4_floor);
-      EXPECT_EQ(t.limits(now).inner_mtu, tunnel::compute_tunnel_limits(
-                                              [&] {
-                                                auto s = cfg.stack;
-                                                s.link_mtu = m.estimate;
-                                                s.pppoe = false;
-                                                return s;
-                                              }())
-                                              ->inner_mtu);
+      EXPECT_EQ(t.limits(now).inner_mtu, tunnel::compute_tunnel_limits([&] {
+                                           auto s = cfg.stack;
+                                           s.link_mtu = m.estimate;
+                                           s.pppoe = false;
+                                           return s;
+                                         }())
+                                             ->inner_mtu);
       lowered += want == pmtu_outcome::lowered ? 1 : 0;
       ++total;
     }

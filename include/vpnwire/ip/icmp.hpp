@@ -198,8 +198,9 @@ inline constexpr std::size_t icmpv4_max_quote = icmpv4_error_datagram_limit - ip
 /// Errors: invalid_parameter (offset 0) when `type` is not an error type;
 /// buffer_too_small (offset = out.size()).
 [[nodiscard]] inline result<std::size_t, icmp_errc> build_icmpv4_error(mutable_bytes out, std::uint8_t type,
-                                                                      std::uint8_t code, std::uint32_t rest_of_header,
-                                                                      icmpv4_quote quote, bytes_view invoking) noexcept {
+                                                                       std::uint8_t code, std::uint32_t rest_of_header,
+                                                                       icmpv4_quote quote,
+                                                                       bytes_view invoking) noexcept {
   if (!is_icmpv4_error(type)) return fail(icmp_errc::invalid_parameter, 0);
   const std::size_t q = icmpv4_quote_length(invoking, quote);
   const std::size_t size = icmp_header_size + q;
@@ -218,9 +219,9 @@ inline constexpr std::size_t icmpv4_max_quote = icmpv4_error_datagram_limit - ip
 /// next-hop MTU (the high 16 bits of the rest of header are zero).
 /// Errors: buffer_too_small (offset = out.size()).
 [[nodiscard]] inline result<std::size_t, icmp_errc> build_icmpv4_fragmentation_needed(mutable_bytes out,
-                                                                                     std::uint16_t next_hop_mtu,
-                                                                                     icmpv4_quote quote,
-                                                                                     bytes_view invoking) noexcept {
+                                                                                      std::uint16_t next_hop_mtu,
+                                                                                      icmpv4_quote quote,
+                                                                                      bytes_view invoking) noexcept {
   return build_icmpv4_error(out, icmp_type::destination_unreachable, icmp_unreachable::fragmentation_needed,
                             next_hop_mtu, quote, invoking);
 }
@@ -228,26 +229,25 @@ inline constexpr std::size_t icmpv4_max_quote = icmpv4_error_datagram_limit - ip
 /// Destination Unreachable with another code (rest of header zero).
 /// Errors: buffer_too_small (offset = out.size()).
 [[nodiscard]] inline result<std::size_t, icmp_errc> build_icmpv4_destination_unreachable(mutable_bytes out,
-                                                                                        std::uint8_t code,
-                                                                                        icmpv4_quote quote,
-                                                                                        bytes_view invoking) noexcept {
+                                                                                         std::uint8_t code,
+                                                                                         icmpv4_quote quote,
+                                                                                         bytes_view invoking) noexcept {
   return build_icmpv4_error(out, icmp_type::destination_unreachable, code, 0, quote, invoking);
 }
 
 /// Time Exceeded (code 0: TTL, 1: reassembly).
 /// Errors: buffer_too_small (offset = out.size()).
-[[nodiscard]] inline result<std::size_t, icmp_errc> build_icmpv4_time_exceeded(mutable_bytes out, std::uint8_t code,
-                                                                              icmpv4_quote quote,
-                                                                              bytes_view invoking) noexcept {
+[[nodiscard]] inline result<std::size_t, icmp_errc>
+build_icmpv4_time_exceeded(mutable_bytes out, std::uint8_t code, icmpv4_quote quote, bytes_view invoking) noexcept {
   return build_icmpv4_error(out, icmp_type::time_exceeded, code, 0, quote, invoking);
 }
 
 /// Parameter Problem with the pointer to the offending octet.
 /// Errors: buffer_too_small (offset = out.size()).
 [[nodiscard]] inline result<std::size_t, icmp_errc> build_icmpv4_parameter_problem(mutable_bytes out,
-                                                                                  std::uint8_t pointer,
-                                                                                  icmpv4_quote quote,
-                                                                                  bytes_view invoking) noexcept {
+                                                                                   std::uint8_t pointer,
+                                                                                   icmpv4_quote quote,
+                                                                                   bytes_view invoking) noexcept {
   return build_icmpv4_error(out, icmp_type::parameter_problem, 0, std::uint32_t{pointer} << 24, quote, invoking);
 }
 

@@ -80,10 +80,10 @@ struct quoted_transport {
   std::optional<std::uint32_t> spi;              ///< ESP, or ESP in UDP.
   /// The ESP sequence number (its low 32 bits with ESN) or the TCP sequence number.
   std::optional<std::uint32_t> sequence;
-  std::optional<std::uint8_t> l2tp_version;       ///< The Ver field of L2TP's first word (2 or 3).
-  std::optional<bool> l2tp_control;               ///< L2TP T bit: control (true) or data message.
-  std::optional<std::uint16_t> l2tp_tunnel_id;    ///< L2TPv2 Tunnel ID.
-  std::optional<std::uint16_t> l2tp_session_id;   ///< L2TPv2 Session ID.
+  std::optional<std::uint8_t> l2tp_version;     ///< The Ver field of L2TP's first word (2 or 3).
+  std::optional<bool> l2tp_control;             ///< L2TP T bit: control (true) or data message.
+  std::optional<std::uint16_t> l2tp_tunnel_id;  ///< L2TPv2 Tunnel ID.
+  std::optional<std::uint16_t> l2tp_session_id; ///< L2TPv2 Session ID.
   friend constexpr bool operator==(const quoted_transport &, const quoted_transport &) = default;
 };
 
@@ -202,7 +202,8 @@ struct ipv6_fixed_header {
 /// Writes a 40-byte fixed header (version 6) at the start of `out`, which
 /// must hold 40 bytes.
 inline void write_ipv6_fixed_header(mutable_bytes out, const ipv6_fixed_header &h) noexcept {
-  core::store_be32(out.data(), 6U << 28 | static_cast<std::uint32_t>(h.traffic_class) << 20 | (h.flow_label & 0xFFFFFU));
+  core::store_be32(out.data(),
+                   6U << 28 | static_cast<std::uint32_t>(h.traffic_class) << 20 | (h.flow_label & 0xFFFFFU));
   core::store_be16(out.data() + 4, h.payload_length);
   core::store_u8(out.data() + 6, h.next_header);
   core::store_u8(out.data() + 7, h.hop_limit);
@@ -294,9 +295,7 @@ public:
   /// The Payload Length the packet had (it may be larger than the quote).
   [[nodiscard]] std::uint16_t payload_length() const noexcept { return h_.payload_length; }
   /// The packet size: 40 + Payload Length.
-  [[nodiscard]] std::size_t total_length() const noexcept {
-    return icmp_detail::ipv6_header_size + h_.payload_length;
-  }
+  [[nodiscard]] std::size_t total_length() const noexcept { return icmp_detail::ipv6_header_size + h_.payload_length; }
   [[nodiscard]] std::uint8_t next_header() const noexcept { return h_.next_header; }
   [[nodiscard]] std::uint8_t hop_limit() const noexcept { return h_.hop_limit; }
   [[nodiscard]] const std::array<std::byte, 16> &source() const noexcept { return h_.source; }

@@ -192,9 +192,10 @@ private:
 /// message size.
 /// Errors: invalid_parameter (offset 0) when `type` is informational (>= 128);
 /// buffer_too_small (offset = out.size()).
-[[nodiscard]] inline result<std::size_t, icmp_errc>
-build_icmpv6_error(mutable_bytes out, ipv6_address_span source, ipv6_address_span destination, std::uint8_t type,
-                   std::uint8_t code, std::uint32_t parameter, bytes_view invoking) noexcept {
+[[nodiscard]] inline result<std::size_t, icmp_errc> build_icmpv6_error(mutable_bytes out, ipv6_address_span source,
+                                                                       ipv6_address_span destination, std::uint8_t type,
+                                                                       std::uint8_t code, std::uint32_t parameter,
+                                                                       bytes_view invoking) noexcept {
   if (!is_icmpv6_error(type)) return fail(icmp_errc::invalid_parameter, 0);
   const std::size_t q = icmpv6_quote_length(invoking);
   const std::size_t size = icmpv6_header_size + q;
@@ -273,7 +274,8 @@ build_icmpv6_error_packet(mutable_bytes out, ipv6_address_span source, ipv6_addr
 [[nodiscard]] inline bool icmpv6_error_allowed(bytes_view invoking, bool packet_too_big) noexcept {
   auto h = icmp_detail::read_ipv6_fixed_header(invoking);
   if (!h) return false;
-  const bool src_unspecified = std::all_of(h->source.begin(), h->source.end(), [](std::byte b) { return b == std::byte{0}; });
+  const bool src_unspecified =
+      std::all_of(h->source.begin(), h->source.end(), [](std::byte b) { return b == std::byte{0}; });
   if (src_unspecified || h->source[0] == std::byte{0xFF}) return false;
   if (h->destination[0] == std::byte{0xFF} && !packet_too_big) return false;
   if (h->next_header == icmpv6_next_header) {

@@ -74,7 +74,7 @@ struct too_big_finding {
 /// Errors: invalid_parameter (0) when `r` is not Fragmentation Needed or
 /// Packet Too Big (callers skip those).
 [[nodiscard]] inline result<too_big_finding, errc> explain_too_big(const icmp_report &r,
-                                                                  std::span<const known_stack> known) noexcept {
+                                                                   std::span<const known_stack> known) noexcept {
   if (!r.too_big) return fail(errc::invalid_parameter, 0);
   too_big_finding f;
   f.report = r;

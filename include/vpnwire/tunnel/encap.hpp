@@ -70,9 +70,11 @@ enum class df_policy : std::uint8_t {
 /// What to do with one inner packet.
 enum class encap_action : std::uint8_t {
   send,                  ///< Encapsulate and send; the outer packet fits the path.
-  send_fragmented_outer, ///< Encapsulate and send; the outer packet exceeds the path and must be fragmented (IPv6 <= 1280 inside).
+  send_fragmented_outer, ///< Encapsulate and send; the outer packet exceeds the path and must be fragmented (IPv6 <=
+                         ///< 1280 inside).
   fragment_inner,        ///< Fragment the inner IPv4 packet to `mtu` (ip::fragmenter), then encapsulate each fragment.
-  report_too_big,        ///< Do not send; answer with Fragmentation Needed / Packet Too Big carrying `mtu` (build_too_big_reply).
+  report_too_big,        ///< Do not send; answer with Fragmentation Needed / Packet Too Big carrying `mtu`
+                         ///< (build_too_big_reply).
   drop                   ///< Too big, and no error may be sent about it (RFC 1122 §3.2.2, RFC 4443 §2.4(e)).
 };
 
@@ -138,8 +140,8 @@ struct inner_packet {
 /// whose fields are `p`, for a tunnel whose inner MTU for p.family is
 /// `inner_mtu`. `path_below_floor` (pmtu_tracker::below_floor) clears DF.
 /// Never fails: every inner packet gets one of the five actions.
-[[nodiscard]] inline encap_decision decide_encapsulation(df_policy policy, const inner_packet &p,
-                                                         bytes_view packet, std::size_t inner_mtu,
+[[nodiscard]] inline encap_decision decide_encapsulation(df_policy policy, const inner_packet &p, bytes_view packet,
+                                                         std::size_t inner_mtu,
                                                          bool path_below_floor = false) noexcept {
   encap_decision d;
   const bool inner_df = p.family == ip_family::ipv4 ? p.dont_fragment : true;
@@ -185,14 +187,13 @@ struct inner_packet {
   result<std::size_t, ip::icmp_errc> n = fail(ip::icmp_errc::invalid_parameter, 0);
   if (p->family == ip_family::ipv4) {
     if (mtu > 0xFFFFU) return fail(errc::invalid_parameter, 0);
-    n = ip::build_icmpv4_error_packet(out, tunnel_address.v4_value(), p->source.v4_value(), ttl,
-                                      ip::icmp_type::destination_unreachable,
-                                      ip::icmp_unreachable::fragmentation_needed, static_cast<std::uint32_t>(mtu),
-                                      ip::icmpv4_quote::rfc1812, inner);
+    n = ip::build_icmpv4_error_packet(
+        out, tunnel_address.v4_value(), p->source.v4_value(), ttl, ip::icmp_type::destination_unreachable,
+        ip::icmp_unreachable::fragmentation_needed, static_cast<std::uint32_t>(mtu), ip::icmpv4_quote::rfc1812, inner);
   } else {
     if (mtu > 0xFFFFFFFFU) return fail(errc::invalid_parameter, 0);
-    n = ip::build_icmpv6_error_packet(out, tunnel_address.bytes, p->source.bytes, ttl,
-                                      ip::icmpv6_type::packet_too_big, 0, static_cast<std::uint32_t>(mtu), inner);
+    n = ip::build_icmpv6_error_packet(out, tunnel_address.bytes, p->source.bytes, ttl, ip::icmpv6_type::packet_too_big,
+                                      0, static_cast<std::uint32_t>(mtu), inner);
   }
   if (!n) return fail(errc::buffer_too_small, out.size());
   return *n;

@@ -50,7 +50,8 @@ struct address {
   /// the form ip::ipv4_view::source() returns.
   [[nodiscard]] static constexpr address v4(std::uint32_t a) noexcept {
     address r;
-    for (std::size_t i = 0; i < 4; ++i) r.bytes[i] = static_cast<std::byte>(static_cast<std::uint8_t>(a >> (24 - 8 * i)));
+    for (std::size_t i = 0; i < 4; ++i)
+      r.bytes[i] = static_cast<std::byte>(static_cast<std::uint8_t>(a >> (24 - 8 * i)));
     return r;
   }
   /// An IPv6 address from its 16 bytes in network order.

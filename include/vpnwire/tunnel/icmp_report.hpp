@@ -88,7 +88,7 @@ struct icmp_report {
 /// message or its quoted IPv6 header does not parse; not_an_icmp_error (0)
 /// for an informational type.
 [[nodiscard]] inline result<icmp_report, errc> read_icmpv6(bytes_view message, ip::ipv6_address_span source,
-                                                          ip::ipv6_address_span destination) noexcept {
+                                                           ip::ipv6_address_span destination) noexcept {
   auto m = ip::parse_icmpv6(message, source, destination);
   if (!m) return fail(errc::icmp_malformed, m.offset());
   if (!m->is_error()) return fail(errc::not_an_icmp_error, 0);
@@ -122,10 +122,11 @@ struct icmp_report {
     const std::size_t end = ip::icmp_detail::ipv6_header_size + h->payload_length;
     if (end > packet.size()) return fail(errc::not_an_ip_packet, 4);
     if (h->next_header != ip::icmpv6_next_header) return fail(errc::not_icmp, 6);
-    auto r = read_icmpv6(packet.subspan(ip::icmp_detail::ipv6_header_size, h->payload_length), h->source,
-                         h->destination);
-    if (!r) return fail(r.code(), r.code() == errc::icmp_malformed ? ip::icmp_detail::ipv6_header_size + r.offset()
-                                                                   : r.offset());
+    auto r =
+        read_icmpv6(packet.subspan(ip::icmp_detail::ipv6_header_size, h->payload_length), h->source, h->destination);
+    if (!r)
+      return fail(r.code(),
+                  r.code() == errc::icmp_malformed ? ip::icmp_detail::ipv6_header_size + r.offset() : r.offset());
     return r;
   }
   auto ip4 = ip::parse_ipv4(packet);

@@ -153,9 +153,8 @@ struct tunnel_limits {
 /// The limits of ESP alone over an IP path of `path_mtu` bytes (no PPPoE,
 /// no L2TP): the common case of an SA whose path MTU was learnt from ICMP.
 /// Errors: as compute_tunnel_limits.
-[[nodiscard]] constexpr result<tunnel_limits, errc> compute_tunnel_limits(std::size_t path_mtu,
-                                                                          const esp::sa_config &sa, ip_family outer,
-                                                                          ip_family inner) noexcept {
+[[nodiscard]] constexpr result<tunnel_limits, errc>
+compute_tunnel_limits(std::size_t path_mtu, const esp::sa_config &sa, ip_family outer, ip_family inner) noexcept {
   tunnel_stack s;
   s.link_mtu = path_mtu;
   s.outer = outer;

@@ -165,8 +165,8 @@ struct pmtu_counters {
   [[nodiscard]] constexpr std::uint64_t accepted() const noexcept { return lowered + refreshed; }
   /// Every message seen.
   [[nodiscard]] constexpr std::uint64_t messages() const noexcept {
-    return lowered + refreshed + stale + ignored + sequence_not_recent + unmatched + insufficient_quote +
-           not_too_big + below_minimum + inconsistent + malformed;
+    return lowered + refreshed + stale + ignored + sequence_not_recent + unmatched + insufficient_quote + not_too_big +
+           below_minimum + inconsistent + malformed;
   }
 };
 
@@ -325,9 +325,7 @@ private:
   [[nodiscard]] std::size_t floor() const noexcept {
     return cfg_.stack.outer == ip_family::ipv6 ? minimum_mtu(ip_family::ipv6) : cfg_.ipv4_floor;
   }
-  [[nodiscard]] bool expired(time_point now) const noexcept {
-    return lowered_at_ && now - *lowered_at_ >= cfg_.aging;
-  }
+  [[nodiscard]] bool expired(time_point now) const noexcept { return lowered_at_ && now - *lowered_at_ >= cfg_.aging; }
   [[nodiscard]] tunnel_stack path_stack(std::size_t path) const noexcept {
     tunnel_stack s = cfg_.stack;
     s.link_mtu = path; // an IP MTU: PPPoE is part of the first hop only
