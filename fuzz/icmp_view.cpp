@@ -98,7 +98,7 @@ void v6(bytes_view in) {
   check_transport(q->transport(), q->payload());
   std::vector<std::byte> out(1400);
   auto n = ip::build_icmpv6_error_packet(out, src, dst, 64, v->type(), v->code(), v->mtu(), v->invoking_packet());
-  FUZZ_CHECK(n.has_value() && *n <= ip::ipv6_minimum_mtu);
+  FUZZ_CHECK(n.has_value() && *n <= ip::icmpv6_error_packet_limit);
   auto back = tunnel::read_icmp_packet(bytes_view(out).first(*n));
   FUZZ_CHECK(back.has_value());
   FUZZ_CHECK(back->type == v->type() && back->code == v->code());

@@ -37,10 +37,11 @@ using ipv6_address_span = std::span<const std::byte, 16>;
 inline constexpr std::size_t icmpv6_header_size = 8;
 /// The IPv6 next header value of ICMPv6.
 inline constexpr std::uint8_t icmpv6_next_header = 58;
-/// The IPv6 minimum link MTU (RFC 8200 §5), which bounds every ICMPv6 error.
-inline constexpr std::size_t ipv6_minimum_mtu = 1280;
+/// The largest ICMPv6 error packet: the IPv6 minimum link MTU (RFC 8200 §5, RFC 4443 §2.4(c)).
+inline constexpr std::size_t icmpv6_error_packet_limit = 1280;
 /// The longest quote behind a 40-byte IPv6 header and the ICMPv6 header: 1232.
-inline constexpr std::size_t icmpv6_max_quote = ipv6_minimum_mtu - icmp_detail::ipv6_header_size - icmpv6_header_size;
+inline constexpr std::size_t icmpv6_max_quote =
+    icmpv6_error_packet_limit - icmp_detail::ipv6_header_size - icmpv6_header_size;
 
 /// ICMPv6 message types (RFC 4443 §2.1).
 namespace icmpv6_type {

@@ -58,6 +58,7 @@ enum class df_policy : std::uint8_t {
   clear ///< Always clear: routers may fragment the outer packet (Linux's XFRM_STATE_NOPMTUDISC).
 };
 
+/// The enumerator's name, e.g. for logs and JSON.
 [[nodiscard]] constexpr std::string_view name(df_policy p) noexcept {
   switch (p) {
   case df_policy::copy: return "copy";
@@ -78,6 +79,7 @@ enum class encap_action : std::uint8_t {
   drop                   ///< Too big, and no error may be sent about it (RFC 1122 §3.2.2, RFC 4443 §2.4(e)).
 };
 
+/// The enumerator's name, e.g. for logs and JSON.
 [[nodiscard]] constexpr std::string_view name(encap_action a) noexcept {
   switch (a) {
   case encap_action::send: return "send";

@@ -68,6 +68,7 @@ enum class icmp_policy : std::uint8_t {
   accept_recent_sequence ///< Accept only when the quoted ESP sequence number is one sent recently.
 };
 
+/// The enumerator's name, e.g. for logs and JSON.
 [[nodiscard]] constexpr std::string_view name(icmp_policy p) noexcept {
   switch (p) {
   case icmp_policy::ignore: return "ignore";
@@ -126,6 +127,7 @@ enum class pmtu_outcome : std::uint8_t {
   malformed            ///< Not a well-formed ICMP error (on_packet only).
 };
 
+/// The enumerator's name, e.g. for logs and JSON.
 [[nodiscard]] constexpr std::string_view name(pmtu_outcome o) noexcept {
   switch (o) {
   case pmtu_outcome::lowered: return "lowered";
