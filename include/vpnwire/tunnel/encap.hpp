@@ -12,15 +12,16 @@
 //                        next hop is the tunnel), unless RFC 1122/1812 forbid
 //                        an error about that packet: then drop.
 //   inner IPv4, n > m, DF clear: fragment the inner packet to m first, then
-//                        send each fragment (Linux's xfrm output does this:
-//                        the tunnel never makes the outer packet fragment).
+//                        send each fragment (RFC 4459 §3.4; Linux's xfrm
+//                        output does this: the outer packet never fragments).
 //   inner IPv6, n <= m:  send; outer DF per policy (copy: set, since IPv6
 //                        packets are never fragmented on the way).
 //   inner IPv6, m < n <= 1280:  send with outer fragmentation allowed (DF
 //                        clear outside IPv4; source fragmentation outside
 //                        IPv6): every IPv6 link carries 1280 bytes (RFC 8200
 //                        §5), so a tunnel that cannot must fragment below
-//                        IPv6 (RFC 2473 §7.1). Linux does the same: sit clears
+//                        IPv6 (RFC 2473 §7.1; RFC 4213 §3.2.2 gives the same
+//                        algorithm for IPv6 over IPv4). Linux: sit clears
 //                        DF when its MTU is below 1280, and xfrm never sends
 //                        a Packet Too Big below 1280.
 //   inner IPv6, n > max(m, 1280):  report Packet Too Big with MTU

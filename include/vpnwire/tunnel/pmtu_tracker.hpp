@@ -102,9 +102,9 @@ struct pmtu_config {
   icmp_policy policy = icmp_policy::accept_recent_sequence;
   /// accept_recent_sequence: the quoted sequence number must be one of the
   /// last `recent_window` numbers sent (1 .. 2^31). ESP numbers are
-  /// consecutive, so this is exact; the default 65536 covers more than an
-  /// RTT at a million packets per second while a blind forger's guess
-  /// succeeds once in 65536.
+  /// consecutive, so this is exact. The default 65536 is 65 ms of traffic at
+  /// a million packets per second (more than the round trip to a router on
+  /// the path), and a blind forger's guess succeeds once in 65536.
   std::uint32_t recent_window = 65536;
   /// How long a lowered estimate lasts without a confirming message.
   duration aging = std::chrono::minutes(10);
