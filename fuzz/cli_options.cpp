@@ -170,7 +170,7 @@ void check_mtu(const std::vector<std::string_view> &args) {
     check_error(err, "mtu: ");
     return;
   }
-  auto lim = vpnwire::ip::compute_tunnel_limits(p.value.stack);
+  auto lim = vpnwire::tunnel::compute_tunnel_limits(p.value.stack);
   FUZZ_CHECK(lim.has_value());
   FUZZ_CHECK(lim->tcp_mss + 40 == lim->inner_mtu);
   // Rows between the heading and "total overhead" add up to the total.

@@ -11,7 +11,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SRC = ROOT / "docs" / "compliance"
 OUT = ROOT / "docs" / "rfc-compliance.md"
-ORDER = ["core", "ip", "esp", "l2tp", "l2tp-control", "ppp", "seq", "cli"]
+ORDER = ["core", "ip", "esp", "tunnel", "iptfs", "l2tp", "l2tp-control", "ppp", "seq", "cli"]
 
 HEADER = """# RFC compliance
 

@@ -13,8 +13,8 @@
 #include "vpnwire/esp/errc.hpp"
 #include "vpnwire/esp/sa.hpp"
 #include "vpnwire/ip/ipv4.hpp"
-#include "vpnwire/ip/tunnel_mtu.hpp"
 #include "vpnwire/seq/outcome.hpp"
+#include "vpnwire/tunnel/mtu.hpp"
 
 #include <algorithm>
 #include <array>
@@ -428,13 +428,12 @@ private:
       item(s, "path MTU",
            std::to_string(pmtu) + " bytes (largest fragment; the true MTU is at most " + std::to_string(pmtu + 7) +
                ", fragments carry multiples of 8 data bytes)");
-      vpnwire::ip::tunnel_stack st;
+      vpnwire::tunnel::tunnel_stack st;
       st.link_mtu = pmtu;
-      st.nat_t = f.natt;
       std::string sa_text;
       bool exact = false;
       if (f.l2tp) {
-        st.mode = vpnwire::ip::esp_mode::none;
+        st.esp.reset();
         st.l2tp = true;
         st.l2tp_sequence = !sessions_.empty();
         sa_text = "plain L2TP over UDP";
@@ -442,33 +441,31 @@ private:
       } else if (auto it = sa_opts_.find(f.spi); it != sa_opts_.end()) {
         const esp_sa_option &o = it->second;
         const enc_info &e = info(o.enc);
-        st.esp.iv_size = static_cast<std::uint8_t>(e.iv);
-        st.esp.pad_alignment = static_cast<std::uint8_t>(e.block);
-        st.esp.icv_size = static_cast<std::uint8_t>(o.icv_size());
+        st.esp = transform_config(o.enc, o.auth);
+        st.esp->udp_encap = f.natt;
         const sa_seen seen = sa_seen_.count(f.spi) ? sa_seen_.at(f.spi) : sa_seen{};
-        st.mode = seen.transport && !seen.tunnel ? vpnwire::ip::esp_mode::transport : vpnwire::ip::esp_mode::tunnel;
+        st.esp->mode =
+            seen.transport && !seen.tunnel ? vpnwire::esp::sa_mode::transport : vpnwire::esp::sa_mode::tunnel;
         st.l2tp = seen.l2tp;
         st.l2tp_sequence = seen.l2tp_seq;
         st.l2tp_length = seen.l2tp_length;
         sa_text = "SA spi " + hex(f.spi) + " (" + std::string(e.name) +
                   (o.auth != auth_alg::none ? "/" + std::string(info(o.auth).name) : "") + ", " +
-                  (st.mode == vpnwire::ip::esp_mode::tunnel ? "tunnel" : "transport") + " mode" +
+                  (st.esp->mode == vpnwire::esp::sa_mode::tunnel ? "tunnel" : "transport") + " mode" +
                   (f.natt ? ", NAT-T" : "") + (st.l2tp ? ", L2TP inside" : "") + ")";
         exact = true;
       } else {
         // Unknown cipher: the largest overhead among the transforms vpnwire knows.
-        st.mode = vpnwire::ip::esp_mode::tunnel;
-        st.esp.iv_size = 16;
-        st.esp.pad_alignment = 16;
-        st.esp.icv_size = 32;
+        st.esp = transform_config(enc_alg::aes_cbc, auth_alg::hmac_sha512_256);
+        st.esp->udp_encap = f.natt;
         sa_text = "SA spi " + hex(f.spi) +
                   " (unknown: give --esp-sa for the exact value; assuming the largest "
                   "overhead, aes-cbc/hmac-sha512-256, tunnel mode)";
       }
-      auto lim = vpnwire::ip::compute_tunnel_limits(st);
+      auto lim = vpnwire::tunnel::compute_tunnel_limits(st);
       if (!lim) {
         item(s, "inner MTU",
-             "the path MTU is too small for this stack (" + std::string(vpnwire::ip::name(lim.code())) + ")");
+             "the path MTU is too small for this stack (" + std::string(vpnwire::tunnel::name(lim.code())) + ")");
         continue;
       }
       item(s, exact ? "inner MTU" : "inner MTU (upper bound)",

@@ -1,11 +1,11 @@
 // `vpnwire mtu`: the inner MTU and TCP MSS of a tunnel stack, with the
 // overhead of each layer. The arithmetic is the library's
-// (ip::compute_tunnel_limits); this file parses the stack and prints the table.
+// (tunnel::compute_tunnel_limits); this file parses the stack and prints the table.
 #pragma once
 
 #include "options.hpp"
 
-#include "vpnwire/ip/tunnel_mtu.hpp"
+#include "vpnwire/tunnel/mtu.hpp"
 
 #include <cstdio>
 #include <string>
@@ -15,46 +15,44 @@
 namespace vpnwire_cli {
 
 struct mtu_options {
-  vpnwire::ip::tunnel_stack stack{};
+  vpnwire::tunnel::tunnel_stack stack{};
   std::string esp_name = "aes-gcm-16";
 };
 
-/// The wire sizes of --esp ENC[/AUTH] (or "none").
-[[nodiscard]] inline parsed<vpnwire::ip::esp_transform> parse_esp_transform(std::string_view v) {
+/// The transform of --esp ENC[/AUTH] as the library describes it.
+[[nodiscard]] inline parsed<vpnwire::esp::sa_config> parse_esp_transform(std::string_view v) {
   const std::string pre = "--esp: ";
   const std::size_t slash = v.find('/');
   const std::string_view enc_s = v.substr(0, slash);
   const std::string_view auth_s = slash == std::string_view::npos ? std::string_view{} : v.substr(slash + 1);
   auto e = enc_by_name(enc_s);
   if (!e)
-    return parse_fail<vpnwire::ip::esp_transform>(pre + "unknown cipher '" + std::string(enc_s) + "' (one of " +
-                                                  enc_names() + ")");
+    return parse_fail<vpnwire::esp::sa_config>(pre + "unknown cipher '" + std::string(enc_s) + "' (one of " +
+                                               enc_names() + ")");
   const enc_info &ei = info(*e);
-  std::size_t icv = ei.icv;
+  auth_alg auth = auth_alg::none;
   if (ei.aead) {
     if (!auth_s.empty() && auth_s != "none")
-      return parse_fail<vpnwire::ip::esp_transform>(pre + std::string(ei.name) + " carries its own ICV; give no /AUTH");
+      return parse_fail<vpnwire::esp::sa_config>(pre + std::string(ei.name) + " carries its own ICV; give no /AUTH");
   } else {
     if (auth_s.empty() || auth_s == "none")
-      return parse_fail<vpnwire::ip::esp_transform>(
-          pre + std::string(ei.name) + " needs an integrity algorithm, e.g. " + std::string(ei.name) + "/hmac-sha1-96");
+      return parse_fail<vpnwire::esp::sa_config>(pre + std::string(ei.name) + " needs an integrity algorithm, e.g. " +
+                                                 std::string(ei.name) + "/hmac-sha1-96");
     auto a = auth_by_name(auth_s);
     if (!a)
-      return parse_fail<vpnwire::ip::esp_transform>(pre + "unknown integrity '" + std::string(auth_s) + "' (one of " +
-                                                    auth_names() + ")");
-    icv = info(*a).icv;
+      return parse_fail<vpnwire::esp::sa_config>(pre + "unknown integrity '" + std::string(auth_s) + "' (one of " +
+                                                 auth_names() + ")");
+    auth = *a;
   }
-  vpnwire::ip::esp_transform t{};
-  t.iv_size = static_cast<std::uint8_t>(ei.iv);
-  t.pad_alignment = static_cast<std::uint8_t>(ei.block);
-  t.icv_size = static_cast<std::uint8_t>(icv);
-  return {t, {}};
+  return {transform_config(*e, auth), {}};
 }
 
 [[nodiscard]] inline parsed<mtu_options> parse_mtu_args(const std::vector<std::string_view> &args) {
   mtu_options o;
-  o.stack.esp = vpnwire::ip::esp_transforms::aes_gcm_16;
+  o.stack.esp = transform_config(enc_alg::aes_gcm_16, auth_alg::none);
   bool mode_given = false;
+  bool nat_t = false;
+  vpnwire::esp::sa_mode mode = vpnwire::esp::sa_mode::tunnel;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
     std::string_view val;
@@ -85,9 +83,8 @@ struct mtu_options {
     } else if (a == "--esp") {
       if (!value()) return parse_fail<mtu_options>("--esp: missing value");
       if (val == "none") {
-        o.stack.mode = vpnwire::ip::esp_mode::none;
+        o.stack.esp.reset();
         o.esp_name = "none";
-        mode_given = true;
         continue;
       }
       auto t = parse_esp_transform(val);
@@ -97,16 +94,16 @@ struct mtu_options {
     } else if (a == "--mode") {
       if (!value()) return parse_fail<mtu_options>("--mode: missing value");
       if (val == "tunnel")
-        o.stack.mode = vpnwire::ip::esp_mode::tunnel;
+        mode = vpnwire::esp::sa_mode::tunnel;
       else if (val == "transport")
-        o.stack.mode = vpnwire::ip::esp_mode::transport;
+        mode = vpnwire::esp::sa_mode::transport;
       else
         return parse_fail<mtu_options>("--mode: '" + std::string(val) + "' is not tunnel or transport");
       mode_given = true;
     } else if (a == "--pppoe")
       err = flag(o.stack.pppoe);
     else if (a == "--nat-t")
-      err = flag(o.stack.nat_t);
+      err = flag(nat_t);
     else if (a == "--l2tp")
       err = flag(o.stack.l2tp);
     else if (a == "--l2tp-seq")
@@ -128,21 +125,24 @@ struct mtu_options {
   if ((o.stack.l2tp_sequence || o.stack.l2tp_length || o.stack.ppp_acfc || o.stack.ppp_pfc) && !o.stack.l2tp)
     return parse_fail<mtu_options>("mtu: --l2tp-seq, --l2tp-length, --ppp-acfc and --ppp-pfc need --l2tp");
   // L2TP/IPsec (RFC 3193) is transport mode unless told otherwise.
-  if (o.stack.l2tp && !mode_given) o.stack.mode = vpnwire::ip::esp_mode::transport;
-  if (o.stack.nat_t && o.stack.mode == vpnwire::ip::esp_mode::none)
-    return parse_fail<mtu_options>("mtu: --nat-t needs ESP (--esp none was given)");
+  if (o.stack.l2tp && !mode_given) mode = vpnwire::esp::sa_mode::transport;
+  if (nat_t && !o.stack.esp) return parse_fail<mtu_options>("mtu: --nat-t needs ESP (--esp none was given)");
+  if (o.stack.esp) {
+    o.stack.esp->mode = mode;
+    o.stack.esp->udp_encap = nat_t;
+  }
   return {o, {}};
 }
 
 /// Prints the stack's limits and the overhead of each layer into `out`.
 /// False with `error` set when the link cannot carry even a 40-byte packet.
 [[nodiscard]] inline bool mtu_report(const mtu_options &o, std::string &out, std::string &error) {
-  namespace ip = vpnwire::ip;
-  const ip::tunnel_stack &s = o.stack;
-  auto r = ip::compute_tunnel_limits(s);
+  namespace tunnel = vpnwire::tunnel;
+  const tunnel::tunnel_stack &s = o.stack;
+  auto r = tunnel::compute_tunnel_limits(s);
   if (!r) {
     error = "mtu: the link MTU " + std::to_string(s.link_mtu) + " is too small for this stack (" +
-            std::string(ip::name(r.code())) + ")";
+            std::string(tunnel::name(r.code())) + ")";
     return false;
   }
   char line[160];
@@ -160,19 +160,20 @@ struct mtu_options {
     ip_mtu -= 8;
   }
   row("outer IPv4", 20, "no options");
-  if (s.mode != ip::esp_mode::none) {
-    if (s.nat_t) row("UDP (NAT-T)", 8, "RFC 3948, port 4500");
+  if (s.esp) {
+    if (s.esp->udp_encap) row("UDP (NAT-T)", 8, "RFC 3948, port 4500");
     row("ESP header", 8, "SPI + sequence number");
-    if (s.esp.iv_size) row("ESP IV", s.esp.iv_size, "explicit IV");
-    const std::size_t a = s.esp.pad_alignment;
+    if (s.esp->iv_size() != 0) row("ESP IV", s.esp->iv_size(), "explicit IV");
+    const std::size_t a = s.esp->pad_alignment();
     const std::size_t pad = (a - (r->esp_payload + 2) % a) % a;
     std::snprintf(line, sizeof line, "aligned to %zu at this size (up to %zu)", a, a - 1);
     row("ESP padding", pad, line);
     row("ESP pad length + next hdr", 2, "");
-    if (s.esp.icv_size) row("ESP ICV", s.esp.icv_size, "integrity check value");
+    if (s.esp->icv_size() != 0) row("ESP ICV", s.esp->icv_size(), "integrity check value");
   }
   if (s.l2tp) {
-    if (s.mode == ip::esp_mode::tunnel) row("IPv4 (inside the tunnel)", 20, "carries L2TP's UDP");
+    if (s.esp && s.esp->mode == vpnwire::esp::sa_mode::tunnel)
+      row("IPv4 (inside the tunnel)", 20, "carries L2TP's UDP");
     row("UDP (L2TP)", 8, "port 1701");
     const std::size_t l2 = 6 + (s.l2tp_length ? 2U : 0U) + (s.l2tp_sequence ? 4U : 0U);
     std::snprintf(line, sizeof line, "flags, tunnel, session%s%s", s.l2tp_length ? ", length" : "",

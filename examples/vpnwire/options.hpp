@@ -5,6 +5,7 @@
 #pragma once
 
 #include "vpnwire/esp/packet.hpp"
+#include "vpnwire/esp/sa.hpp"
 
 #include <array>
 #include <charconv>
@@ -137,6 +138,42 @@ inline constexpr std::array<auth_info, 5> auth_table{{
 
 [[nodiscard]] inline const enc_info &info(enc_alg a) noexcept { return enc_table[static_cast<std::size_t>(a)]; }
 [[nodiscard]] inline const auth_info &info(auth_alg a) noexcept { return auth_table[static_cast<std::size_t>(a)]; }
+
+/// The library's description of the transform ENC[/AUTH] (sizes only: no SPI,
+/// no keys), for the MTU arithmetic of tunnel::compute_tunnel_limits.
+[[nodiscard]] inline vpnwire::esp::sa_config transform_config(enc_alg e, auth_alg a) noexcept {
+  namespace esp = vpnwire::esp;
+  esp::sa_config c;
+  c.key_bits = 128;
+  c.aead_icv_size = 16;
+  switch (e) {
+  case enc_alg::null:
+    c.cipher = esp::cipher::null;
+    c.key_bits = 0;
+    break;
+  case enc_alg::aes_cbc: c.cipher = esp::cipher::aes_cbc; break;
+  case enc_alg::aes_ctr: c.cipher = esp::cipher::aes_ctr; break;
+  case enc_alg::aes_gcm_8:
+  case enc_alg::aes_gcm_12:
+  case enc_alg::aes_gcm_16:
+    c.cipher = esp::cipher::aes_gcm;
+    c.aead_icv_size = static_cast<std::uint8_t>(info(e).icv);
+    break;
+  case enc_alg::aes_gmac: c.cipher = esp::cipher::aes_gmac; break;
+  case enc_alg::chacha20_poly1305:
+    c.cipher = esp::cipher::chacha20_poly1305;
+    c.key_bits = 256;
+    break;
+  }
+  switch (a) {
+  case auth_alg::none: c.integrity = esp::integrity::none; break;
+  case auth_alg::hmac_sha1_96: c.integrity = esp::integrity::hmac_sha1_96; break;
+  case auth_alg::hmac_sha256_128: c.integrity = esp::integrity::hmac_sha256_128; break;
+  case auth_alg::hmac_sha384_192: c.integrity = esp::integrity::hmac_sha384_192; break;
+  case auth_alg::hmac_sha512_256: c.integrity = esp::integrity::hmac_sha512_256; break;
+  }
+  return c;
+}
 
 [[nodiscard]] inline std::optional<enc_alg> enc_by_name(std::string_view n) {
   for (const auto &e : enc_table)

@@ -255,7 +255,7 @@ TEST(DecodeArguments, EveryErrorPath) {
 std::size_t inner_mtu_of(std::initializer_list<std::string_view> a) {
   auto m = parse_mtu_args(a);
   EXPECT_TRUE(m) << m.error;
-  auto r = vpnwire::ip::compute_tunnel_limits(m.value.stack);
+  auto r = vpnwire::tunnel::compute_tunnel_limits(m.value.stack);
   EXPECT_TRUE(r);
   return r ? r->inner_mtu : 0;
 }

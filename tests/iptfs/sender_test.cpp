@@ -211,9 +211,9 @@ TEST(IptfsSender, PayloadRoomByHand) {
   EXPECT_EQ(s.data_room(), 1374U);
 }
 
-// The link arithmetic of ip::compute_tunnel_limits and the SA's own
+// The link arithmetic of tunnel::compute_tunnel_limits and the SA's own
 // max_payload() are two separate implementations: for every MTU and
-// transform the unset size (through ip/) equals a fixed outer size (through
+// transform the unset size (through tunnel/) equals a fixed outer size (through
 // esp/) of the same MTU, and the packet always fits.
 TEST(IptfsSender, TunnelLimitsAgreeWithTheSaForEveryMtu) {
   std::vector<esp::sa_config> sas;

@@ -16,7 +16,7 @@
 //
 // Sizing: the outer IP packet is cfg.outer_packet_size bytes when set,
 // capped by a path MTU learnt later (set_path_mtu); otherwise the path MTU;
-// otherwise the link MTU through ip::compute_tunnel_limits and the SA's
+// otherwise the link MTU through tunnel::compute_tunnel_limits and the SA's
 // transform (the exact ESP padding and ICV arithmetic). The payload room is
 // the largest ESP payload whose outer packet fits.
 //
@@ -35,7 +35,7 @@
 #include "vpnwire/core/time.hpp"
 #include "vpnwire/esp/errc.hpp"
 #include "vpnwire/esp/sa.hpp"
-#include "vpnwire/ip/tunnel_mtu.hpp"
+#include "vpnwire/tunnel/mtu.hpp"
 #include "vpnwire/iptfs/errc.hpp"
 #include "vpnwire/iptfs/payload.hpp"
 
@@ -140,19 +140,15 @@ public:
       if (size < outer_ip + sa.packet_size(0)) return fail(errc::invalid_parameter, 0);
       room = sa.max_payload(size - outer_ip);
     } else {
-      // The tunnel MTU arithmetic of ip/ (IPv4 outer header); an IPv6 outer
-      // header is 20 bytes more, taken from the link.
-      ip::tunnel_stack st;
-      const std::size_t extra = outer_ip - 20;
-      if (cfg.link_mtu < extra) return fail(errc::invalid_parameter, 0);
-      st.link_mtu = cfg.link_mtu - extra;
+      // The tunnel MTU arithmetic (tunnel/mtu.hpp) for this SA in tunnel
+      // mode over the link, with the outer family's header.
+      tunnel::tunnel_stack st;
+      st.link_mtu = cfg.link_mtu;
       st.pppoe = cfg.pppoe;
-      st.nat_t = sa.udp_encap;
-      st.mode = ip::esp_mode::tunnel;
-      st.esp =
-          ip::esp_transform{"", static_cast<std::uint8_t>(sa.iv_size()), static_cast<std::uint8_t>(sa.pad_alignment()),
-                            static_cast<std::uint8_t>(sa.icv_size())};
-      auto lim = ip::compute_tunnel_limits(st);
+      st.outer = cfg.outer_ip_version == 6 ? tunnel::ip_family::ipv6 : tunnel::ip_family::ipv4;
+      st.esp = sa;
+      st.esp->mode = esp::sa_mode::tunnel;
+      auto lim = tunnel::compute_tunnel_limits(st);
       if (!lim) return fail(errc::invalid_parameter, 0);
       room = lim->esp_payload;
     }
