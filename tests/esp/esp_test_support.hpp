@@ -13,10 +13,13 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <memory>
+#include <random>
+#include <span>
 #include <string>
 #include <unistd.h>
 #include <utility>
@@ -232,6 +235,46 @@ inline std::vector<std::byte> udp_datagram(std::uint16_t sport, std::uint16_t dp
   const std::uint16_t c = acc.finish();
   vpnwire::core::store_be16(u.data() + 6, c == 0 ? std::uint16_t{0xFFFF} : c);
   return u;
+}
+
+/// An ESP packet (from the SPI) built with the backend directly, for any
+/// config our encap refuses (legacy ciphers, no integrity): header, random
+/// IV, inner + default padding + pad length + next header, ICV (none when
+/// the config has no ICV).
+inline std::vector<std::byte> build_esp_packet(const vpnwire::esp::sa_config &cfg, openssl_transform &t, std::mt19937 &rng,
+                                   std::uint64_t seq, const std::vector<std::byte> &inner, std::uint8_t nh) {
+  const std::size_t pad = cfg.padding_for(inner.size());
+  std::vector<std::byte> p(cfg.packet_size(inner.size()));
+  vpnwire::core::store_be32(p.data(), cfg.spi);
+  vpnwire::core::store_be32(p.data() + 4, static_cast<std::uint32_t>(seq));
+  const std::size_t body_off = 8 + cfg.iv_size();
+  for (std::size_t i = 0; i < cfg.iv_size(); ++i) p[8 + i] = static_cast<std::byte>(rng());
+  std::memcpy(p.data() + body_off, inner.data(), inner.size());
+  for (std::size_t i = 1; i <= pad; ++i) p[body_off + inner.size() + i - 1] = static_cast<std::byte>(i);
+  p[body_off + inner.size() + pad] = static_cast<std::byte>(pad);
+  p[body_off + inner.size() + pad + 1] = static_cast<std::byte>(nh);
+  const std::size_t body_len = inner.size() + pad + 2;
+  const auto iv = std::span(p).subspan(8, cfg.iv_size());
+  const auto body = std::span(p).subspan(body_off, body_len);
+  const auto icv = std::span(p).subspan(body_off + body_len);
+  std::array<std::byte, 12> aad{};
+  vpnwire::core::store_be32(aad.data(), cfg.spi);
+  vpnwire::core::store_be32(aad.data() + 4, static_cast<std::uint32_t>(seq >> 32));
+  vpnwire::core::store_be32(aad.data() + 8, static_cast<std::uint32_t>(seq));
+  const vpnwire::bytes_view head = cfg.esn ? vpnwire::bytes_view(aad) : vpnwire::bytes_view(p).first(8);
+  std::array<std::byte, 4> hi{};
+  vpnwire::core::store_be32(hi.data(), static_cast<std::uint32_t>(seq >> 32));
+  bool ok = false;
+  if (cfg.cipher == vpnwire::esp::cipher::aes_gmac) {
+    ok = t.seal(iv, head, vpnwire::bytes_view(p).subspan(8, cfg.iv_size() + body_len), {}, icv);
+  } else if (cfg.is_aead()) {
+    ok = t.seal(iv, head, {}, body, icv);
+  } else {
+    ok = t.encrypt(iv, body) &&
+         (icv.empty() || t.compute(vpnwire::bytes_view(p).first(body_off + body_len), cfg.esn ? vpnwire::bytes_view(hi) : vpnwire::bytes_view{}, icv));
+  }
+  if (!ok) std::abort();
+  return p;
 }
 
 } // namespace esp_test

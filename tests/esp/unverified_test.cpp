@@ -41,44 +41,6 @@ const suite suites[] = {
     {esp::cipher::chacha20_poly1305, 256, esp::integrity::none},
 };
 
-// Packets made with the key by our encap, or (legacy ciphers, which our encap
-// refuses) by the backend directly.
-std::vector<std::byte> encapsulate(const esp::sa_config &cfg, openssl_transform &t, std::mt19937 &rng,
-                                   std::uint64_t seq, const std::vector<std::byte> &inner, std::uint8_t nh) {
-  const std::size_t pad = cfg.padding_for(inner.size());
-  std::vector<std::byte> p(cfg.packet_size(inner.size()));
-  core::store_be32(p.data(), cfg.spi);
-  core::store_be32(p.data() + 4, static_cast<std::uint32_t>(seq));
-  const std::size_t body_off = 8 + cfg.iv_size();
-  for (std::size_t i = 0; i < cfg.iv_size(); ++i) p[8 + i] = static_cast<std::byte>(rng());
-  std::memcpy(p.data() + body_off, inner.data(), inner.size());
-  for (std::size_t i = 1; i <= pad; ++i) p[body_off + inner.size() + i - 1] = static_cast<std::byte>(i);
-  p[body_off + inner.size() + pad] = static_cast<std::byte>(pad);
-  p[body_off + inner.size() + pad + 1] = static_cast<std::byte>(nh);
-  const std::size_t body_len = inner.size() + pad + 2;
-  const auto iv = std::span(p).subspan(8, cfg.iv_size());
-  const auto body = std::span(p).subspan(body_off, body_len);
-  const auto icv = std::span(p).subspan(body_off + body_len);
-  std::array<std::byte, 12> aad{};
-  core::store_be32(aad.data(), cfg.spi);
-  core::store_be32(aad.data() + 4, static_cast<std::uint32_t>(seq >> 32));
-  core::store_be32(aad.data() + 8, static_cast<std::uint32_t>(seq));
-  const bytes_view head = cfg.esn ? bytes_view(aad) : bytes_view(p).first(8);
-  std::array<std::byte, 4> hi{};
-  core::store_be32(hi.data(), static_cast<std::uint32_t>(seq >> 32));
-  bool ok = false;
-  if (cfg.cipher == esp::cipher::aes_gmac) {
-    ok = t.seal(iv, head, bytes_view(p).subspan(8, cfg.iv_size() + body_len), {}, icv);
-  } else if (cfg.is_aead()) {
-    ok = t.seal(iv, head, {}, body, icv);
-  } else {
-    ok = t.encrypt(iv, body) &&
-         (icv.empty() || t.compute(bytes_view(p).first(body_off + body_len), cfg.esn ? bytes_view(hi) : bytes_view{}, icv));
-  }
-  if (!ok) std::abort();
-  return p;
-}
-
 std::vector<std::byte> inner_packet(std::mt19937 &rng, esp::sa_mode mode, int family, std::size_t len,
                                     std::uint8_t &nh) {
   std::vector<std::byte> data(len);
@@ -130,7 +92,7 @@ TEST(EspUnverified, SameInnerPacketsWithAndWithoutTheIntegrityKey) {
             if (mode == esp::sa_mode::transport && family == 6) continue;
             std::uint8_t nh = 0;
             const auto inner = inner_packet(rng, mode, family, len, nh);
-            const auto pkt = encapsulate(cfg, sender, rng, seq++, inner, nh);
+            const auto pkt = build_esp_packet(cfg, sender, rng, seq++, inner, nh);
             auto a = pkt;
             auto b = pkt;
             auto va = with_key->decap(a);
@@ -180,7 +142,7 @@ TEST(EspUnverified, ReadsPacketsWhoseIcvIsWrongButDecapDoesNot) {
     ASSERT_TRUE(rx);
     std::vector<std::byte> inner(40);
     for (auto &b : inner) b = static_cast<std::byte>(rng());
-    auto pkt = encapsulate(cfg, sender, rng, 1, inner, 17);
+    auto pkt = build_esp_packet(cfg, sender, rng, 1, inner, 17);
     pkt.back() ^= std::byte{0x40};
     auto a = pkt;
     EXPECT_EQ(rx->decap(a).code(), esp::errc::icv_mismatch);
@@ -191,7 +153,7 @@ TEST(EspUnverified, ReadsPacketsWhoseIcvIsWrongButDecapDoesNot) {
     EXPECT_EQ(rx->counters().unverified, 1U);
     EXPECT_EQ(rx->counters().delivered, 0U);
     // decap_unverified commits to the window like decap.
-    auto again = encapsulate(cfg, sender, rng, 1, inner, 17);
+    auto again = build_esp_packet(cfg, sender, rng, 1, inner, 17);
     EXPECT_EQ(rx->decap(again).code(), esp::errc::replayed);
   }
 }
@@ -219,7 +181,7 @@ TEST(EspUnverified, ConfidentialityOnlySaHasNoIcv) {
   auto sender = openssl_transform::make_without_integrity(cfg, ck);
   std::mt19937 rng(1);
   const std::vector<std::byte> inner{std::byte{1}, std::byte{2}, std::byte{3}};
-  auto pkt = encapsulate(cfg, *sender, rng, 9, inner, 17);
+  auto pkt = build_esp_packet(cfg, *sender, rng, 9, inner, 17);
   EXPECT_EQ(pkt.size(), 8U + 8U + 8U);
   auto d = rx->decap_unverified(pkt);
   ASSERT_TRUE(d) << esp::name(d.code());
