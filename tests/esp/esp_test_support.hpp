@@ -244,7 +244,8 @@ inline std::vector<std::byte> udp_datagram(std::uint16_t sport, std::uint16_t dp
 inline std::vector<std::byte> build_esp_packet(const vpnwire::esp::sa_config &cfg, openssl_transform &t, std::mt19937 &rng,
                                    std::uint64_t seq, const std::vector<std::byte> &inner, std::uint8_t nh) {
   const std::size_t pad = cfg.padding_for(inner.size());
-  std::vector<std::byte> p(cfg.packet_size(inner.size()));
+  // From the SPI: no UDP header even when cfg.udp_encap is set.
+  std::vector<std::byte> p(8 + cfg.iv_size() + inner.size() + pad + 2 + cfg.icv_size());
   vpnwire::core::store_be32(p.data(), cfg.spi);
   vpnwire::core::store_be32(p.data() + 4, static_cast<std::uint32_t>(seq));
   const std::size_t body_off = 8 + cfg.iv_size();

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -408,8 +409,13 @@ TEST(KeysConvert, WiresharkFileReadsBackToTheSameSas) {
   ASSERT_EQ(w.notes.size(), 2U);
   EXPECT_NE(w.notes[0].message.find("Wireshark has no hmac_sha1_160 authentication"), std::string::npos);
   EXPECT_NE(w.notes[1].message.find("Wireshark has no chacha20_poly1305 decryption"), std::string::npos);
+  // Written most specific first (Wireshark takes the first matching record).
+  auto ordered = all;
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const imported_sa &a, const imported_sa &b) { return a.specificity() > b.specificity(); });
+  EXPECT_TRUE(ordered.back().any_spi);
   std::size_t j = 0;
-  for (const auto &sa : all) {
+  for (const auto &sa : ordered) {
     if (sa.config.cipher == esp::cipher::chacha20_poly1305 || sa.config.integrity == esp::integrity::hmac_sha1_160)
       continue;
     const std::size_t rows = sa.source.is_any() && sa.destination.is_any() ? 2 : 1;
