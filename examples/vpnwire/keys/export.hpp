@@ -100,7 +100,7 @@ inline std::string uat_quoted(std::string_view v) {
 
 /// --esp-sa options, one "--esp-sa spi=...,enc=...,key=...[,auth=...,auth-key=...][,esn=1]"
 /// per line, for `vpnwire decode $(vpnwire keys FILE --to esp-sa) CAPTURE`.
-/// Left out: an SA for any SPI, a legacy algorithm (--esp-sa has no name for
+/// Left out: an SA for any SPI or a reserved one (0-255), a legacy algorithm (--esp-sa has no name for
 /// 3DES-CBC, HMAC-MD5-96 or HMAC-SHA1-160), an SA without its integrity key,
 /// and a second SA with the same SPI (--esp-sa takes one per SPI).
 [[nodiscard]] inline export_result to_esp_sa_options(std::span<const imported_sa> sas) {
@@ -112,6 +112,8 @@ inline std::string uat_quoted(std::string_view v) {
     const auto &i = names_of(sa.config.integrity);
     if (sa.any_spi) {
       detail::left_out(r, sa, target, "--esp-sa needs an SPI");
+    } else if (vpnwire::esp::is_reserved_spi(sa.config.spi)) {
+      detail::left_out(r, sa, target, "SPIs 0-255 are reserved (RFC 4303 section 2.1) and --esp-sa refuses them");
     } else if (c.esp_sa.empty() || (!sa.config.is_aead() && i.esp_sa.empty())) {
       detail::left_out(r, sa, target,
                        "--esp-sa has no name for " + detail::algorithm_text(sa) + " (decap-only legacy transform)");
