@@ -25,7 +25,9 @@
 
 namespace esp_keys_fuzz {
 
-inline std::size_t lines_in(std::string_view t) { return static_cast<std::size_t>(std::count(t.begin(), t.end(), '\n')) + 1; }
+inline std::size_t lines_in(std::string_view t) {
+  return static_cast<std::size_t>(std::count(t.begin(), t.end(), '\n')) + 1;
+}
 
 inline void check(std::string_view text, const vpnwire_cli::keys::import_result &r) {
   using namespace vpnwire_cli::keys;

@@ -1,5 +1,5 @@
-// Fuzz target: key import's tcpdump parser (examples/vpnwire/keys/), tcpdump -E secrets files (and, for the same bytes, the command-line form).
-// Invariants: see esp_keys_fuzz.hpp.
+// Fuzz target: key import's tcpdump parser (examples/vpnwire/keys/), tcpdump -E secrets files (and, for the same bytes,
+// the command-line form). Invariants: see esp_keys_fuzz.hpp.
 #include "esp_keys_fuzz.hpp"
 
 #include <cstddef>

@@ -50,8 +50,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       FUZZ_CHECK(r->sa == &rx && r->spi == cfg.spi && asked == cfg.spi);
       FUZZ_CHECK(r->payload.size() >= esp::header_size && core::load_be32(r->payload.data()) == cfg.spi);
       auto dec = r->sa->decap(r->payload);
-      if (dec) FUZZ_CHECK(dec->payload.data() >= r->payload.data() &&
-                          dec->payload.data() + dec->payload.size() <= r->payload.data() + r->payload.size());
+      if (dec)
+        FUZZ_CHECK(dec->payload.data() >= r->payload.data() &&
+                   dec->payload.data() + dec->payload.size() <= r->payload.data() + r->payload.size());
       break;
     }
     }

@@ -118,8 +118,8 @@ TEST(EspNames, EveryPublicEnumHasNames) {
   expect_distinct_names({esp::cipher::null, esp::cipher::aes_cbc, esp::cipher::aes_ctr, esp::cipher::aes_gcm,
                          esp::cipher::aes_gmac, esp::cipher::chacha20_poly1305, esp::cipher::des3_cbc});
   expect_distinct_names({esp::integrity::none, esp::integrity::hmac_sha1_96, esp::integrity::hmac_sha256_128,
-                         esp::integrity::hmac_sha384_192, esp::integrity::hmac_sha512_256,
-                         esp::integrity::hmac_md5_96, esp::integrity::hmac_sha1_160});
+                         esp::integrity::hmac_sha384_192, esp::integrity::hmac_sha512_256, esp::integrity::hmac_md5_96,
+                         esp::integrity::hmac_sha1_160});
   expect_distinct_names({esp::sa_mode::transport, esp::sa_mode::tunnel});
   expect_distinct_names({esp::decap_outcome::delivered, esp::decap_outcome::dummy});
   expect_distinct_names({esp::replay_check::fresh, esp::replay_check::replayed, esp::replay_check::left_of_window});
@@ -238,11 +238,11 @@ std::vector<observed> produce_every_error() {
     auto r = rc.decap(p);
     if (r) std::abort();
     std::uint8_t n = 0;
-    outbound tc(c, make_crypto(c, ck, ci), esp::iv_generator{[](void *x, mutable_bytes o) noexcept {
-                                                              for (auto &b : o)
-                                                                b = static_cast<std::byte>((*static_cast<std::uint8_t *>(x))++);
-                                                            },
-                                                            &n});
+    outbound tc(c, make_crypto(c, ck, ci),
+                esp::iv_generator{[](void *x, mutable_bytes o) noexcept {
+                                    for (auto &b : o) b = static_cast<std::byte>((*static_cast<std::uint8_t *>(x))++);
+                                  },
+                                  &n});
     std::vector<std::byte> b(c.packet_size(4));
     if (!tc.encap(b, 4, 17)) std::abort();
     out.push_back({r.code(), rc.decap(b).has_value()});

@@ -204,8 +204,7 @@ inline std::vector<std::byte> ipv4_packet(std::uint8_t proto, vpnwire::bytes_vie
 
 /// An IPv6 header (40 bytes, hop limit 64, flow label 0x12345) in front of `payload`.
 inline std::vector<std::byte> ipv6_packet(std::uint8_t next_header, vpnwire::bytes_view payload,
-                                          const std::array<std::byte, 16> &src,
-                                          const std::array<std::byte, 16> &dst) {
+                                          const std::array<std::byte, 16> &src, const std::array<std::byte, 16> &dst) {
   std::vector<std::byte> ip(40);
   vpnwire::core::store_be32(ip.data(), 0x60012345U);
   vpnwire::core::store_be16(ip.data() + 4, static_cast<std::uint16_t>(payload.size()));
@@ -241,8 +240,9 @@ inline std::vector<std::byte> udp_datagram(std::uint16_t sport, std::uint16_t dp
 /// config our encap refuses (legacy ciphers, no integrity): header, random
 /// IV, inner + default padding + pad length + next header, ICV (none when
 /// the config has no ICV).
-inline std::vector<std::byte> build_esp_packet(const vpnwire::esp::sa_config &cfg, openssl_transform &t, std::mt19937 &rng,
-                                   std::uint64_t seq, const std::vector<std::byte> &inner, std::uint8_t nh) {
+inline std::vector<std::byte> build_esp_packet(const vpnwire::esp::sa_config &cfg, openssl_transform &t,
+                                               std::mt19937 &rng, std::uint64_t seq,
+                                               const std::vector<std::byte> &inner, std::uint8_t nh) {
   const std::size_t pad = cfg.padding_for(inner.size());
   // From the SPI: no UDP header even when cfg.udp_encap is set.
   std::vector<std::byte> p(8 + cfg.iv_size() + inner.size() + pad + 2 + cfg.icv_size());
@@ -272,7 +272,8 @@ inline std::vector<std::byte> build_esp_packet(const vpnwire::esp::sa_config &cf
     ok = t.seal(iv, head, {}, body, icv);
   } else {
     ok = t.encrypt(iv, body) &&
-         (icv.empty() || t.compute(vpnwire::bytes_view(p).first(body_off + body_len), cfg.esn ? vpnwire::bytes_view(hi) : vpnwire::bytes_view{}, icv));
+         (icv.empty() || t.compute(vpnwire::bytes_view(p).first(body_off + body_len),
+                                   cfg.esn ? vpnwire::bytes_view(hi) : vpnwire::bytes_view{}, icv));
   }
   if (!ok) std::abort();
   return p;

@@ -233,7 +233,8 @@ TEST(EspInterop, ScapyDecryptsOursAndWeDecapScapys) {
       }
     }
   }
-  const std::string out = run("/usr/bin/python3 " + source_path("tests/esp/scapy_esp_oracle.py") + " " + spec + " 2>&1");
+  const std::string out =
+      run("/usr/bin/python3 " + source_path("tests/esp/scapy_esp_oracle.py") + " " + spec + " 2>&1");
   std::remove(spec.c_str());
   std::istringstream lines(out);
   std::string kind, id, status;
@@ -311,15 +312,14 @@ TEST(EspInterop, TsharkDecryptsAuthenticatesAndDissectsOurs) {
   }
   const std::string pcap = tmp_path("ours.pcap");
   write_pcap(pcap, packets);
-  const std::string out =
-      run("tshark -n -r " + pcap +
-          " -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE"
-          " -o udp.check_checksum:TRUE -d udp.port==4500,udpencap" +
-          uat +
-          " -T fields -E separator=/t -E occurrence=a -e frame.number -e esp.spi -e esp.sequence"
-          " -e esp.decrypted_data -e esp.icv_good -e esp.icv_bad -e esp.pad_len -e esp.protocol"
-          " -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst -e udp.srcport -e udp.dstport -e udp.length"
-          " -e udp.checksum.status -e data.data 2>/dev/null");
+  const std::string out = run("tshark -n -r " + pcap +
+                              " -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE"
+                              " -o udp.check_checksum:TRUE -d udp.port==4500,udpencap" +
+                              uat +
+                              " -T fields -E separator=/t -E occurrence=a -e frame.number -e esp.spi -e esp.sequence"
+                              " -e esp.decrypted_data -e esp.icv_good -e esp.icv_bad -e esp.pad_len -e esp.protocol"
+                              " -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst -e udp.srcport -e udp.dstport -e udp.length"
+                              " -e udp.checksum.status -e data.data 2>/dev/null");
   std::remove(pcap.c_str());
   std::istringstream lines(out);
   std::string line;
@@ -337,8 +337,8 @@ TEST(EspInterop, TsharkDecryptsAuthenticatesAndDissectsOurs) {
     const generated &g = gen[ci];
     const interop_case &k = g.k;
     SCOPED_TRACE(testing::Message() << "case " << ci << " (" << k.tshark_crypt << "/" << k.tshark_auth
-                                    << (k.cfg.udp_encap ? " NAT-T" : "") << ", outer IPv" << k.outer
-                                    << ", inner IPv" << k.inner << ") packet " << pi);
+                                    << (k.cfg.udp_encap ? " NAT-T" : "") << ", outer IPv" << k.outer << ", inner IPv"
+                                    << k.inner << ") packet " << pi);
     EXPECT_EQ(std::stoul(f[1], nullptr, 16), k.cfg.spi);
     EXPECT_EQ(std::stoull(f[2]), g.seqs[pi]);
     EXPECT_EQ(f[3], to_hex(g.bodies[pi])) << "tshark's decryption differs";
@@ -372,7 +372,8 @@ TEST(EspInterop, TsharkDecryptsAuthenticatesAndDissectsOurs) {
       ip6_src.emplace_back("fd00:1::1");
       ip6_dst.emplace_back("fd00:2::2");
     }
-    const std::size_t data_len = g.inners[pi].size() - 8 - (k.cfg.mode == esp::sa_mode::tunnel ? (k.inner == 6 ? 40 : 20) : 0);
+    const std::size_t data_len =
+        g.inners[pi].size() - 8 - (k.cfg.mode == esp::sa_mode::tunnel ? (k.inner == 6 ? 40 : 20) : 0);
     sport.emplace_back("5000");
     dport.emplace_back("6000");
     ulen.push_back(std::to_string(8 + data_len));

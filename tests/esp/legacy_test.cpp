@@ -204,7 +204,8 @@ TEST(EspLegacy, DecapMatchesOpensslCommandLineByteForByte) {
       SCOPED_TRACE(std::string(esp::name(s.c)) + "/" + std::string(esp::name(s.i)) + " " +
                    std::string(esp::name(mode)));
       const auto ck = random_bytes(rng, cfg.cipher_key_size());
-      const auto ik = s.text_key ? text_key(rng, cfg.integrity_key_size()) : random_bytes(rng, cfg.integrity_key_size());
+      const auto ik =
+          s.text_key ? text_key(rng, cfg.integrity_key_size()) : random_bytes(rng, cfg.integrity_key_size());
       auto t = openssl_transform::make(cfg, ck, ik);
       ASSERT_TRUE(t) << esp::name(t.code());
       auto rx = inbound::make(cfg, make_crypto(cfg, ck, ik));

@@ -25,17 +25,25 @@ namespace {
 // ---------------------------------------------------------------- constness and lifetime
 
 template <class T>
-concept can_classify = requires(T &&t) { esp::classify_udp4500(std::forward<T>(t)); };
+concept can_classify = requires(T &&t) {
+  esp::classify_udp4500(std::forward<T>(t));
+};
 template <class T>
-concept can_parse_packet = requires(T &&t) { esp::parse_packet(std::forward<T>(t)); };
+concept can_parse_packet = requires(T &&t) {
+  esp::parse_packet(std::forward<T>(t));
+};
 template <class T>
-concept can_strip_udp = requires(T &&t) { esp::parse_udp_encapsulation(std::forward<T>(t)); };
+concept can_strip_udp = requires(T &&t) {
+  esp::parse_udp_encapsulation(std::forward<T>(t));
+};
 template <class T>
 concept can_receive = requires(T &&t) {
   esp::receive_udp4500(std::forward<T>(t), [](std::uint32_t) noexcept { return static_cast<int *>(nullptr); });
 };
 template <class T>
-concept can_decap = requires(inbound &rx, T &&t) { rx.decap(std::forward<T>(t)); };
+concept can_decap = requires(inbound &rx, T &&t) {
+  rx.decap(std::forward<T>(t));
+};
 
 using vec = std::vector<std::byte>;
 using arr = std::array<std::byte, 16>;
@@ -50,12 +58,12 @@ static_assert(can_parse_packet<vec &> && can_strip_udp<arr &> && can_receive<con
 static_assert(can_decap<vec &> && can_decap<mutable_bytes>);
 
 // The result keeps the input's constness.
-static_assert(std::is_same_v<decltype(esp::classify_udp4500(std::declval<vec &>()))::value_type,
-                             esp::mutable_natt_datagram>);
-static_assert(std::is_same_v<decltype(esp::classify_udp4500(std::declval<const vec &>()))::value_type,
-                             esp::natt_datagram>);
-static_assert(std::is_same_v<decltype(esp::parse_packet(std::declval<mutable_bytes>()))::value_type,
-                             esp::mutable_packet_view>);
+static_assert(
+    std::is_same_v<decltype(esp::classify_udp4500(std::declval<vec &>()))::value_type, esp::mutable_natt_datagram>);
+static_assert(
+    std::is_same_v<decltype(esp::classify_udp4500(std::declval<const vec &>()))::value_type, esp::natt_datagram>);
+static_assert(
+    std::is_same_v<decltype(esp::parse_packet(std::declval<mutable_bytes>()))::value_type, esp::mutable_packet_view>);
 static_assert(std::is_same_v<decltype(esp::parse_packet(std::declval<bytes_view>()))::value_type, esp::packet_view>);
 static_assert(std::is_same_v<decltype(esp::parse_udp_encapsulation(std::declval<arr &>()))::value_type,
                              esp::mutable_udp_encapsulated>);

@@ -220,12 +220,11 @@ TEST(KeysTcpdump, ReadsASecretsFileAsTcpdumpDoes) {
 }
 
 TEST(KeysTcpdump, CommandLineArgumentFormAndStrtoulSpis) {
-  const auto r = parse_tcpdump_argument("010@192.0.2.9 3des-cbc:0x" + std::string(48, 'a') +
-                                        ",0x20@192.0.2.9 aes128-cbc-hmac96:0x" + std::string(32, 'b') +
-                                        ",aes256-cbc:0x" + std::string(64, 'c') + ",aes128-cbc:0x" +
-                                        std::string(32, 'd'));
+  const auto r = parse_tcpdump_argument(
+      "010@192.0.2.9 3des-cbc:0x" + std::string(48, 'a') + ",0x20@192.0.2.9 aes128-cbc-hmac96:0x" +
+      std::string(32, 'b') + ",aes256-cbc:0x" + std::string(64, 'c') + ",aes128-cbc:0x" + std::string(32, 'd'));
   ASSERT_TRUE(r.ok()) << r.error->text();
-  ASSERT_EQ(r.sas.size(), 3U); // the second default secret replaced the first
+  ASSERT_EQ(r.sas.size(), 3U);        // the second default secret replaced the first
   EXPECT_EQ(r.sas[0].config.spi, 8U); // leading 0: octal, as strtoul(…, 0)
   EXPECT_EQ(r.sas[1].config.spi, 0x20U);
   EXPECT_EQ(r.sas[2].config.key_bits, 128);

@@ -91,9 +91,9 @@ inline sample_packet packet_for(const imported_sa &sa, std::size_t len, std::uin
   } else {
     const std::array<std::byte, 4> is{std::byte{10}, std::byte{1}, std::byte{0}, std::byte{1}};
     const std::array<std::byte, 4> id{std::byte{10}, std::byte{2}, std::byte{0}, std::byte{2}};
-    p.inner = esp_test::ipv4_packet(17, esp_test::udp_datagram(5000, 6000, len, static_cast<unsigned>(len), is, id),
-                                    esp_test::v4_inner_src, esp_test::v4_inner_dst,
-                                    static_cast<std::uint16_t>(0x100 + len));
+    p.inner =
+        esp_test::ipv4_packet(17, esp_test::udp_datagram(5000, 6000, len, static_cast<unsigned>(len), is, id),
+                              esp_test::v4_inner_src, esp_test::v4_inner_dst, static_cast<std::uint16_t>(0x100 + len));
     p.next_header = 4;
   }
   esp::sa_config cfg = sa.config;

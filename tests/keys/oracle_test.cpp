@@ -99,14 +99,13 @@ std::map<std::string, std::string> our_fields(const decrypted &d) {
   return f;
 }
 
-const std::vector<std::string> tshark_fields{"frame.number", "esp.spi",   "esp.icv_good", "esp.protocol",
-                                             "ip.src",       "ip.dst",    "ip.len",       "ip.ttl",
-                                             "ip.proto",     "ip.id",     "udp.srcport",  "udp.dstport",
-                                             "udp.length",   "data.data"};
+const std::vector<std::string> tshark_fields{"frame.number", "esp.spi",     "esp.icv_good", "esp.protocol", "ip.src",
+                                             "ip.dst",       "ip.len",      "ip.ttl",       "ip.proto",     "ip.id",
+                                             "udp.srcport",  "udp.dstport", "udp.length",   "data.data"};
 
 std::string tshark_command(const std::string &pcap, const std::string &extra) {
-  std::string cmd = "tshark -n -r " + pcap + " -d udp.port==4500,udpencap" + extra +
-                    " -T fields -E separator=/t -E occurrence=l";
+  std::string cmd =
+      "tshark -n -r " + pcap + " -d udp.port==4500,udpencap" + extra + " -T fields -E separator=/t -E occurrence=l";
   for (const auto &f : tshark_fields) cmd += " -e " + f;
   return cmd + " 2>/dev/null";
 }
@@ -166,8 +165,7 @@ TEST(KeysOracle, TsharkDecryptsWithTheConvertedEspSaFileAndAgreesOnEveryInnerFie
   esp_test::write_file((dir / "esp_sa").string(), vpnwire::as_bytes(converted.text));
   const std::string prefs = "esp.enable_encryption_decode: TRUE\nesp.enable_authentication_check: TRUE\n";
   esp_test::write_file((dir / "preferences").string(), vpnwire::as_bytes(prefs));
-  const std::string by_profile =
-      esp_test::run("WIRESHARK_CONFIG_DIR=" + dir.string() + " " + tshark_command(pcap, ""));
+  const std::string by_profile = esp_test::run("WIRESHARK_CONFIG_DIR=" + dir.string() + " " + tshark_command(pcap, ""));
   std::filesystem::remove_all(dir);
   std::remove(pcap.c_str());
   EXPECT_EQ(by_option, by_profile) << "tshark read the file differently from the records";
@@ -227,10 +225,10 @@ TEST(KeysOracle, TcpdumpDecryptsWithTheConvertedSecretsFile) {
     // ports (tunnel), or the ports after the outer addresses (transport),
     // and the UDP payload length.
     const std::string udp_len = std::to_string(std::stoul(f.at("udp.length")) - 8);
-    const std::string want = d.next_header == 4 ? "IP " + f.at("ip.src") + "." + f.at("udp.srcport") + " > " +
-                                                      f.at("ip.dst") + "." + f.at("udp.dstport") +
-                                                      ": UDP, length " + udp_len
-                                                : ": " + f.at("udp.srcport") + " > " + f.at("udp.dstport") + ": UDP, length " + udp_len;
+    const std::string want =
+        d.next_header == 4 ? "IP " + f.at("ip.src") + "." + f.at("udp.srcport") + " > " + f.at("ip.dst") + "." +
+                                 f.at("udp.dstport") + ": UDP, length " + udp_len
+                           : ": " + f.at("udp.srcport") + " > " + f.at("udp.dstport") + ": UDP, length " + udp_len;
     EXPECT_NE(line.find(want), std::string::npos) << "want: " << want;
     if (d.sa->config.is_deprecated()) ++legacy;
     ++i;

@@ -43,11 +43,9 @@ inline constexpr std::array<cipher_names, 9> cipher_table{{
     {cipher::aes_ctr, 0, "rfc3686(ctr(aes))", false, "aes-ctr", "AES-CTR [RFC3686]", "aes-ctr"},
     {cipher::aes_gcm, 8, "rfc4106(gcm(aes))", true, "", "AES-GCM with 8 octet ICV [RFC4106]", "aes-gcm-8"},
     {cipher::aes_gcm, 12, "rfc4106(gcm(aes))", true, "", "AES-GCM with 12 octet ICV [RFC4106]", "aes-gcm-12"},
-    {cipher::aes_gcm, 16, "rfc4106(gcm(aes))", true, "aes-gcm-16", "AES-GCM with 16 octet ICV [RFC4106]",
-     "aes-gcm-16"},
+    {cipher::aes_gcm, 16, "rfc4106(gcm(aes))", true, "aes-gcm-16", "AES-GCM with 16 octet ICV [RFC4106]", "aes-gcm-16"},
     {cipher::aes_gmac, 0, "rfc4543(gcm(aes))", true, "", "", "aes-gmac"},
-    {cipher::chacha20_poly1305, 0, "rfc7539esp(chacha20,poly1305)", true, "chacha20-poly1305", "",
-     "chacha20-poly1305"},
+    {cipher::chacha20_poly1305, 0, "rfc7539esp(chacha20,poly1305)", true, "chacha20-poly1305", "", "chacha20-poly1305"},
     {cipher::des3_cbc, 0, "cbc(des3_ede)", false, "3des-cbc", "TripleDES-CBC [RFC2451]", ""},
 }};
 
@@ -128,8 +126,7 @@ inline constexpr std::array<integrity_names, 7> integrity_table{{
 /// The integrity transform a `setkey -D` "A:" name gives, or null.
 [[nodiscard]] inline const integrity_names *integrity_by_setkey(std::string_view n) noexcept {
   for (const auto &row : integrity_table)
-    if (!row.setkey.empty() && (row.setkey == n || (!row.setkey_alias.empty() && row.setkey_alias == n)))
-      return &row;
+    if (!row.setkey.empty() && (row.setkey == n || (!row.setkey_alias.empty() && row.setkey_alias == n))) return &row;
   return nullptr;
 }
 

@@ -67,9 +67,10 @@ inline std::string hex_of(std::span<const std::byte> b) {
 }
 
 inline void left_out(export_result &r, const imported_sa &sa, std::string_view target, const std::string &why) {
-  r.notes.push_back(diagnostic{sa.file, sa.line, 1,
-                               (sa.any_spi ? std::string("the SA for any SPI") : "SA spi " + detail::spi_text(sa.config.spi)) +
-                                   " is not written as " + std::string(target) + ": " + why});
+  r.notes.push_back(
+      diagnostic{sa.file, sa.line, 1,
+                 (sa.any_spi ? std::string("the SA for any SPI") : "SA spi " + detail::spi_text(sa.config.spi)) +
+                     " is not written as " + std::string(target) + ": " + why});
 }
 
 inline std::string algorithm_text(const imported_sa &sa) {
@@ -124,7 +125,8 @@ inline std::string uat_quoted(std::string_view v) {
     } else {
       r.text += "--esp-sa spi=" + detail::spi_text(sa.config.spi) + ",enc=" + std::string(c.esp_sa);
       if (!sa.cipher_key.empty()) r.text += ",key=0x" + detail::hex_of(sa.cipher_key);
-      if (!sa.config.is_aead()) r.text += ",auth=" + std::string(i.esp_sa) + ",auth-key=0x" + detail::hex_of(sa.integrity_key);
+      if (!sa.config.is_aead())
+        r.text += ",auth=" + std::string(i.esp_sa) + ",auth-key=0x" + detail::hex_of(sa.integrity_key);
       if (sa.config.esn) r.text += ",esn=1";
       r.text += "\n";
     }
@@ -153,8 +155,8 @@ inline std::string uat_quoted(std::string_view v) {
     const auto &c = names_of(sa.config.cipher, sa.config.aead_icv_size);
     const auto &i = names_of(sa.config.integrity);
     if (c.wireshark.empty()) {
-      detail::left_out(r, sa, target, "Wireshark has no " + std::string(vpnwire::esp::name(sa.config.cipher)) +
-                                          " decryption");
+      detail::left_out(r, sa, target,
+                       "Wireshark has no " + std::string(vpnwire::esp::name(sa.config.cipher)) + " decryption");
       continue;
     }
     std::string_view auth = i.wireshark;
@@ -172,14 +174,17 @@ inline std::string uat_quoted(std::string_view v) {
     const std::string spi = sa.any_spi ? "*" : detail::spi_text(sa.config.spi);
     std::vector<std::string_view> protocols;
     const address &known = sa.destination.is_any() ? sa.source : sa.destination;
-    if (known.family == address::family_t::ipv6) protocols = {"IPv6"};
-    else if (known.family == address::family_t::ipv4) protocols = {"IPv4"};
-    else protocols = {"IPv4", "IPv6"};
+    if (known.family == address::family_t::ipv6)
+      protocols = {"IPv6"};
+    else if (known.family == address::family_t::ipv4)
+      protocols = {"IPv4"};
+    else
+      protocols = {"IPv4", "IPv6"};
     for (std::string_view protocol : protocols) {
       r.text += detail::uat_quoted(protocol) + "," + detail::uat_quoted(sa.source.text()) + "," +
                 detail::uat_quoted(sa.destination.text()) + "," + detail::uat_quoted(spi) + "," +
-                detail::uat_quoted(c.wireshark) + "," + detail::uat_quoted(key) + "," + detail::uat_quoted(auth) +
-                "," + detail::uat_quoted(auth_key) + "\n";
+                detail::uat_quoted(c.wireshark) + "," + detail::uat_quoted(key) + "," + detail::uat_quoted(auth) + "," +
+                detail::uat_quoted(auth_key) + "\n";
     }
   }
   return r;

@@ -106,8 +106,10 @@ public:
     if (k == "replay-window") {
       bool in_flags = false;
       for (const token &w : t) {
-        if (w.text == "flag") in_flags = true;
-        else if (in_flags && w.text == "esn") state_->sa.config.esn = true;
+        if (w.text == "flag")
+          in_flags = true;
+        else if (in_flags && w.text == "esn")
+          state_->sa.config.esn = true;
       }
       return true;
     }
@@ -118,10 +120,9 @@ public:
     if (k == "enc" || k == "auth" || k == "auth-trunc" || k == "aead") return algorithm(l, t);
     if (k == "encap") return encap(l, t);
     static constexpr std::array<std::string_view, 27> skipped{
-        "mark",     "output-mark", "if_id",   "sel",      "lastused", "lifetime",      "limit:",
-        "expire",   "add",         "stats:",  "seq-hi",   "replay_window", "security", "crypto",
-        "dir",      "tfcpad",      "coa",     "tmpl",     "level",    "extra_flag",    "offload",
-        "comp",     "pcpu-num",    "seq",     "replay",   "ctx",      "lastused:"};
+        "mark",   "output-mark", "if_id",         "sel",      "lastused", "lifetime", "limit:", "expire", "add",
+        "stats:", "seq-hi",      "replay_window", "security", "crypto",   "dir",      "tfcpad", "coa",    "tmpl",
+        "level",  "extra_flag",  "offload",       "comp",     "pcpu-num", "seq",      "replay", "ctx",    "lastused:"};
     for (std::string_view s : skipped)
       if (k == s) return true;
     // Sub-lines of lifetimes and replay bitmaps start with a number.
@@ -163,11 +164,12 @@ public:
       const std::uint32_t bits = s.auth_trunc ? a->bits : linux_default_trunc_bits(a->name);
       const integrity_names *i = integrity_by_xfrm(a->name, bits);
       if (i == nullptr) {
-        std::string what = s.auth_trunc ? "auth-trunc " + a->name + " " + std::to_string(bits)
-                                        : "auth " + a->name +
-                                              (bits != 0 ? " (Linux truncates it to " + std::to_string(bits) +
-                                                               " bits without auth-trunc)"
-                                                         : std::string());
+        std::string what =
+            s.auth_trunc
+                ? "auth-trunc " + a->name + " " + std::to_string(bits)
+                : "auth " + a->name +
+                      (bits != 0 ? " (Linux truncates it to " + std::to_string(bits) + " bits without auth-trunc)"
+                                 : std::string());
         ctx_.note(a->line, a->name_column, who + what + " is not an algorithm vpnwire implements");
         return true;
       }
@@ -236,7 +238,10 @@ private:
       if (!b) return ctx_.fail(l.number, t[3].column, quoted(t[3].text) + " is not a length in bits");
       a.bits = static_cast<std::uint32_t>(*b);
     }
-    auto &slot = k == "enc" ? state_->enc : k == "auth" ? state_->auth : k == "aead" ? state_->aead : state_->auth_trunc;
+    auto &slot = k == "enc"    ? state_->enc
+                 : k == "auth" ? state_->auth
+                 : k == "aead" ? state_->aead
+                               : state_->auth_trunc;
     if (slot) return ctx_.fail(l.number, t[0].column, std::string(k) + " given twice in one state");
     slot = std::move(a);
     return true;

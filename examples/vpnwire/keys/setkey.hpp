@@ -158,7 +158,8 @@ public:
     }
     if (k.starts_with("seq=")) return flags(l, t);
     static constexpr std::array<std::string_view, 12> skipped{
-        "C:", "NAT:", "created:", "diff:", "last:", "current:", "allocated:", "hard:", "soft:", "state=", "refcnt=", "spid="};
+        "C:",         "NAT:",  "created:", "diff:",  "last:",   "current:",
+        "allocated:", "hard:", "soft:",    "state=", "refcnt=", "spid="};
     for (std::string_view sk : skipped)
       if (k == sk || (sk.back() == '=' && k.starts_with(sk))) return true;
     if (k.starts_with("sadb_seq=")) return true;
@@ -220,8 +221,10 @@ private:
     setkey_sa &s = *cur_;
     s.have_type = true;
     s.satype = std::string(t[0].text);
-    if (s.satype == "esp-udp") s.natt = true;
-    else if (s.satype != "esp") s.skip = "an " + s.satype + " SA, not ESP";
+    if (s.satype == "esp-udp")
+      s.natt = true;
+    else if (s.satype != "esp")
+      s.skip = "an " + s.satype + " SA, not ESP";
     bool have_spi = false;
     for (std::size_t i = 1; i < t.size(); ++i) {
       const std::string_view w = t[i].text;

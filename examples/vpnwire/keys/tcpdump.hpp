@@ -90,7 +90,8 @@ public:
     const bool hmac96 = algo.size() > 7 && algo.ends_with("-hmac96");
     if (hmac96) algo.resize(algo.size() - 7);
     if (algo.size() > 4 && algo.ends_with("-cbc")) algo.resize(algo.size() - 4);
-    const std::string who = sa.any_spi ? "skipped the default secret: " : "skipped SA spi " + spi_text(sa.config.spi) + ": ";
+    const std::string who =
+        sa.any_spi ? "skipped the default secret: " : "skipped SA spi " + spi_text(sa.config.spi) + ": ";
     const auto c = cipher_by_tcpdump(algo);
     if (!c) {
       ctx_.note(line, decode_column, who + quoted(given) + " is not an algorithm vpnwire implements");
@@ -102,7 +103,8 @@ public:
     if (secret.starts_with("0x")) {
       auto k = hex_digits(secret.substr(2));
       if (!k || secret.size() == 2)
-        return ctx_.fail(line, secret_column, "secret " + quoted(secret) + " is not 0x and an even number of hex digits");
+        return ctx_.fail(line, secret_column,
+                         "secret " + quoted(secret) + " is not 0x and an even number of hex digits");
       key = std::move(*k);
     } else {
       for (char ch : secret) key.push_back(static_cast<std::byte>(ch));

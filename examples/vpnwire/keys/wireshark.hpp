@@ -122,9 +122,12 @@ inline bool wireshark_record(context &ctx, std::size_t line, const std::vector<u
   sa.line = line;
   const auto &proto = f[0];
   address::family_t family;
-  if (proto.value == "IPv4") family = address::family_t::ipv4;
-  else if (proto.value == "IPv6") family = address::family_t::ipv6;
-  else return ctx.fail(line, proto.column, "protocol " + quoted(proto.value) + " is not IPv4 or IPv6");
+  if (proto.value == "IPv4")
+    family = address::family_t::ipv4;
+  else if (proto.value == "IPv6")
+    family = address::family_t::ipv6;
+  else
+    return ctx.fail(line, proto.column, "protocol " + quoted(proto.value) + " is not IPv4 or IPv6");
   for (std::size_t i : {std::size_t{1}, std::size_t{2}}) {
     auto a = parse_address(f[i].value, true);
     if (!a) return ctx.fail(line, f[i].column, "not an address or '*': " + quoted(f[i].value));
@@ -158,10 +161,13 @@ inline bool wireshark_record(context &ctx, std::size_t line, const std::vector<u
     return true;
   }
   auto ekey = wireshark_key(f[5].value);
-  if (!ekey) return ctx.fail(line, f[5].column, "key " + quoted(f[5].value) + " is not 0x and an even number of hex digits");
-  if (auto why = set_cipher(sa, *c, std::move(*ekey), f[4].value); !why.empty()) return ctx.fail(line, f[5].column, why);
+  if (!ekey)
+    return ctx.fail(line, f[5].column, "key " + quoted(f[5].value) + " is not 0x and an even number of hex digits");
+  if (auto why = set_cipher(sa, *c, std::move(*ekey), f[4].value); !why.empty())
+    return ctx.fail(line, f[5].column, why);
   auto akey = wireshark_key(f[7].value);
-  if (!akey) return ctx.fail(line, f[7].column, "key " + quoted(f[7].value) + " is not 0x and an even number of hex digits");
+  if (!akey)
+    return ctx.fail(line, f[7].column, "key " + quoted(f[7].value) + " is not 0x and an even number of hex digits");
   const bool given = !unchecked && !akey->empty();
   if (auto why = set_integrity(sa, *i, std::move(*akey), given, !unchecked, f[6].value); !why.empty())
     return ctx.fail(line, f[7].column, why);
@@ -197,7 +203,8 @@ inline constexpr std::size_t wireshark_esp_sa_fields = 8;
       break;
     }
     if (fields.size() != wireshark_esp_sa_fields) {
-      ctx.fail(l.number, fields.size() > wireshark_esp_sa_fields ? fields[wireshark_esp_sa_fields].column : l.text.size() + 1,
+      ctx.fail(l.number,
+               fields.size() > wireshark_esp_sa_fields ? fields[wireshark_esp_sa_fields].column : l.text.size() + 1,
                "an esp_sa record has 8 fields (protocol, source, destination, SPI, encryption, key, authentication, "
                "key), this one " +
                    std::to_string(fields.size()));

@@ -107,7 +107,8 @@ public:
   /// An SA that accepts nothing: every decap fails (crypto_failure or
   /// icv_mismatch from an unkeyed backend). Exists so result<inbound_sa> can
   /// hold one; use make() or the keyed constructor.
-  inbound_sa() noexcept requires std::default_initializable<Crypto> = default;
+  inbound_sa() noexcept requires std::default_initializable<Crypto>
+  = default;
 
   /// Precondition: cfg.validate() succeeds and `crypto` is keyed for cfg;
   /// traps otherwise. make() checks both and returns an error instead.
@@ -121,8 +122,8 @@ public:
   /// Errors: those of cfg.validate(); transform_mismatch;
   /// integrity_key_missing (the backend was keyed without its integrity key:
   /// see make_unverified()).
-  [[nodiscard]] static result<inbound_sa, errc> make(const sa_config &cfg, Crypto crypto) noexcept
-      requires std::default_initializable<Crypto> {
+  [[nodiscard]] static result<inbound_sa, errc>
+  make(const sa_config &cfg, Crypto crypto) noexcept requires std::default_initializable<Crypto> {
     if (auto v = cfg.validate(); !v) return v.error();
     if (auto m = matches(cfg, crypto); !m) return m.error();
     if constexpr (crypto::describes_keys<Crypto>) {
@@ -137,8 +138,8 @@ public:
   /// cfg.integrity (or is 0 without one, as in a tcpdump secret lacking
   /// "-hmac96"). Errors: those of cfg.validate_unverified();
   /// transform_mismatch.
-  [[nodiscard]] static result<inbound_sa, errc> make_unverified(const sa_config &cfg, Crypto crypto) noexcept
-      requires std::default_initializable<Crypto> {
+  [[nodiscard]] static result<inbound_sa, errc>
+  make_unverified(const sa_config &cfg, Crypto crypto) noexcept requires std::default_initializable<Crypto> {
     if (auto v = cfg.validate_unverified(); !v) return v.error();
     if (auto m = matches(cfg, crypto); !m) return m.error();
     return inbound_sa(cfg, std::move(crypto), false);

@@ -112,8 +112,7 @@ using udp_encapsulated = basic_udp_encapsulated<bytes_view>;
 using mutable_udp_encapsulated = basic_udp_encapsulated<mutable_bytes>;
 
 namespace detail {
-template <class Bytes>
-[[nodiscard]] result<basic_udp_encapsulated<Bytes>, errc> strip_udp(Bytes d) noexcept {
+template <class Bytes> [[nodiscard]] result<basic_udp_encapsulated<Bytes>, errc> strip_udp(Bytes d) noexcept {
   if (d.size() < udp_header_size) return fail(errc::too_short, d.size());
   const std::size_t len = core::load_be16(d.data() + 4);
   if (len < udp_header_size || len > d.size()) return fail(errc::udp_length_invalid, 4);
@@ -166,7 +165,7 @@ template <class Bytes, class Sa> struct basic_natt_receive {
 /// testable in a condition whose "false" means no SA).
 template <class F>
 concept spi_lookup = std::invocable<F &, std::uint32_t> && requires(F &f) {
-  { static_cast<bool>(f(std::uint32_t{})) };
+  {static_cast<bool>(f(std::uint32_t{}))};
 } && std::is_default_constructible_v<std::invoke_result_t<F &, std::uint32_t>>;
 
 namespace detail {
@@ -202,14 +201,12 @@ template <class Bytes, class Lookup>
 ///
 /// Errors: those of parse_udp_encapsulation(); those of classify_udp4500()
 /// (offset + 8); no_sa_for_spi (8) when the lookup returns no SA.
-template <spi_lookup Lookup>
-[[nodiscard]] auto receive_udp4500(bytes_view datagram, Lookup &&lookup) noexcept {
+template <spi_lookup Lookup> [[nodiscard]] auto receive_udp4500(bytes_view datagram, Lookup &&lookup) noexcept {
   return detail::receive(datagram, lookup);
 }
 /// The same over writable bytes: the payload is a writable sub-span for
 /// in-place decap. Errors: as above.
-template <spi_lookup Lookup>
-[[nodiscard]] auto receive_udp4500(mutable_bytes datagram, Lookup &&lookup) noexcept {
+template <spi_lookup Lookup> [[nodiscard]] auto receive_udp4500(mutable_bytes datagram, Lookup &&lookup) noexcept {
   return detail::receive(datagram, lookup);
 }
 /// An lvalue byte container, through the span of its constness.

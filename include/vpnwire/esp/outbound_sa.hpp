@@ -75,7 +75,8 @@ template <crypto::transform Crypto> class outbound_sa {
 public:
   /// An SA that sends nothing useful (an unkeyed backend). Exists so
   /// result<outbound_sa> can hold one; use make() or the keyed constructor.
-  outbound_sa() noexcept requires std::default_initializable<Crypto> = default;
+  outbound_sa() noexcept requires std::default_initializable<Crypto>
+  = default;
 
   /// Precondition: cfg.validate() succeeds and `crypto` is keyed for cfg;
   /// traps otherwise. make() checks both and returns an error instead. A
@@ -91,9 +92,9 @@ public:
   /// otherwise only that both agree on AEAD).
   /// Errors: those of cfg.validate(); decap_only_transform (3DES-CBC,
   /// HMAC-MD5-96, HMAC-SHA1-160); transform_mismatch; integrity_key_missing.
-  [[nodiscard]] static result<outbound_sa, errc> make(const sa_config &cfg, Crypto crypto,
-                                                      iv_generator gen = {}) noexcept
-      requires std::default_initializable<Crypto> {
+  [[nodiscard]] static result<outbound_sa, errc>
+  make(const sa_config &cfg, Crypto crypto,
+       iv_generator gen = {}) noexcept requires std::default_initializable<Crypto> {
     if (auto v = cfg.validate_outbound(); !v) return v.error();
     if constexpr (crypto::describes_keys<Crypto>) {
       if (auto m = crypto.check_config(cfg); !m) return m.error();

@@ -78,9 +78,7 @@ using mutable_packet_view = basic_packet_view<mutable_bytes>;
 /// the span of its constness.
 template <class Owner>
 requires detail::lasting_owner<Owner>
-[[nodiscard]] auto parse_packet(Owner &&owner) noexcept {
-  return parse_packet(detail::as_span(owner));
-}
+[[nodiscard]] auto parse_packet(Owner &&owner) noexcept { return parse_packet(detail::as_span(owner)); }
 
 /// A packet view points into its bytes: parsing a temporary container
 /// (`parse_packet(make_vector())`) would leave it dangling, so it does not compile.

@@ -21,8 +21,8 @@ namespace esp {
 namespace detail {
 
 template <class T>
-concept exact_byte_span = std::same_as<std::remove_cvref_t<T>, bytes_view> ||
-                          std::same_as<std::remove_cvref_t<T>, mutable_bytes>;
+concept exact_byte_span =
+    std::same_as<std::remove_cvref_t<T>, bytes_view> || std::same_as<std::remove_cvref_t<T>, mutable_bytes>;
 
 /// A contiguous range of (possibly const) std::byte that converts to one of
 /// the span types, other than the span types themselves.
@@ -33,8 +33,7 @@ concept byte_owner = !exact_byte_span<Owner> && std::ranges::contiguous_range<st
 /// An owner whose views would outlive it: a temporary container that is not a
 /// borrowed range (std::vector, std::array; a span is borrowed and fine).
 template <class Owner>
-concept dangling_owner = byte_owner<Owner> && !std::is_lvalue_reference_v<Owner> &&
-                         !std::ranges::borrowed_range<Owner>;
+concept dangling_owner = byte_owner<Owner> && !std::is_lvalue_reference_v<Owner> && !std::ranges::borrowed_range<Owner>;
 
 /// An owner whose views stay valid: an lvalue, or a borrowed range.
 template <class Owner>
