@@ -250,7 +250,7 @@ inline std::vector<std::byte> build_esp_packet(const vpnwire::esp::sa_config &cf
   vpnwire::core::store_be32(p.data() + 4, static_cast<std::uint32_t>(seq));
   const std::size_t body_off = 8 + cfg.iv_size();
   for (std::size_t i = 0; i < cfg.iv_size(); ++i) p[8 + i] = static_cast<std::byte>(rng());
-  std::memcpy(p.data() + body_off, inner.data(), inner.size());
+  if (!inner.empty()) std::memcpy(p.data() + body_off, inner.data(), inner.size());
   for (std::size_t i = 1; i <= pad; ++i) p[body_off + inner.size() + i - 1] = static_cast<std::byte>(i);
   p[body_off + inner.size() + pad] = static_cast<std::byte>(pad);
   p[body_off + inner.size() + pad + 1] = static_cast<std::byte>(nh);
