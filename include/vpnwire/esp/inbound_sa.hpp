@@ -202,9 +202,12 @@ private:
       : cfg_(cfg), crypto_(std::move(crypto)), verifies_(verifies) {}
 
   static result<void, errc> matches(const sa_config &cfg, const Crypto &c) noexcept {
-    if constexpr (crypto::describes_keys<Crypto>) return c.check_config(cfg);
-    if (c.is_aead() != cfg.is_aead()) return fail(errc::transform_mismatch);
-    return {};
+    if constexpr (crypto::describes_keys<Crypto>) {
+      return c.check_config(cfg);
+    } else {
+      if (c.is_aead() != cfg.is_aead()) return fail(errc::transform_mismatch);
+      return {};
+    }
   }
 
   template <bool Verify> [[nodiscard]] result<decap_output, errc> decap_impl(mutable_bytes pkt) noexcept {
