@@ -1,4 +1,5 @@
-// Fuzz target: ESP decap with a random SA and random bytes.
+// Fuzz target: ESP decap, and the analysis path decap_unverified, with a
+// random SA (legacy decap-only transforms included) and random bytes.
 // Input: [cfg a][cfg b][flags][8 bytes window top][packet...]. With flag bit
 // 0 set the target first gives the packet a valid ICV (encrypting the body
 // as plaintext and sealing it with the SA's keys), so the trailer checks,
@@ -6,7 +7,9 @@
 // under a genuine ICV. Invariants: decap never reads or writes outside the
 // packet (ASan, the packet is its own allocation with guards around it); on
 // failure the window is unchanged; on success the payload lies inside the
-// packet and the sequence number was committed.
+// packet and the sequence number was committed. decap_unverified on the same
+// bytes keeps the same bounds, and reads every packet decap accepts, with
+// the same payload, marked unverified.
 #include "vpnwire/esp/inbound_sa.hpp"
 
 #include "esp_fuzz_support.hpp"
@@ -58,8 +61,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       (void)t.compute(pkt.first(n - cfg.icv_size()), cfg.esn ? bytes_view(hi) : bytes_view{}, icv);
     }
   }
+  // The same bytes for the analysis path, in their own guarded buffer.
+  std::vector<std::byte> buf2(buf);
+  const mutable_bytes pkt2(buf2.data() + 16, n);
+  esp::inbound_sa<esp::crypto::openssl_transform, 128> rx2(cfg, esp_fuzz::crypto_for(cfg));
+  rx2.reset_window(top);
+
   const std::uint64_t top_before = rx.window().top();
   auto r = rx.decap(pkt);
+  auto u = rx2.decap_unverified(pkt2);
+  for (std::size_t i = 0; i < 16; ++i) FUZZ_CHECK(buf2[i] == std::byte{0xA5});
+  for (std::size_t i = 16 + n; i < buf2.size(); ++i) FUZZ_CHECK(buf2[i] == std::byte{0xA5});
+  if (!u) {
+    FUZZ_CHECK(rx2.window().top() == top_before);
+    FUZZ_CHECK(u.offset() <= n);
+  } else {
+    FUZZ_CHECK(u->payload.data() >= pkt2.data() && u->payload.data() + u->payload.size() <= pkt2.data() + n);
+  }
+  if (r) {
+    FUZZ_CHECK(u.has_value());
+    FUZZ_CHECK(u->payload.size() == r->payload.size());
+    FUZZ_CHECK(std::memcmp(u->payload.data(), r->payload.data(), r->payload.size()) == 0);
+    FUZZ_CHECK(u->sequence == r->sequence && u->next_header == r->next_header);
+    FUZZ_CHECK(!u->verified || !esp::crypto::aead_unverified<esp::crypto::openssl_transform>);
+  }
   for (std::size_t i = 0; i < 16; ++i) FUZZ_CHECK(buf[i] == std::byte{0xA5});
   for (std::size_t i = 16 + n; i < buf.size(); ++i) FUZZ_CHECK(buf[i] == std::byte{0xA5});
   if (!r) {

@@ -10,21 +10,26 @@
 
 namespace esp_fuzz {
 
-/// Two bytes pick every field of an sa_config; always a valid combination.
+/// Two bytes pick every field of an sa_config; always a valid combination,
+/// legacy (decap-only) transforms included.
 inline vpnwire::esp::sa_config config_from(std::uint8_t a, std::uint8_t b) {
   using namespace vpnwire::esp;
   sa_config c;
   c.spi = 0x01020304;
-  static constexpr cipher ciphers[] = {cipher::null,    cipher::aes_cbc,  cipher::aes_ctr,
-                                       cipher::aes_gcm, cipher::aes_gmac, cipher::chacha20_poly1305};
-  c.cipher = ciphers[a % 6];
+  static constexpr cipher ciphers[] = {cipher::null,     cipher::aes_cbc,           cipher::aes_ctr, cipher::aes_gcm,
+                                       cipher::aes_gmac, cipher::chacha20_poly1305, cipher::des3_cbc};
+  c.cipher = ciphers[a % 7];
   static constexpr std::uint16_t bits[] = {128, 192, 256};
-  c.key_bits = c.cipher == cipher::null ? 0 : c.cipher == cipher::chacha20_poly1305 ? 256 : bits[(a / 6) % 3];
+  c.key_bits = c.cipher == cipher::null                ? 0
+               : c.cipher == cipher::chacha20_poly1305 ? 256
+               : c.cipher == cipher::des3_cbc          ? 192
+                                                       : bits[(a / 7) % 3];
   static constexpr std::uint8_t icvs[] = {8, 12, 16};
-  c.aead_icv_size = icvs[(a / 18) % 3];
-  static constexpr integrity integs[] = {integrity::hmac_sha1_96, integrity::hmac_sha256_128,
-                                         integrity::hmac_sha384_192, integrity::hmac_sha512_256};
-  c.integrity = c.is_aead() ? integrity::none : integs[b % 4];
+  c.aead_icv_size = icvs[(a / 21) % 3];
+  static constexpr integrity integs[] = {integrity::hmac_sha1_96,    integrity::hmac_sha256_128,
+                                         integrity::hmac_sha384_192, integrity::hmac_sha512_256,
+                                         integrity::hmac_md5_96,     integrity::hmac_sha1_160};
+  c.integrity = c.is_aead() ? integrity::none : integs[(b & 3) + ((b & 64) != 0 ? 2 : 0)];
   c.mode = (b & 4) != 0 ? sa_mode::tunnel : sa_mode::transport;
   c.esn = (b & 8) != 0;
   c.udp_encap = (b & 16) != 0;

@@ -1,7 +1,8 @@
 // Fuzz target: encap then decap round trip over every SA configuration.
 // Input: [cfg a][cfg b][next header][tfc][iv seed][payload...].
 // Invariants: encap writes exactly packet_size() bytes and nothing past it;
-// decap gives back the payload, the next header and the sequence number.
+// decap gives back the payload, the next header and the sequence number; a
+// legacy (decap-only) transform is refused with decap_only_transform.
 #include "vpnwire/esp/inbound_sa.hpp"
 #include "vpnwire/esp/natt.hpp"
 #include "vpnwire/esp/outbound_sa.hpp"
@@ -44,6 +45,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   esp::encap_options opt;
   opt.tfc_padding = tfc;
   auto n = tx.encap(std::span(buf).first(total), payload.size(), nh, opt);
+  if (cfg.is_deprecated()) { // legacy transforms are decap only, refused before anything is written
+    FUZZ_CHECK(n.code() == esp::errc::decap_only_transform);
+    for (std::size_t i = cfg.headroom() + payload.size(); i < buf.size(); ++i) FUZZ_CHECK(buf[i] == std::byte{0x3C});
+    return 0;
+  }
   if (cfg.udp_encap && total > 0xFFFF) {
     FUZZ_CHECK(n.code() == esp::errc::packet_too_large);
     return 0;

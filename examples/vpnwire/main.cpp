@@ -3,10 +3,12 @@
 //   vpnwire decode [options] CAPTURE     one line (or JSON object) per frame
 //   vpnwire doctor [options] CAPTURE     findings with evidence and the fix
 //   vpnwire mtu [stack options]          inner MTU and MSS of a tunnel stack
+//   vpnwire keys FILE... --to FORMAT     convert ESP key files (keys/command.hpp)
 //
 // Exit status: 0 success, 1 the capture could not be read to the end or an
 // output file could not be written, 2 a usage error (bad option or value).
 #include "doctor.hpp"
+#include "keys/command.hpp"
 #include "mtu.hpp"
 #include "options.hpp"
 #include "pipeline.hpp"
@@ -25,6 +27,8 @@ constexpr std::string_view usage_text =
     "       vpnwire doctor [options] CAPTURE\n"
     "       vpnwire mtu [--link-mtu N] [--pppoe] [--nat-t] [--esp ENC[/AUTH]] [--mode tunnel|transport]\n"
     "                   [--l2tp] [--l2tp-seq] [--l2tp-length] [--ppp] [--ppp-acfc] [--ppp-pfc]\n"
+    "       vpnwire keys FILE... --to esp-sa|wireshark|tcpdump\n"
+    "                   (FILE: ip xfrm state or setkey -D output, tcpdump -E secrets, Wireshark esp_sa; - for stdin)\n"
     "\n"
     "decode and doctor options:\n"
     "  --esp-sa spi=0x..,enc=NAME,key=0x..[,auth=NAME,auth-key=0x..][,esn=1]   (repeatable)\n"
@@ -125,6 +129,7 @@ int main(int argc, char **argv) {
   }
   if (cmd == "decode") return run_capture(args, false);
   if (cmd == "doctor") return run_capture(args, true);
+  if (cmd == "keys") return vpnwire_cli::keys::keys_main(args);
   if (cmd == "mtu") {
     auto m = vpnwire_cli::parse_mtu_args(args);
     if (!m) return usage_error(m.error);
@@ -134,5 +139,5 @@ int main(int argc, char **argv) {
     std::fputs(text.c_str(), stdout);
     return 0;
   }
-  return usage_error("unknown command '" + std::string(cmd) + "' (decode, doctor or mtu)");
+  return usage_error("unknown command '" + std::string(cmd) + "' (decode, doctor, mtu or keys)");
 }

@@ -137,10 +137,10 @@ TEST(EspNatt, ClassifiesKeepaliveIkeAndEsp) {
 
 TEST(EspNatt, UdpHeaderHasChecksumZero) {
   std::array<std::byte, 8> h{};
-  ASSERT_TRUE(esp::write_udp_header(h, 4500, 4500, 100));
+  ASSERT_TRUE(esp::build_udp_header(h, 4500, 4500, 100));
   EXPECT_EQ(vpnwire_test::to_hex(h), "1194119400640000");
-  EXPECT_EQ(esp::write_udp_header(std::span(h).first(7), 1, 2, 100).code(), esp::errc::buffer_too_small);
-  EXPECT_EQ(esp::write_udp_header(h, 1, 2, 70000).code(), esp::errc::packet_too_large);
+  EXPECT_EQ(esp::build_udp_header(std::span(h).first(7), 1, 2, 100).code(), esp::errc::buffer_too_small);
+  EXPECT_EQ(esp::build_udp_header(h, 1, 2, 70000).code(), esp::errc::packet_too_large);
 }
 
 TEST(EspErrc, EveryCodeHasItsName) {

@@ -1,10 +1,15 @@
 // Error codes of the ESP codec (RFC 4303), its SA configuration, the
-// anti-replay window and the NAT-T demultiplexer (RFC 3948).
+// anti-replay window and the NAT-T demultiplexer (RFC 3948), and what each
+// one means for the SA: is_fatal() says whether the SA can go on (drop this
+// packet, keep the SA) or not (rekey, tear down, or fix the configuration),
+// in the spirit of ngtcp2_err_is_fatal.
 //
 // Every failed decap leaves the SA state (replay window, counters other than
 // the drop counter of that reason) exactly as it was.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -28,7 +33,7 @@ enum class errc : std::uint8_t {
   sequence_exhausted,        ///< Encap: the next packet would cycle the 32-bit (or 64-bit ESN) counter.
   packet_too_large,          ///< Encap: with UDP encapsulation the datagram would exceed 65535 bytes.
   iv_length_mismatch,        ///< Encap: an explicit IV was given with the wrong length for the cipher.
-  iv_source_missing,         ///< Encap: AES-CBC needs a random IV and the SA has no IV generator.
+  iv_source_missing,         ///< Encap: a CBC cipher needs a random IV and the SA has no IV generator.
   tfc_in_transport_mode,     ///< Encap: TFC padding requested in transport mode (tunnel mode only).
   unsupported_key_length,    ///< Config: key size not valid for the cipher (e.g. 192-bit ChaCha20).
   invalid_icv_length,        ///< Config: ICV length not allowed for the algorithm (GCM: 8, 12 or 16).
@@ -37,37 +42,85 @@ enum class errc : std::uint8_t {
   key_length_mismatch,       ///< Backend: key material has the wrong length for the configuration.
   crypto_failure,            ///< Backend: the crypto library reported an internal failure.
   keepalive_invalid,         ///< NAT-T: a 1-byte datagram that is not the 0xFF keepalive.
+  udp_length_invalid,        ///< NAT-T: the UDP length field is below 8 or beyond the datagram.
+  no_sa_for_spi,             ///< NAT-T: the lookup found no SA for the packet's SPI.
+  transform_mismatch,        ///< Factory: the crypto transform is keyed for another algorithm than the config.
+  integrity_key_missing,     ///< Decap: the SA has no integrity key; only decap_unverified() can read it.
+  decap_only_transform,      ///< Encap: a legacy transform (3DES-CBC, HMAC-MD5-96, HMAC-SHA1-160) is decap only.
+  // A new code gets a row in detail::errc_table below (the static_assert checks the last one).
 };
 
 /// The enumerator's name, e.g. "icv_mismatch".
-[[nodiscard]] constexpr std::string_view name(errc e) noexcept {
-  switch (e) {
-  case errc::ok: return "ok";
-  case errc::too_short: return "too_short";
-  case errc::spi_mismatch: return "spi_mismatch";
-  case errc::not_block_multiple: return "not_block_multiple";
-  case errc::pad_length_beyond_payload: return "pad_length_beyond_payload";
-  case errc::bad_pad_bytes: return "bad_pad_bytes";
-  case errc::sequence_zero: return "sequence_zero";
-  case errc::replayed: return "replayed";
-  case errc::left_of_window: return "left_of_window";
-  case errc::icv_mismatch: return "icv_mismatch";
-  case errc::inner_length_invalid: return "inner_length_invalid";
-  case errc::buffer_too_small: return "buffer_too_small";
-  case errc::sequence_exhausted: return "sequence_exhausted";
-  case errc::packet_too_large: return "packet_too_large";
-  case errc::iv_length_mismatch: return "iv_length_mismatch";
-  case errc::iv_source_missing: return "iv_source_missing";
-  case errc::tfc_in_transport_mode: return "tfc_in_transport_mode";
-  case errc::unsupported_key_length: return "unsupported_key_length";
-  case errc::invalid_icv_length: return "invalid_icv_length";
-  case errc::integrity_required: return "integrity_required";
-  case errc::integrity_not_allowed: return "integrity_not_allowed";
-  case errc::key_length_mismatch: return "key_length_mismatch";
-  case errc::crypto_failure: return "crypto_failure";
-  case errc::keepalive_invalid: return "keepalive_invalid";
-  }
-  return "unknown";
+[[nodiscard]] constexpr std::string_view name(errc e) noexcept;
+
+/// True when the error means the SA itself cannot go on: its configuration or
+/// keys are wrong (every packet would fail the same way), its sequence space
+/// is used up (rekey), or the crypto backend failed. The caller tears the SA
+/// down, rekeys, or fixes the configuration. False for everything that is
+/// about one packet or one call (a forged, replayed, truncated or misrouted
+/// packet; a buffer too small for this payload): drop the packet, count it,
+/// keep the SA.
+[[nodiscard]] constexpr bool is_fatal(errc e) noexcept;
+
+namespace detail {
+
+/// One row per errc, in enumerator order: the single source of name() and
+/// is_fatal(). A static_assert below checks the order and the count.
+struct errc_info {
+  errc code;
+  std::string_view name;
+  bool fatal;
+};
+
+inline constexpr std::array<errc_info, 29> errc_table{{
+    {errc::ok, "ok", false},
+    {errc::too_short, "too_short", false},
+    {errc::spi_mismatch, "spi_mismatch", false},
+    {errc::not_block_multiple, "not_block_multiple", false},
+    {errc::pad_length_beyond_payload, "pad_length_beyond_payload", false},
+    {errc::bad_pad_bytes, "bad_pad_bytes", false},
+    {errc::sequence_zero, "sequence_zero", false},
+    {errc::replayed, "replayed", false},
+    {errc::left_of_window, "left_of_window", false},
+    {errc::icv_mismatch, "icv_mismatch", false},
+    {errc::inner_length_invalid, "inner_length_invalid", false},
+    {errc::buffer_too_small, "buffer_too_small", false},
+    {errc::sequence_exhausted, "sequence_exhausted", true},
+    {errc::packet_too_large, "packet_too_large", false},
+    {errc::iv_length_mismatch, "iv_length_mismatch", false},
+    {errc::iv_source_missing, "iv_source_missing", true},
+    {errc::tfc_in_transport_mode, "tfc_in_transport_mode", false},
+    {errc::unsupported_key_length, "unsupported_key_length", true},
+    {errc::invalid_icv_length, "invalid_icv_length", true},
+    {errc::integrity_required, "integrity_required", true},
+    {errc::integrity_not_allowed, "integrity_not_allowed", true},
+    {errc::key_length_mismatch, "key_length_mismatch", true},
+    {errc::crypto_failure, "crypto_failure", true},
+    {errc::keepalive_invalid, "keepalive_invalid", false},
+    {errc::udp_length_invalid, "udp_length_invalid", false},
+    {errc::no_sa_for_spi, "no_sa_for_spi", false},
+    {errc::transform_mismatch, "transform_mismatch", true},
+    {errc::integrity_key_missing, "integrity_key_missing", true},
+    {errc::decap_only_transform, "decap_only_transform", true},
+}};
+
+[[nodiscard]] constexpr bool errc_table_in_order() noexcept {
+  for (std::size_t i = 0; i < errc_table.size(); ++i)
+    if (static_cast<std::size_t>(errc_table[i].code) != i || errc_table[i].name.empty()) return false;
+  return static_cast<std::size_t>(errc::decap_only_transform) + 1 == errc_table.size();
+}
+static_assert(errc_table_in_order(), "errc_table must list every errc once, in enumerator order");
+
+} // namespace detail
+
+constexpr std::string_view name(errc e) noexcept {
+  const auto i = static_cast<std::size_t>(e);
+  return i < detail::errc_table.size() ? detail::errc_table[i].name : std::string_view("unknown");
+}
+
+constexpr bool is_fatal(errc e) noexcept {
+  const auto i = static_cast<std::size_t>(e);
+  return i < detail::errc_table.size() && detail::errc_table[i].fatal;
 }
 
 } // namespace esp

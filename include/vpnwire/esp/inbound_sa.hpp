@@ -8,6 +8,16 @@
 // Every failure returns a distinct errc and leaves the replay window exactly
 // as it was (only the counter of that drop reason moves). Only bytes inside
 // the span handed to decap() are ever read or written.
+//
+// decap_unverified() is the separate, explicitly named entry point for
+// analysis when the integrity key is unknown (a tcpdump secret, a key file
+// without the auth key): it locates the ICV by the algorithm's length, skips
+// the check, decrypts, and still runs every trailer check. What it delivers
+// is marked verified = false and counted apart. decap() never does this.
+//
+// The same code serves IPv4 and IPv6 outer headers (ESP starts at the SPI
+// either way); in tunnel mode the inner packet's own length (IPv4 total
+// length, IPv6 40 + payload length) trims TFC padding.
 #pragma once
 
 #include "vpnwire/core/bytes.hpp"
@@ -20,8 +30,10 @@
 #include "vpnwire/esp/sa.hpp"
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <utility>
 
 namespace vpnwire {
@@ -38,6 +50,15 @@ enum class decap_outcome : std::uint8_t {
   dummy,     ///< A genuine dummy packet (next header 59): nothing to deliver.
 };
 
+/// The enumerator's name: "delivered" or "dummy".
+[[nodiscard]] constexpr std::string_view name(decap_outcome o) noexcept {
+  switch (o) {
+  case decap_outcome::delivered: return "delivered";
+  case decap_outcome::dummy: return "dummy";
+  }
+  return "unknown";
+}
+
 /// What a successful decap found.
 struct decap_output {
   decap_outcome outcome = decap_outcome::delivered;
@@ -50,6 +71,9 @@ struct decap_output {
   std::size_t tfc_length = 0;
   /// The full 64-bit sequence number (high half inferred with ESN).
   std::uint64_t sequence = 0;
+  /// False when decap_unverified() delivered the packet without checking its
+  /// ICV: for analysis only, never for forwarding.
+  bool verified = true;
 };
 
 /// Receiver statistics: one field per outcome and drop reason.
@@ -68,20 +92,64 @@ struct inbound_counters {
   std::uint64_t bad_pad_bytes = 0;
   std::uint64_t inner_length_invalid = 0;
   std::uint64_t crypto_failure = 0;
+  /// decap() refused: the SA was made without an integrity key.
+  std::uint64_t integrity_key_missing = 0;
+  /// Packets and bytes decap_unverified() delivered without an ICV check
+  /// (never counted in delivered / delivered_bytes).
+  std::uint64_t unverified = 0;
+  std::uint64_t unverified_bytes = 0;
 };
 
 template <crypto::transform Crypto, std::size_t WindowSize = 64> class inbound_sa {
 public:
   using window_type = replay_window<WindowSize>;
 
-  /// Precondition: cfg.validate() succeeds and `crypto` is keyed for cfg; traps otherwise.
+  /// An SA that accepts nothing: every decap fails (crypto_failure or
+  /// icv_mismatch from an unkeyed backend). Exists so result<inbound_sa> can
+  /// hold one; use make() or the keyed constructor.
+  inbound_sa() noexcept requires std::default_initializable<Crypto>
+  = default;
+
+  /// Precondition: cfg.validate() succeeds and `crypto` is keyed for cfg;
+  /// traps otherwise. make() checks both and returns an error instead.
   inbound_sa(const sa_config &cfg, Crypto crypto) noexcept : cfg_(cfg), crypto_(std::move(crypto)) {
     VPNWIRE_ASSERT(cfg.validate().has_value());
+  }
+
+  /// Builds an SA that verifies every packet, after checking the config and
+  /// that `crypto` was keyed for it (when the backend can say so, see
+  /// crypto::describes_keys; otherwise only that both agree on AEAD).
+  /// Errors: those of cfg.validate(); transform_mismatch;
+  /// integrity_key_missing (the backend was keyed without its integrity key:
+  /// see make_unverified()).
+  [[nodiscard]] static result<inbound_sa, errc>
+  make(const sa_config &cfg, Crypto crypto) noexcept requires std::default_initializable<Crypto> {
+    if (auto v = cfg.validate(); !v) return v.error();
+    if (auto m = matches(cfg, crypto); !m) return m.error();
+    if constexpr (crypto::describes_keys<Crypto>) {
+      if (!cfg.is_aead() && !crypto.integrity_keyed()) return fail(errc::integrity_key_missing);
+    }
+    return inbound_sa(cfg, std::move(crypto), true);
+  }
+
+  /// Builds an SA for analysis only, whose integrity key may be unknown:
+  /// decap() refuses every packet (integrity_key_missing) and
+  /// decap_unverified() reads them. The ICV length comes from
+  /// cfg.integrity (or is 0 without one, as in a tcpdump secret lacking
+  /// "-hmac96"). Errors: those of cfg.validate_unverified();
+  /// transform_mismatch.
+  [[nodiscard]] static result<inbound_sa, errc>
+  make_unverified(const sa_config &cfg, Crypto crypto) noexcept requires std::default_initializable<Crypto> {
+    if (auto v = cfg.validate_unverified(); !v) return v.error();
+    if (auto m = matches(cfg, crypto); !m) return m.error();
+    return inbound_sa(cfg, std::move(crypto), false);
   }
 
   [[nodiscard]] const sa_config &config() const noexcept { return cfg_; }
   [[nodiscard]] const inbound_counters &counters() const noexcept { return counters_; }
   [[nodiscard]] const window_type &window() const noexcept { return window_; }
+  /// False for an SA built by make_unverified(): decap() refuses its packets.
+  [[nodiscard]] bool verifies() const noexcept { return verifies_; }
   /// Restores the window (resuming an SA, or tests): see replay_window::reset.
   void reset_window(std::uint64_t highest_seen) noexcept { window_.reset(highest_seen); }
   [[nodiscard]] std::size_t headroom() const noexcept { return cfg_.headroom(); }
@@ -91,7 +159,8 @@ public:
   }
 
   /// Decapsulates the ESP packet `pkt` (starting at the SPI; strip any UDP
-  /// header first, see natt.hpp) in place.
+  /// header first, see natt.hpp) in place. The outer header may be IPv4 or
+  /// IPv6; in tunnel mode the inner packet may be either (next header 4 or 41).
   /// Errors (offsets from the start of pkt), each leaving the window unchanged:
   ///  too_short (size): shorter than header + IV + ICV + 2;
   ///  spi_mismatch (0);
@@ -103,9 +172,45 @@ public:
   ///  pad_length_beyond_payload (position of the pad length byte);
   ///  bad_pad_bytes (position of the first wrong byte), unless strict_padding is off;
   ///  inner_length_invalid (8 + IV): tunnel mode, IPv4/IPv6 inner header
-  ///   missing or its length beyond the payload;
-  ///  crypto_failure: the backend failed after the ICV was verified.
+  ///   missing or its length beyond the payload (or an IPv6 jumbogram);
+  ///  crypto_failure: the backend failed after the ICV was verified;
+  ///  integrity_key_missing (0): the SA was built by make_unverified().
   [[nodiscard]] result<decap_output, errc> decap(mutable_bytes pkt) noexcept {
+    if (!verifies_) return drop(counters_.integrity_key_missing, errc::integrity_key_missing, 0);
+    return decap_impl<true>(pkt);
+  }
+
+  /// Decapsulates WITHOUT checking the ICV, for analysis of captures whose
+  /// integrity key is unknown; never for forwarding. The ICV is located by
+  /// the configured algorithm's length and skipped; for AEAD SAs the payload
+  /// is decrypted without the tag check when the backend offers it
+  /// (crypto::aead_unverified), and otherwise verified as decap() does (then
+  /// `verified` is true). Everything else is as decap(): length, SPI, replay
+  /// check and commit (a forged packet can move the window, which is why this
+  /// is analysis only), decryption, padding and inner-length checks, the
+  /// same errors. Delivered packets have verified = false and are counted in
+  /// counters().unverified. Works on SAs from make() and make_unverified().
+  [[nodiscard]] result<decap_output, errc> decap_unverified(mutable_bytes pkt) noexcept {
+    return decap_impl<false>(pkt);
+  }
+
+  /// The backend.
+  [[nodiscard]] Crypto &crypto() noexcept { return crypto_; }
+
+private:
+  inbound_sa(const sa_config &cfg, Crypto &&crypto, bool verifies) noexcept
+      : cfg_(cfg), crypto_(std::move(crypto)), verifies_(verifies) {}
+
+  static result<void, errc> matches(const sa_config &cfg, const Crypto &c) noexcept {
+    if constexpr (crypto::describes_keys<Crypto>) {
+      return c.check_config(cfg);
+    } else {
+      if (c.is_aead() != cfg.is_aead()) return fail(errc::transform_mismatch);
+      return {};
+    }
+  }
+
+  template <bool Verify> [[nodiscard]] result<decap_output, errc> decap_impl(mutable_bytes pkt) noexcept {
     const std::size_t iv_len = cfg_.iv_size();
     const std::size_t icv_len = cfg_.icv_size();
     if (pkt.size() < header_size + iv_len + icv_len + 2) return drop(counters_.too_short, errc::too_short, pkt.size());
@@ -140,25 +245,35 @@ public:
       core::store_be32(aad_esn.data() + 8, seq_low);
       aad_head = aad_esn;
     }
+    bool verified = Verify;
     if (cfg_.is_aead()) {
-      const bool ok =
-          cfg_.cipher == esp::cipher::aes_gmac
-              ? crypto_.open(iv, aad_head, pkt.subspan(header_size, iv_len + body_len), mutable_bytes{}, icv)
-              : crypto_.open(iv, aad_head, bytes_view{}, body, icv);
-      if (!ok) return drop(counters_.icv_mismatch, errc::icv_mismatch, body_off + body_len);
+      // GMAC (RFC 4543 §3.3): SPI, sequence, IV and payload are all AAD, nothing is encrypted.
+      const bool gmac = cfg_.cipher == esp::cipher::aes_gmac;
+      const bytes_view aad_tail = gmac ? bytes_view(pkt.subspan(header_size, iv_len + body_len)) : bytes_view{};
+      const mutable_bytes data = gmac ? mutable_bytes{} : body;
+      if constexpr (!Verify && crypto::aead_unverified<Crypto>) {
+        if (!crypto_.open_unverified(iv, aad_head, aad_tail, data))
+          return drop(counters_.crypto_failure, errc::crypto_failure, body_off);
+      } else {
+        if (!crypto_.open(iv, aad_head, aad_tail, data, icv))
+          return drop(counters_.icv_mismatch, errc::icv_mismatch, body_off + body_len);
+        verified = true;
+      }
     } else {
-      std::array<std::byte, 4> hi;
-      core::store_be32(hi.data(), static_cast<std::uint32_t>(seq >> 32));
-      std::array<std::byte, 32> expect;
-      const mutable_bytes e = mutable_bytes(expect).first(icv_len);
-      if (!crypto_.compute(pkt.first(body_off + body_len), cfg_.esn ? bytes_view(hi) : bytes_view{}, e))
-        return drop(counters_.crypto_failure, errc::crypto_failure, body_off + body_len);
-      if (!detail::constant_time_equal(e, icv))
-        return drop(counters_.icv_mismatch, errc::icv_mismatch, body_off + body_len);
+      if constexpr (Verify) {
+        std::array<std::byte, 4> hi;
+        core::store_be32(hi.data(), static_cast<std::uint32_t>(seq >> 32));
+        std::array<std::byte, 32> expect;
+        const mutable_bytes e = mutable_bytes(expect).first(icv_len);
+        if (!crypto_.compute(pkt.first(body_off + body_len), cfg_.esn ? bytes_view(hi) : bytes_view{}, e))
+          return drop(counters_.crypto_failure, errc::crypto_failure, body_off + body_len);
+        if (!detail::constant_time_equal(e, icv))
+          return drop(counters_.icv_mismatch, errc::icv_mismatch, body_off + body_len);
+      }
       if (!crypto_.decrypt(iv, body)) return drop(counters_.crypto_failure, errc::crypto_failure, body_off);
     }
 
-    // Trailer (RFC 4303 §2.4-2.6), authenticated from here on.
+    // Trailer (RFC 4303 §2.4-2.6): authenticated from here on (unless unverified).
     const auto pad_len = std::to_integer<std::uint8_t>(body[body_len - 2]);
     const auto next_header = std::to_integer<std::uint8_t>(body[body_len - 1]);
     if (pad_len > body_len - 2)
@@ -175,6 +290,7 @@ public:
     out.next_header = next_header;
     out.pad_length = pad_len;
     out.sequence = seq;
+    out.verified = verified;
     if (next_header == next_header_dummy) {
       out.outcome = decap_outcome::dummy;
     } else if (cfg_.mode == sa_mode::tunnel) {
@@ -188,17 +304,16 @@ public:
     window_.commit(seq);
     if (out.outcome == decap_outcome::dummy) {
       ++counters_.dummy;
-    } else {
+    } else if (out.verified) {
       ++counters_.delivered;
       counters_.delivered_bytes += out.payload.size();
+    } else {
+      ++counters_.unverified;
+      counters_.unverified_bytes += out.payload.size();
     }
     return out;
   }
 
-  /// The backend.
-  [[nodiscard]] Crypto &crypto() noexcept { return crypto_; }
-
-private:
   // Tunnel mode: the inner IP header says how long the inner packet is; the
   // rest is TFC padding (RFC 4303 §2.7). Other next headers are left whole.
   static bool inner_length(bytes_view p, std::uint8_t nh, std::size_t &len) noexcept {
@@ -210,7 +325,11 @@ private:
       len = total;
     } else if (nh == next_header_ipv6) {
       if (p.size() < 40 || (std::to_integer<unsigned>(p[0]) >> 4) != 6) return false;
-      const std::size_t total = 40 + std::size_t{core::load_be16(p.data() + 4)};
+      const std::size_t payload_length = core::load_be16(p.data() + 4);
+      // Payload length 0 with a Hop-by-Hop header is a jumbogram (RFC 2675):
+      // its length is elsewhere and ESP (under 65536 bytes) cannot carry one.
+      if (payload_length == 0 && p[6] == std::byte{0}) return false;
+      const std::size_t total = 40 + payload_length;
       if (total > p.size()) return false;
       len = total;
     }
@@ -222,10 +341,11 @@ private:
     return fail(e, offset);
   }
 
-  sa_config cfg_;
-  Crypto crypto_;
+  sa_config cfg_{};
+  Crypto crypto_{};
   window_type window_{};
   inbound_counters counters_{};
+  bool verifies_ = true;
 };
 
 } // namespace esp

@@ -14,6 +14,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -25,6 +26,16 @@ enum class replay_check : std::uint8_t {
   replayed,      ///< Already committed.
   left_of_window ///< Older than the window (or outside the 64-bit sequence space).
 };
+
+/// The enumerator's name: "fresh", "replayed" or "left_of_window".
+[[nodiscard]] constexpr std::string_view name(replay_check c) noexcept {
+  switch (c) {
+  case replay_check::fresh: return "fresh";
+  case replay_check::replayed: return "replayed";
+  case replay_check::left_of_window: return "left_of_window";
+  }
+  return "unknown";
+}
 
 /// A window that accepts the `Size` newest sequence numbers ending at the
 /// highest one committed. Size is from 32 to 65536 (RFC 4303 default 64).

@@ -10,7 +10,14 @@
 //   payload | TFC padding (tunnel mode) | padding | pad length | next header
 //   ICV (0, 8, 12 or 16)
 //
-// The outer IP header is not part of ESP's sizes: the IP layer adds it.
+// The outer IP header is not part of ESP's sizes: the IP layer adds it, and
+// ESP is the same over IPv4 and IPv6 (RFC 4303 §3.1): only the outer header
+// and, in tunnel mode, the inner packet's version differ.
+//
+// Legacy transforms (3DES-CBC, HMAC-MD5-96, HMAC-SHA1 with its full 160-bit
+// ICV) exist to read old captures: they decapsulate, outbound_sa refuses them
+// (decap_only_transform), and is_deprecated() lets output flag them
+// "deprecated (RFC 8221)".
 #pragma once
 
 #include "vpnwire/core/result.hpp"
@@ -19,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -32,6 +40,7 @@ enum class cipher : std::uint8_t {
   aes_gcm,           ///< AES-GCM AEAD (RFC 4106): key || 4-byte salt; 8-byte IV.
   aes_gmac,          ///< ENCR_NULL_AUTH_AES_GMAC (RFC 4543): authenticated, not encrypted.
   chacha20_poly1305, ///< ChaCha20-Poly1305 AEAD (RFC 7634): 32-byte key || 4-byte salt.
+  des3_cbc,          ///< Legacy, decap only: 3DES-CBC (RFC 2451), 24-byte key, 8-byte IV and block.
 };
 
 /// Integrity transform for the non-AEAD ciphers.
@@ -41,11 +50,60 @@ enum class integrity : std::uint8_t {
   hmac_sha256_128, ///< RFC 4868: 32-byte key, 16-byte ICV.
   hmac_sha384_192, ///< RFC 4868: 48-byte key, 24-byte ICV.
   hmac_sha512_256, ///< RFC 4868: 64-byte key, 32-byte ICV.
+  hmac_md5_96,     ///< Legacy, decap only: RFC 2403, 16-byte key, 12-byte ICV.
+  hmac_sha1_160,   ///< Legacy, decap only: HMAC-SHA1 with the full 20-byte ICV (Linux auth-trunc 160).
 };
 
 /// Transport or tunnel mode (RFC 4301 §4.1). TFC padding and the trimming of
 /// it by the inner IP length exist only in tunnel mode.
 enum class sa_mode : std::uint8_t { transport, tunnel };
+
+/// The enumerator's name, e.g. "aes_gcm".
+[[nodiscard]] constexpr std::string_view name(cipher c) noexcept {
+  switch (c) {
+  case cipher::null: return "null";
+  case cipher::aes_cbc: return "aes_cbc";
+  case cipher::aes_ctr: return "aes_ctr";
+  case cipher::aes_gcm: return "aes_gcm";
+  case cipher::aes_gmac: return "aes_gmac";
+  case cipher::chacha20_poly1305: return "chacha20_poly1305";
+  case cipher::des3_cbc: return "des3_cbc";
+  }
+  return "unknown";
+}
+/// The enumerator's name, e.g. "hmac_sha256_128".
+[[nodiscard]] constexpr std::string_view name(integrity i) noexcept {
+  switch (i) {
+  case integrity::none: return "none";
+  case integrity::hmac_sha1_96: return "hmac_sha1_96";
+  case integrity::hmac_sha256_128: return "hmac_sha256_128";
+  case integrity::hmac_sha384_192: return "hmac_sha384_192";
+  case integrity::hmac_sha512_256: return "hmac_sha512_256";
+  case integrity::hmac_md5_96: return "hmac_md5_96";
+  case integrity::hmac_sha1_160: return "hmac_sha1_160";
+  }
+  return "unknown";
+}
+/// The enumerator's name: "transport" or "tunnel".
+[[nodiscard]] constexpr std::string_view name(sa_mode m) noexcept {
+  switch (m) {
+  case sa_mode::transport: return "transport";
+  case sa_mode::tunnel: return "tunnel";
+  }
+  return "unknown";
+}
+
+/// True for the legacy ciphers vpnwire only decapsulates: RFC 8221 §5 says
+/// 3DES-CBC SHOULD NOT be used.
+[[nodiscard]] constexpr bool is_deprecated(cipher c) noexcept { return c == cipher::des3_cbc; }
+/// True for the legacy integrity transforms vpnwire only decapsulates:
+/// RFC 8221 §6 says HMAC-MD5-96 MUST NOT be used; HMAC-SHA1 with a 160-bit
+/// ICV is no IANA ESP transform at all (only Linux's auth-trunc can make it).
+[[nodiscard]] constexpr bool is_deprecated(integrity i) noexcept {
+  return i == integrity::hmac_md5_96 || i == integrity::hmac_sha1_160;
+}
+/// The text output shows next to a deprecated transform.
+inline constexpr std::string_view deprecated_note = "deprecated (RFC 8221)";
 
 /// The UDP port of IKE and UDP-encapsulated ESP (RFC 3948).
 inline constexpr std::uint16_t natt_port = 4500;
@@ -56,7 +114,7 @@ inline constexpr std::size_t udp_header_size = 8;
 struct sa_config {
   std::uint32_t spi = 0;
   esp::cipher cipher = esp::cipher::aes_gcm;
-  /// AES: 128, 192 or 256; ChaCha20-Poly1305: 256; NULL: 0.
+  /// AES: 128, 192 or 256; ChaCha20-Poly1305: 256; 3DES: 192; NULL: 0.
   std::uint16_t key_bits = 128;
   /// AEAD tag length for AES-GCM (8, 12 or 16); ignored otherwise (GMAC and
   /// ChaCha20-Poly1305 use 16, HMACs their truncation).
@@ -78,8 +136,20 @@ struct sa_config {
     return cipher == esp::cipher::aes_gcm || cipher == esp::cipher::aes_gmac ||
            cipher == esp::cipher::chacha20_poly1305;
   }
-  /// Encryption block size: 16 for AES-CBC, 1 for stream-like modes and NULL.
-  [[nodiscard]] constexpr std::size_t block_size() const noexcept { return cipher == esp::cipher::aes_cbc ? 16 : 1; }
+  /// True when the SA uses a legacy transform (3DES-CBC, HMAC-MD5-96,
+  /// HMAC-SHA1-160): decapsulation only, flagged "deprecated (RFC 8221)".
+  [[nodiscard]] constexpr bool is_deprecated() const noexcept {
+    return esp::is_deprecated(cipher) || esp::is_deprecated(integrity);
+  }
+  /// Encryption block size: 16 for AES-CBC, 8 for 3DES-CBC, 1 for stream-like
+  /// modes and NULL.
+  [[nodiscard]] constexpr std::size_t block_size() const noexcept {
+    switch (cipher) {
+    case esp::cipher::aes_cbc: return 16;
+    case esp::cipher::des3_cbc: return 8;
+    default: return 1;
+    }
+  }
   /// Padding aligns payload + 2 to lcm(block size, 4) (RFC 4303 §2.4).
   [[nodiscard]] constexpr std::size_t pad_alignment() const noexcept { return block_size() > 4 ? block_size() : 4; }
   /// Explicit IV carried in every packet.
@@ -87,7 +157,7 @@ struct sa_config {
     switch (cipher) {
     case esp::cipher::null: return 0;
     case esp::cipher::aes_cbc: return 16;
-    default: return 8;
+    default: return 8; // CTR, GCM, GMAC, ChaCha20-Poly1305, 3DES-CBC
     }
   }
   /// Integrity Check Value length.
@@ -100,6 +170,8 @@ struct sa_config {
     case esp::integrity::hmac_sha256_128: return 16;
     case esp::integrity::hmac_sha384_192: return 24;
     case esp::integrity::hmac_sha512_256: return 32;
+    case esp::integrity::hmac_md5_96: return 12;
+    case esp::integrity::hmac_sha1_160: return 20;
     }
     return 0;
   }
@@ -109,7 +181,8 @@ struct sa_config {
     const std::size_t k = key_bits / 8U;
     switch (cipher) {
     case esp::cipher::null: return 0;
-    case esp::cipher::aes_cbc: return k;
+    case esp::cipher::aes_cbc:
+    case esp::cipher::des3_cbc: return k;
     default: return k + 4;
     }
   }
@@ -121,6 +194,8 @@ struct sa_config {
     case esp::integrity::hmac_sha256_128: return 32;
     case esp::integrity::hmac_sha384_192: return 48;
     case esp::integrity::hmac_sha512_256: return 64;
+    case esp::integrity::hmac_md5_96: return 16;
+    case esp::integrity::hmac_sha1_160: return 20;
     }
     return 0;
   }
@@ -157,10 +232,32 @@ struct sa_config {
     return aligned < 2 ? 0 : aligned - 2;
   }
 
-  /// Checks the combination is one the codec and backends implement.
+  /// Checks the combination is one the codec and backends implement, for an
+  /// SA whose packets are verified (inbound_sa::decap, outbound_sa::encap).
   /// Errors: unsupported_key_length, invalid_icv_length, integrity_required,
   /// integrity_not_allowed.
   [[nodiscard]] constexpr result<void, errc> validate() const noexcept {
+    if (auto v = validate_unverified(); !v) return v;
+    if (!is_aead() && integrity == esp::integrity::none) return fail(errc::integrity_required);
+    return {};
+  }
+
+  /// validate() plus the rule that only modern transforms encapsulate.
+  /// Errors: those of validate(); decap_only_transform for 3DES-CBC,
+  /// HMAC-MD5-96 and HMAC-SHA1-160.
+  [[nodiscard]] constexpr result<void, errc> validate_outbound() const noexcept {
+    if (auto v = validate(); !v) return v;
+    if (is_deprecated()) return fail(errc::decap_only_transform);
+    return {};
+  }
+
+  /// The weaker check for an SA that is only read with
+  /// inbound_sa::decap_unverified() (analysis of a capture whose integrity key
+  /// is unknown): as validate(), but a non-AEAD cipher may also come without
+  /// an integrity algorithm (an ICV of 0 bytes, as a tcpdump secret without
+  /// "-hmac96" describes). Errors: unsupported_key_length,
+  /// invalid_icv_length, integrity_not_allowed.
+  [[nodiscard]] constexpr result<void, errc> validate_unverified() const noexcept {
     switch (cipher) {
     case esp::cipher::null:
       if (key_bits != 0) return fail(errc::unsupported_key_length);
@@ -168,13 +265,15 @@ struct sa_config {
     case esp::cipher::chacha20_poly1305:
       if (key_bits != 256) return fail(errc::unsupported_key_length);
       break;
+    case esp::cipher::des3_cbc:
+      if (key_bits != 192) return fail(errc::unsupported_key_length);
+      break;
     default:
       if (key_bits != 128 && key_bits != 192 && key_bits != 256) return fail(errc::unsupported_key_length);
     }
     if (cipher == esp::cipher::aes_gcm && aead_icv_size != 8 && aead_icv_size != 12 && aead_icv_size != 16)
       return fail(errc::invalid_icv_length);
     if (is_aead() && integrity != esp::integrity::none) return fail(errc::integrity_not_allowed);
-    if (!is_aead() && integrity == esp::integrity::none) return fail(errc::integrity_required);
     return {};
   }
 };

@@ -16,6 +16,9 @@
 #pragma once
 
 #include "vpnwire/core/bytes.hpp"
+#include "vpnwire/core/result.hpp"
+#include "vpnwire/esp/errc.hpp"
+#include "vpnwire/esp/sa.hpp"
 
 #include <concepts>
 
@@ -59,6 +62,31 @@ concept mac = requires(T &t, bytes_view part1, bytes_view part2, mutable_bytes o
 template <class T>
 concept transform = aead<T> && cipher<T> && mac<T> && requires(const T &t) {
   { t.is_aead() }
+  noexcept->std::same_as<bool>;
+};
+
+/// Optional: an AEAD that can decrypt without checking the tag, for
+/// inbound_sa::decap_unverified() (analysis only). Same arguments as open()
+/// without the tag; false only on an internal failure. A backend without it
+/// still works with decap_unverified(), which then verifies AEAD tags.
+template <class T>
+concept aead_unverified = requires(T &t, bytes_view iv, bytes_view aad_head, bytes_view aad_tail, mutable_bytes data) {
+  { t.open_unverified(iv, aad_head, aad_tail, data) }
+  noexcept->std::same_as<bool>;
+};
+
+/// Optional: a backend that can say what it was keyed for, so the SA
+/// factories (inbound_sa::make, outbound_sa::make) refuse a GCM transform
+/// handed a CBC config. check_config() returns transform_mismatch when the
+/// backend was keyed for another cipher, key size or integrity algorithm;
+/// integrity_keyed() is false for a backend keyed without its integrity key
+/// (only decap_unverified() can use it). A backend without these members is
+/// checked only for is_aead() == cfg.is_aead().
+template <class T>
+concept describes_keys = requires(const T &t, const sa_config &cfg) {
+  { t.check_config(cfg) }
+  noexcept->std::same_as<result<void, errc>>;
+  { t.integrity_keyed() }
   noexcept->std::same_as<bool>;
 };
 
