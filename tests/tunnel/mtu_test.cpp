@@ -53,11 +53,17 @@ std::size_t simulate_outer(const tunnel_stack &s, std::size_t n) {
       iv = 16; // RFC 3602
       align = 16;
       break;
+    case esp::cipher::des3_cbc:
+      iv = 8; // RFC 2451
+      align = 8;
+      break;
     default: break;
     }
     if (s.esp->cipher == esp::cipher::aes_gcm) icv = s.esp->aead_icv_size; // RFC 4106
     switch (s.esp->integrity) {
-    case esp::integrity::hmac_sha1_96: icv = 12; break; // RFC 2404
+    case esp::integrity::hmac_md5_96: icv = 12; break;   // RFC 2403
+    case esp::integrity::hmac_sha1_96: icv = 12; break;  // RFC 2404
+    case esp::integrity::hmac_sha1_160: icv = 20; break; // full-length HMAC-SHA1
     case esp::integrity::hmac_sha256_128: icv = 16; break;
     case esp::integrity::hmac_sha384_192: icv = 24; break;
     case esp::integrity::hmac_sha512_256: icv = 32; break; // RFC 4868
