@@ -48,6 +48,7 @@
 #include <new>
 #include <span>
 #include <type_traits>
+#include <utility>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -90,6 +91,21 @@ using encap_result = result<std::size_t, errc>;
 /// Per-packet outcome of decap_burst: what decap found, or the error.
 using decap_result = result<decap_output, errc>;
 
+/// An array of N outcomes to hand to encap_burst (result has no empty state,
+/// so the array starts filled with a placeholder success that every call
+/// overwrites).
+template <std::size_t N> [[nodiscard]] constexpr std::array<encap_result, N> make_encap_results() noexcept {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<encap_result, N>{((void)I, encap_result(std::size_t{0}))...};
+  }(std::make_index_sequence<N>{});
+}
+/// An array of N outcomes to hand to decap_burst (see make_encap_results).
+template <std::size_t N> [[nodiscard]] constexpr std::array<decap_result, N> make_decap_results() noexcept {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<decap_result, N>{((void)I, decap_result(decap_output{}))...};
+  }(std::make_index_sequence<N>{});
+}
+
 namespace burst_detail {
 
 template <class SA> using crypto_of = std::remove_reference_t<decltype(std::declval<SA &>().crypto())>;
@@ -100,7 +116,9 @@ template <class Op> class op_buffer {
   static_assert(std::is_trivially_destructible_v<Op>);
 
 public:
-  Op &emplace() noexcept { return *::new (static_cast<void *>(&storage_[size_ * sizeof(Op)])) Op{}; }
+  // Default-initialised: the op's scalars get their defaults, its byte
+  // arrays are written before they are read.
+  Op &emplace() noexcept { return *::new (static_cast<void *>(&storage_[size_ * sizeof(Op)])) Op; }
   [[nodiscard]] Op &operator[](std::size_t i) noexcept { return *std::launder(ptr(i)); }
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   void commit() noexcept { ++size_; }
@@ -111,6 +129,15 @@ private:
   alignas(Op) std::array<std::byte, sizeof(Op) * burst_chunk> storage_;
   std::size_t size_ = 0;
 };
+
+/// Constructs the result of `make()` straight in `slot` (guaranteed copy
+/// elision: the SA call writes its result into the caller's array instead of
+/// a temporary that is then copied, which costs a store-forwarding stall per
+/// packet). result<> of these types is trivially destructible.
+template <class R, class F> VPNWIRE_ALWAYS_INLINE void emplace(R &slot, F &&make) noexcept {
+  static_assert(std::is_trivially_destructible_v<R>);
+  ::new (static_cast<void *>(&slot)) R(make());
+}
 
 template <class SA> encap_result encap_one(const encap_packet<SA> &p) noexcept {
   const std::size_t h = p.sa->headroom();
@@ -220,7 +247,7 @@ plan plan_decap(SA &sa, mutable_bytes pkt, pending_set<SA> &pending, Op &op, std
   if (core::load_be32(pkt.data()) != cfg.spi) return plan::no_crypto;
   const std::size_t body_off = header_size + iv_len;
   const std::size_t body_len = pkt.size() - body_off - icv_len;
-  if (body_len % cfg.block_size() != 0) return plan::no_crypto;
+  if ((body_len & (cfg.block_size() - 1)) != 0) return plan::no_crypto; // block sizes are powers of two
   if (iv_len > op.iv.size() || icv_len > op.computed.size()) return plan::dependent; // not a shape we batch
 
   const auto seq_low = core::load_be32(pkt.data() + 4);
@@ -243,7 +270,7 @@ plan plan_decap(SA &sa, mutable_bytes pkt, pending_set<SA> &pending, Op &op, std
 
   op.backend = &sa.crypto().backend();
   op.iv_len = static_cast<std::uint8_t>(iv_len);
-  if (iv_len != 0) std::memcpy(op.iv.data(), pkt.data() + header_size, iv_len);
+  crypto::detail::copy_small(op.iv.data(), pkt.data() + header_size, iv_len);
   op.tag = pkt.data() + body_off + body_len;
   op.tag_len = static_cast<std::uint8_t>(icv_len);
   if (cfg.is_aead()) {
@@ -307,7 +334,7 @@ std::size_t encap_burst(std::span<const encap_packet<SA>, N> packets, std::span<
   std::size_t ok = 0;
   if constexpr (!crypto::is_burst_adapter<crypto_type>) {
     for (std::size_t i = 0; i < packets.size(); ++i) {
-      out[i] = burst_detail::encap_one(packets[i]);
+      burst_detail::emplace(out[i], [&] { return burst_detail::encap_one(packets[i]); });
       ok += out[i].has_value() ? 1 : 0;
     }
   } else {
@@ -320,7 +347,7 @@ std::size_t encap_burst(std::span<const encap_packet<SA>, N> packets, std::span<
         const encap_packet<SA> &p = packets[base + i];
         op_type &op = ops.emplace();
         p.sa->crypto().record_into(op);
-        out[base + i] = burst_detail::encap_one(p);
+        burst_detail::emplace(out[base + i], [&] { return burst_detail::encap_one(p); });
         p.sa->crypto().release();
         if (op.kind != crypto::burst_op_kind::none) {
           owner[ops.size()] = static_cast<std::uint8_t>(i);
@@ -365,7 +392,7 @@ std::size_t decap_burst(std::span<const decap_packet<SA>, N> packets, std::span<
   std::size_t ok = 0;
   if constexpr (!crypto::is_burst_adapter<crypto_type>) {
     for (std::size_t i = 0; i < packets.size(); ++i) {
-      out[i] = packets[i].sa->decap(mutable_bytes(packets[i].data, packets[i].length));
+      burst_detail::emplace(out[i], [&] { return packets[i].sa->decap(mutable_bytes(packets[i].data, packets[i].length)); });
       ok += out[i].has_value() ? 1 : 0;
     }
   } else {
@@ -395,7 +422,7 @@ std::size_t decap_burst(std::span<const decap_packet<SA>, N> packets, std::span<
         const decap_packet<SA> &p = packets[base + i];
         const std::uint8_t k = op_of[i];
         if (k != no_op) p.sa->crypto().prime(ops[k]);
-        out[base + i] = p.sa->decap(mutable_bytes(p.data, p.length));
+        burst_detail::emplace(out[base + i], [&] { return p.sa->decap(mutable_bytes(p.data, p.length)); });
         if (k != no_op) p.sa->crypto().release();
         ok += out[base + i].has_value() ? 1 : 0;
       }

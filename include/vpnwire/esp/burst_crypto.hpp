@@ -49,9 +49,40 @@ enum class burst_op_kind : std::uint8_t {
                     ///< the ICV at `tag`, decrypt `data`.
 };
 
+namespace detail {
+
+// Copies of a few bytes whose length is known only at run time but is
+// almost always 4, 8, 12 or 16: fixed-size copies the compiler inlines
+// instead of a call to memcpy per packet.
+VPNWIRE_ALWAYS_INLINE void copy_small(std::byte *dst, const std::byte *src, std::size_t n) noexcept {
+  switch (n) {
+  case 0: return;
+  case 4: std::memcpy(dst, src, 4); return;
+  case 8: std::memcpy(dst, src, 8); return;
+  case 12: std::memcpy(dst, src, 12); return;
+  case 16: std::memcpy(dst, src, 16); return;
+  default: std::memcpy(dst, src, n); return;
+  }
+}
+[[nodiscard]] VPNWIRE_ALWAYS_INLINE bool equal_small(const std::byte *a, const std::byte *b, std::size_t n) noexcept {
+  switch (n) {
+  case 0: return true;
+  case 4: return std::memcmp(a, b, 4) == 0;
+  case 8: return std::memcmp(a, b, 8) == 0;
+  case 12: return std::memcmp(a, b, 12) == 0;
+  case 16: return std::memcmp(a, b, 16) == 0;
+  default: return std::memcmp(a, b, n) == 0;
+  }
+}
+
+} // namespace detail
+
 /// One packet's crypto, with every input that does not live in the packet
 /// copied in (the SA builds the ESN AAD and the ESN MAC tail on its stack).
-/// Spans into the packet stay valid for the whole burst.
+/// Spans into the packet stay valid for the whole burst. The byte arrays are
+/// left uninitialised by default construction (a burst builds one op per
+/// packet): only their first iv_len / aad_len / mac_tail_len / tag_len bytes
+/// are ever read.
 template <class Backend> struct burst_op {
   Backend *backend = nullptr; ///< The SA's keys.
   burst_op_kind kind = burst_op_kind::none;
@@ -59,9 +90,9 @@ template <class Backend> struct burst_op {
   std::uint8_t aad_len = 0;      ///< AEAD: SPI || sequence (8) or SPI || seq high || seq low (12).
   std::uint8_t mac_tail_len = 0; ///< Cipher + MAC: 4 with ESN (sequence high half), else 0.
   std::uint8_t tag_len = 0;      ///< ICV length.
-  std::array<std::byte, 16> iv{};
-  std::array<std::byte, 12> aad{};
-  std::array<std::byte, 4> mac_tail{};
+  std::array<std::byte, 16> iv;
+  std::array<std::byte, 12> aad;
+  std::array<std::byte, 4> mac_tail;
   const std::byte *aad_tail = nullptr; ///< GMAC: the rest of the AAD (IV and payload), in the packet.
   std::size_t aad_tail_len = 0;
   std::byte *data = nullptr; ///< Cipher region, transformed in place (may be empty).
@@ -71,7 +102,7 @@ template <class Backend> struct burst_op {
   std::byte *tag = nullptr; ///< seal/encrypt_then_mac: written; open/mac_then_decrypt: the received ICV.
 
   // Results, set by run_burst.
-  std::array<std::byte, 32> computed{}; ///< mac_then_decrypt: the MAC computed over the packet.
+  std::array<std::byte, 32> computed; ///< mac_then_decrypt: the MAC computed over the packet.
   bool mac_ok = false;                  ///< mac_then_decrypt: the MAC could be computed.
   /// seal, encrypt_then_mac: done. open, mac_then_decrypt: the ICV matched and
   /// `data` is decrypted. False otherwise, and then `data` holds what it held
@@ -81,7 +112,7 @@ template <class Backend> struct burst_op {
 
   /// Owned by the backend while it runs the op (nonces, counter blocks,
   /// saved bytes, state flags); never read by the SA or the adapter.
-  std::array<std::byte, 24> scratch{};
+  std::array<std::byte, 24> scratch;
   std::uint8_t flags = 0;
 
   [[nodiscard]] bytes_view iv_bytes() const noexcept { return bytes_view(iv).first(iv_len); }
@@ -204,7 +235,7 @@ public:
   [[nodiscard]] bool decrypt(bytes_view iv, mutable_bytes data) noexcept {
     if (VPNWIRE_UNLIKELY(op_ != nullptr) && !recording_) {
       // Only after compute() matched this op (the SA verified the ICV it returned).
-      if (mac_matched_ && iv.size() == op_->iv_len && (iv.empty() || std::memcmp(iv.data(), op_->iv.data(), iv.size()) == 0) &&
+      if (mac_matched_ && iv.size() == op_->iv_len && detail::equal_small(iv.data(), op_->iv.data(), iv.size()) &&
           data.data() == op_->data && data.size() == op_->data_len) {
         consumed_ = true;
         return op_->ok;
@@ -221,7 +252,7 @@ public:
           op_->mac = part1.data();
           op_->mac_len = part1.size();
           op_->mac_tail_len = static_cast<std::uint8_t>(part2.size());
-          if (!part2.empty()) std::memcpy(op_->mac_tail.data(), part2.data(), part2.size());
+          detail::copy_small(op_->mac_tail.data(), part2.data(), part2.size());
           op_->tag = out.data();
           op_->tag_len = static_cast<std::uint8_t>(out.size());
           return true;
@@ -231,13 +262,13 @@ public:
       } else {
         if (op_->kind == burst_op_kind::mac_then_decrypt && op_->executed && !mac_matched_ &&
             part1.data() == op_->mac && part1.size() == op_->mac_len && part2.size() == op_->mac_tail_len &&
-            (part2.empty() || std::memcmp(part2.data(), op_->mac_tail.data(), part2.size()) == 0) &&
+            detail::equal_small(part2.data(), op_->mac_tail.data(), part2.size()) &&
             out.size() == op_->tag_len) {
           if (!op_->mac_ok) {
             consumed_ = true;
             return false;
           }
-          std::memcpy(out.data(), op_->computed.data(), out.size());
+          detail::copy_small(out.data(), op_->computed.data(), out.size());
           mac_matched_ = true;
           // ok == false: the ICV differs (the SA stops here, and the backend
           // left the data as it was) or decryption failed (decrypt() below
@@ -287,7 +318,7 @@ public:
 private:
   void copy_iv(bytes_view iv) noexcept {
     op_->iv_len = static_cast<std::uint8_t>(iv.size());
-    if (!iv.empty()) std::memcpy(op_->iv.data(), iv.data(), iv.size());
+    detail::copy_small(op_->iv.data(), iv.data(), iv.size());
   }
   bool record_aead(bytes_view iv, bytes_view aad_head, bytes_view aad_tail, mutable_bytes data,
                    mutable_bytes tag_out) noexcept {
@@ -295,7 +326,7 @@ private:
     op_->kind = burst_op_kind::seal;
     copy_iv(iv);
     op_->aad_len = static_cast<std::uint8_t>(aad_head.size());
-    if (!aad_head.empty()) std::memcpy(op_->aad.data(), aad_head.data(), aad_head.size());
+    detail::copy_small(op_->aad.data(), aad_head.data(), aad_head.size());
     op_->aad_tail = aad_tail.data();
     op_->aad_tail_len = aad_tail.size();
     op_->data = data.data();
@@ -310,8 +341,8 @@ private:
     return iv.size() == o.iv_len && aad_head.size() == o.aad_len && data.data() == o.data &&
            data.size() == o.data_len && aad_tail.data() == o.aad_tail && aad_tail.size() == o.aad_tail_len &&
            tag_in.data() == o.tag && tag_in.size() == o.tag_len &&
-           (iv.empty() || std::memcmp(iv.data(), o.iv.data(), iv.size()) == 0) &&
-           (aad_head.empty() || std::memcmp(aad_head.data(), o.aad.data(), aad_head.size()) == 0);
+           detail::equal_small(iv.data(), o.iv.data(), iv.size()) &&
+           detail::equal_small(aad_head.data(), o.aad.data(), aad_head.size());
   }
   // The encap recorded an encrypt but then asked for something the batch
   // does not take: run the encrypt now, so the packet is as the SA expects.

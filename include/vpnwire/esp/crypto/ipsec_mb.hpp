@@ -287,7 +287,11 @@ public:
       }
       IMB_JOB *j = IMB_GET_NEXT_JOB(cur);
       t.fill(*j, op);
-      for (IMB_JOB *done = IMB_SUBMIT_JOB(cur); done != nullptr; done = IMB_GET_COMPLETED_JOB(cur)) finish(*done);
+      // Unchecked submit: make() validated the keys and algorithm, and
+      // batchable() every length the checked submit would look at (the
+      // single-packet calls keep the checked one).
+      for (IMB_JOB *done = IMB_SUBMIT_JOB_NOCHECK(cur); done != nullptr; done = IMB_GET_COMPLETED_JOB(cur))
+        finish(*done);
     }
     if (cur != nullptr) drain(cur);
     for (op_type &op : ops) {
@@ -485,25 +489,26 @@ private:
     j.iv_len_in_bytes = 16;
   }
 
-  // Fills a job for a batchable op. Nonces and counter blocks live in the
-  // op (the library may read them at any later submit or flush).
+  // Fills a job for a batchable op, every field the library reads for this
+  // mode (job slots are reused). Nonces and counter blocks live in the op
+  // (the library may read them at any later submit or flush).
   void fill(IMB_JOB &j, op_type &op) const noexcept {
-    clear_job(j);
-    j.user_data = &op;
     op.flags = 0;
     const bool enc = op.kind == burst_op_kind::seal || op.kind == burst_op_kind::encrypt_then_mac;
-    const IMB_CIPHER_DIRECTION dir = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+    j.user_data = &op;
+    j.cipher_direction = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
     j.chain_order = enc ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+    j.cipher_mode = cmode_;
+    j.hash_alg = hash_;
     j.auth_tag_output = core::uc(enc ? op.tag : op.computed.data());
     j.auth_tag_output_len_in_bytes = op.tag_len;
+    j.hash_start_src_offset_in_bytes = 0;
     if (aead_) {
       std::memcpy(op.scratch.data(), salt_.data(), 4);
       std::memcpy(op.scratch.data() + 4, op.iv.data(), 8);
-      j.cipher_mode = cmode_;
-      j.cipher_direction = dir;
-      j.hash_alg = hash_;
       j.src = core::uc(op.data);
       j.dst = core::uc(op.data);
+      j.cipher_start_src_offset_in_bytes = 0;
       j.msg_len_to_cipher_in_bytes = op.data_len;
       j.msg_len_to_hash_in_bytes = op.data_len;
       j.iv = core::uc(op.scratch.data());
@@ -527,22 +532,24 @@ private:
     // where the ICV goes; decap saves and restores the received ICV bytes).
     const std::byte *iv = op.iv.data();
     if (cipher_ == esp::cipher::aes_ctr) {
-      std::array<std::byte, 16> block{};
+      std::array<std::byte, 16> block;
       counter_block(block, op.iv.data());
       std::memcpy(op.scratch.data(), block.data(), 16);
       iv = op.scratch.data();
     }
-    set_cipher(j, dir, iv);
+    j.enc_keys = enc_keys_.data();
+    j.dec_keys = cipher_ == esp::cipher::aes_cbc ? dec_keys_.data() : enc_keys_.data();
+    j.key_len_in_bytes = key_len_;
+    j.iv = core::uc(iv);
+    j.iv_len_in_bytes = 16;
     if (op.mac_tail_len != 0) {
-      if (!enc) std::memcpy(op.scratch.data() + 16, op.tag, op.mac_tail_len);
-      std::memcpy(op.tag, op.mac_tail.data(), op.mac_tail_len);
+      if (!enc) detail::copy_small(op.scratch.data() + 16, op.tag, op.mac_tail_len);
+      detail::copy_small(op.tag, op.mac_tail.data(), op.mac_tail_len);
     }
     j.src = core::uc(op.mac);
     j.dst = core::uc(op.data);
     j.cipher_start_src_offset_in_bytes = static_cast<std::uint64_t>(op.data - op.mac);
     j.msg_len_to_cipher_in_bytes = cipher_ == esp::cipher::null ? 0 : op.data_len;
-    j.hash_alg = hash_;
-    j.hash_start_src_offset_in_bytes = 0;
     j.msg_len_to_hash_in_bytes = op.mac_len + op.mac_tail_len;
     j.u.HMAC._hashed_auth_key_xor_ipad = ipad_.data();
     j.u.HMAC._hashed_auth_key_xor_opad = opad_.data();
@@ -558,7 +565,7 @@ private:
     case burst_op_kind::open:
     case burst_op_kind::mac_then_decrypt: {
       if (op.kind == burst_op_kind::mac_then_decrypt && op.mac_tail_len != 0)
-        std::memcpy(op.tag, op.scratch.data() + 16, op.mac_tail_len); // the received ICV bytes
+        detail::copy_small(op.tag, op.scratch.data() + 16, op.mac_tail_len); // the received ICV bytes
       op.mac_ok = done;
       op.ok = done && esp::detail::constant_time_equal(bytes_view(op.computed).first(op.tag_len), op.tag_bytes());
       // Decrypted although the ICV is wrong: put the ciphertext back.
