@@ -5,7 +5,7 @@
 //   addresses, shard by tunnel (outer source and destination, RSS style)
 //        |--> ring 0 --> worker 0 (on lcore 0, between rx polls)
 //        '--> ring 1 --> worker 1 (lcore 1)
-//   worker: outer IPv4 fragments --> ip::borrowing_reassembler (the mbufs
+//   worker: outer IPv4 fragments --> vpnwire::ip::borrowing_reassembler (the mbufs
 //           are referenced, not copied; tokens are mbuf pointers)
 //       --> UDP 4500 --> esp::decap_burst over the burst's ESP packets, in
 //           place in the mbufs (intel-ipsec-mb when built with it, else OpenSSL)
@@ -251,8 +251,8 @@ private:
     window_type window{seq::policy::with_timeout(std::chrono::milliseconds(30))};
   };
 
-  static ip::reassembler_config reasm_config() {
-    ip::reassembler_config c;
+  static vpnwire::ip::reassembler_config reasm_config() {
+    vpnwire::ip::reassembler_config c;
     c.max_datagrams = 256;
     c.release = &release_token;
     return c;
@@ -276,13 +276,13 @@ private:
       rte_mbuf *p = outer(m[i]); // the packet whose IPv4 header is at its data start, or null
       if (p == nullptr) continue;
       // Outer IPv4 -> UDP 4500 -> ESP.
-      auto ip = ip::parse_ipv4(mbuf_bytes(p));
-      if (!ip || ip->protocol() != ip::proto::udp) {
+      auto v4 = vpnwire::ip::parse_ipv4(mbuf_bytes(p));
+      if (!v4 || v4->protocol() != vpnwire::ip::proto::udp) {
         ++c_.other;
         rte_pktmbuf_free(p);
         continue;
       }
-      auto udp = ip::parse_udp(ip->payload());
+      auto udp = vpnwire::ip::parse_udp(v4->payload());
       const bool natt = udp && (udp->source_port() == esp::natt_port || udp->destination_port() == esp::natt_port);
       auto cls = natt ? esp::classify_udp4500(udp->payload()) : esp::classify_udp4500({});
       if (!natt || !cls || cls->kind != esp::natt_kind::esp) {
@@ -320,17 +320,17 @@ private:
       return nullptr;
     }
     rte_pktmbuf_adj(m, static_cast<std::uint16_t>(*off));
-    auto ip = ip::parse_ipv4(mbuf_bytes(m));
-    if (!ip) {
+    auto v4 = vpnwire::ip::parse_ipv4(mbuf_bytes(m));
+    if (!v4) {
       ++c_.non_ip;
       rte_pktmbuf_free(m);
       return nullptr;
     }
     // Drop Ethernet padding beyond the IPv4 total length.
-    if (rte_pktmbuf_data_len(m) > ip->total_length())
-      rte_pktmbuf_trim(m, static_cast<std::uint16_t>(rte_pktmbuf_data_len(m) - ip->total_length()));
-    if (!ip->is_fragment()) return m;
-    return reassemble(m, ip->packet(), 0);
+    if (rte_pktmbuf_data_len(m) > v4->total_length())
+      rte_pktmbuf_trim(m, static_cast<std::uint16_t>(rte_pktmbuf_data_len(m) - v4->total_length()));
+    if (!v4->is_fragment()) return m;
+    return reassemble(m, v4->packet(), 0);
   }
 
   // Offers the IPv4 fragment `bytes` (inside mbuf m) to the zero-copy
@@ -341,7 +341,7 @@ private:
       rte_pktmbuf_free(m);
       return nullptr;
     }
-    if (d->status == ip::delivery_status::incomplete) {
+    if (d->status == vpnwire::ip::delivery_status::incomplete) {
       ++c_.fragments_held;
       return nullptr;
     }
@@ -349,7 +349,7 @@ private:
     rte_mbuf *whole = rte_pktmbuf_alloc(sh_.pool);
     if (whole != nullptr && d->total_length <= rte_pktmbuf_tailroom(whole)) {
       auto *dst = reinterpret_cast<std::byte *>(rte_pktmbuf_append(whole, static_cast<std::uint16_t>(d->total_length)));
-      if (ip::gather(*d, mutable_bytes(dst, d->total_length)) != d->total_length) {
+      if (vpnwire::ip::gather(*d, mutable_bytes(dst, d->total_length)) != d->total_length) {
         rte_pktmbuf_free(whole);
         whole = nullptr;
       }
@@ -376,8 +376,8 @@ private:
       inner_ip(item.m, r->payload, std::uint64_t{item.sa->config().spi} + 1, nullptr, 0);
       return;
     }
-    if (r->next_header == ip::proto::udp) {
-      auto u = ip::parse_udp(r->payload);
+    if (r->next_header == vpnwire::ip::proto::udp) {
+      auto u = vpnwire::ip::parse_udp(r->payload);
       if (u && (u->source_port() == l2tp::udp_port || u->destination_port() == l2tp::udp_port)) {
         l2tp_data(item.m, u->payload());
         return;
@@ -416,18 +416,18 @@ private:
   // fragment, then through the session's reorder window (when sequenced),
   // then out.
   void inner_ip(rte_mbuf *m, bytes_view bytes, std::uint64_t context, session *s, std::uint16_t ns) {
-    auto ip = ip::parse_ipv4(bytes);
+    auto v4 = vpnwire::ip::parse_ipv4(bytes);
     rte_mbuf *pkt = nullptr;
-    if (!ip) {
+    if (!v4) {
       ++c_.other;
       rte_pktmbuf_free(m);
-    } else if (ip->is_fragment()) {
-      pkt = reassemble(m, ip->packet(), context);
+    } else if (v4->is_fragment()) {
+      pkt = reassemble(m, v4->packet(), context);
     } else {
       // Zero copy: the mbuf itself, narrowed to the inner packet.
-      const auto start = static_cast<std::uint16_t>(ip->packet().data() - rte_pktmbuf_mtod(m, const std::byte *));
+      const auto start = static_cast<std::uint16_t>(v4->packet().data() - rte_pktmbuf_mtod(m, const std::byte *));
       rte_pktmbuf_adj(m, start);
-      rte_pktmbuf_trim(m, static_cast<std::uint16_t>(rte_pktmbuf_data_len(m) - ip->total_length()));
+      rte_pktmbuf_trim(m, static_cast<std::uint16_t>(rte_pktmbuf_data_len(m) - v4->total_length()));
       pkt = m;
     }
     if (s != nullptr) {
@@ -487,7 +487,7 @@ private:
   esp::crypto::ipsec_mb_manager mgr_;
 #endif
   std::unordered_map<std::uint32_t, std::unique_ptr<rx_sa>> sas_;
-  ip::borrowing_reassembler reasm_;
+  vpnwire::ip::borrowing_reassembler reasm_;
   std::unordered_map<std::uint32_t, std::unique_ptr<session>> sessions_;
   time_point now_{};
   worker_counters c_;

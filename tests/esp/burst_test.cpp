@@ -190,7 +190,7 @@ template <class B> struct sa_pair {
     maker.set_last_sequence(seq - 1);
     std::vector<std::byte> p(c.packet_size(len));
     const auto inner = inner_packet(len, content);
-    std::memcpy(p.data() + c.headroom(), inner.data(), len);
+    if (len != 0) std::memcpy(p.data() + c.headroom(), inner.data(), len);
     if (nh == 0) nh = c.mode == esp::sa_mode::tunnel && len >= 20 ? 4 : 17;
     if (!maker.encap(p, len, nh)) std::abort();
     return p;

@@ -270,7 +270,7 @@ plan plan_decap(SA &sa, mutable_bytes pkt, pending_set<SA> &pending, Op &op, std
 
   op.backend = &sa.crypto().backend();
   op.iv_len = static_cast<std::uint8_t>(iv_len);
-  crypto::detail::copy_small(op.iv.data(), pkt.data() + header_size, iv_len);
+  crypto::detail::copy_small<16>(op.iv.data(), pkt.data() + header_size, iv_len);
   op.tag = pkt.data() + body_off + body_len;
   op.tag_len = static_cast<std::uint8_t>(icv_len);
   if (cfg.is_aead()) {

@@ -24,7 +24,6 @@
 #include "vpnwire/core/bytes.hpp"
 #include "vpnwire/detail/config.hpp"
 #include "vpnwire/esp/crypto/concepts.hpp"
-#include "vpnwire/esp/detail/constant_time.hpp"
 
 #include <array>
 #include <concepts>
@@ -53,15 +52,25 @@ namespace detail {
 
 // Copies of a few bytes whose length is known only at run time but is
 // almost always 4, 8, 12 or 16: fixed-size copies the compiler inlines
-// instead of a call to memcpy per packet.
+// instead of a call to memcpy per packet. Cap is the most the destination
+// holds (the caller guarantees n <= Cap); no case larger than Cap exists.
+template <std::size_t Cap>
 VPNWIRE_ALWAYS_INLINE void copy_small(std::byte *dst, const std::byte *src, std::size_t n) noexcept {
   switch (n) {
   case 0: return;
-  case 4: std::memcpy(dst, src, 4); return;
-  case 8: std::memcpy(dst, src, 8); return;
-  case 12: std::memcpy(dst, src, 12); return;
-  case 16: std::memcpy(dst, src, 16); return;
-  default: std::memcpy(dst, src, n); return;
+  case 4:
+    if constexpr (Cap >= 4) std::memcpy(dst, src, 4);
+    return;
+  case 8:
+    if constexpr (Cap >= 8) std::memcpy(dst, src, 8);
+    return;
+  case 12:
+    if constexpr (Cap >= 12) std::memcpy(dst, src, 12);
+    return;
+  case 16:
+    if constexpr (Cap >= 16) std::memcpy(dst, src, 16);
+    return;
+  default: std::memcpy(dst, src, n < Cap ? n : Cap); return;
   }
 }
 [[nodiscard]] VPNWIRE_ALWAYS_INLINE bool equal_small(const std::byte *a, const std::byte *b, std::size_t n) noexcept {
@@ -73,6 +82,25 @@ VPNWIRE_ALWAYS_INLINE void copy_small(std::byte *dst, const std::byte *src, std:
   case 16: return std::memcmp(a, b, 16) == 0;
   default: return std::memcmp(a, b, n) == 0;
   }
+}
+
+/// a == b over n bytes (an ICV) in time that depends only on n: 8 bytes at a
+/// time (the byte-wise esp::detail::constant_time_equal costs as much as the
+/// rest of a 64-byte packet's ESP framing).
+[[nodiscard]] inline bool icv_equal(const std::byte *a, const std::byte *b, std::size_t n) noexcept {
+  std::uint64_t diff = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x = 0, y = 0;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    diff |= x ^ y;
+  }
+  for (; i < n; ++i) diff |= std::to_integer<std::uint64_t>(a[i] ^ b[i]);
+#if defined(__GNUC__) || defined(__clang__)
+  __asm__ volatile("" : "+r"(diff)); // no early exit from the accumulation
+#endif
+  return diff == 0;
 }
 
 } // namespace detail
@@ -154,7 +182,7 @@ template <transform T> void run_one(burst_op<T> &op) noexcept {
   case burst_op_kind::mac_then_decrypt: {
     const mutable_bytes computed = mutable_bytes(op.computed).first(op.tag_len);
     op.mac_ok = t.compute(op.mac_bytes(), op.mac_tail_bytes(), computed);
-    op.ok = op.mac_ok && esp::detail::constant_time_equal(computed, op.tag_bytes()) &&
+    op.ok = op.mac_ok && detail::icv_equal(computed.data(), op.tag, op.tag_len) &&
             t.decrypt(op.iv_bytes(), op.data_bytes());
     return;
   }
@@ -252,7 +280,7 @@ public:
           op_->mac = part1.data();
           op_->mac_len = part1.size();
           op_->mac_tail_len = static_cast<std::uint8_t>(part2.size());
-          detail::copy_small(op_->mac_tail.data(), part2.data(), part2.size());
+          detail::copy_small<4>(op_->mac_tail.data(), part2.data(), part2.size());
           op_->tag = out.data();
           op_->tag_len = static_cast<std::uint8_t>(out.size());
           return true;
@@ -268,7 +296,7 @@ public:
             consumed_ = true;
             return false;
           }
-          detail::copy_small(out.data(), op_->computed.data(), out.size());
+          detail::copy_small<32>(out.data(), op_->computed.data(), out.size());
           mac_matched_ = true;
           // ok == false: the ICV differs (the SA stops here, and the backend
           // left the data as it was) or decryption failed (decrypt() below
@@ -318,7 +346,7 @@ public:
 private:
   void copy_iv(bytes_view iv) noexcept {
     op_->iv_len = static_cast<std::uint8_t>(iv.size());
-    detail::copy_small(op_->iv.data(), iv.data(), iv.size());
+    detail::copy_small<16>(op_->iv.data(), iv.data(), iv.size());
   }
   bool record_aead(bytes_view iv, bytes_view aad_head, bytes_view aad_tail, mutable_bytes data,
                    mutable_bytes tag_out) noexcept {
@@ -326,7 +354,7 @@ private:
     op_->kind = burst_op_kind::seal;
     copy_iv(iv);
     op_->aad_len = static_cast<std::uint8_t>(aad_head.size());
-    detail::copy_small(op_->aad.data(), aad_head.data(), aad_head.size());
+    detail::copy_small<12>(op_->aad.data(), aad_head.data(), aad_head.size());
     op_->aad_tail = aad_tail.data();
     op_->aad_tail_len = aad_tail.size();
     op_->data = data.data();

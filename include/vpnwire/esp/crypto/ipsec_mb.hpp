@@ -28,7 +28,6 @@
 #include "vpnwire/core/result.hpp"
 #include "vpnwire/esp/burst_crypto.hpp"
 #include "vpnwire/esp/crypto/concepts.hpp"
-#include "vpnwire/esp/detail/constant_time.hpp"
 #include "vpnwire/esp/errc.hpp"
 #include "vpnwire/esp/sa.hpp"
 
@@ -237,7 +236,7 @@ public:
     bytes_view input = part1;
     if (!part2.empty()) {
       if (part1.size() + part2.size() > ipsec_mb_manager::scratch_size) return false;
-      std::memcpy(scratch_, part1.data(), part1.size());
+      if (!part1.empty()) std::memcpy(scratch_, part1.data(), part1.size());
       std::memcpy(scratch_ + part1.size(), part2.data(), part2.size());
       input = bytes_view(scratch_, part1.size() + part2.size());
     }
@@ -259,7 +258,7 @@ public:
     j->u.HMAC._hashed_auth_key_xor_ipad = ipad_.data();
     j->u.HMAC._hashed_auth_key_xor_opad = opad_.data();
     if (!submit_and_wait(j)) return false;
-    std::memcpy(out.data(), full.data(), out.size());
+    if (!out.empty()) std::memcpy(out.data(), full.data(), out.size());
     return true;
   }
 
@@ -438,7 +437,7 @@ private:
       std::memcpy(op.tag, computed.data(), op.tag_len);
       return true;
     }
-    return esp::detail::constant_time_equal(computed, op.tag_bytes());
+    return detail::icv_equal(computed.data(), op.tag, op.tag_len);
   }
 
   [[nodiscard]] bool batchable(const op_type &op) const noexcept {
@@ -543,8 +542,8 @@ private:
     j.iv = core::uc(iv);
     j.iv_len_in_bytes = 16;
     if (op.mac_tail_len != 0) {
-      if (!enc) detail::copy_small(op.scratch.data() + 16, op.tag, op.mac_tail_len);
-      detail::copy_small(op.tag, op.mac_tail.data(), op.mac_tail_len);
+      if (!enc) detail::copy_small<4>(op.scratch.data() + 16, op.tag, op.mac_tail_len);
+      detail::copy_small<4>(op.tag, op.mac_tail.data(), op.mac_tail_len);
     }
     j.src = core::uc(op.mac);
     j.dst = core::uc(op.data);
@@ -565,9 +564,9 @@ private:
     case burst_op_kind::open:
     case burst_op_kind::mac_then_decrypt: {
       if (op.kind == burst_op_kind::mac_then_decrypt && op.mac_tail_len != 0)
-        detail::copy_small(op.tag, op.scratch.data() + 16, op.mac_tail_len); // the received ICV bytes
+        detail::copy_small<4>(op.tag, op.scratch.data() + 16, op.mac_tail_len); // the received ICV bytes
       op.mac_ok = done;
-      op.ok = done && esp::detail::constant_time_equal(bytes_view(op.computed).first(op.tag_len), op.tag_bytes());
+      op.ok = done && detail::icv_equal(op.computed.data(), op.tag, op.tag_len);
       // Decrypted although the ICV is wrong: put the ciphertext back.
       if (done && !op.ok && op.data_len != 0 && op.backend->cipher_ != esp::cipher::null) op.flags = needs_restore;
       return;
