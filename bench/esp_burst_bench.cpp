@@ -343,8 +343,8 @@ struct raw_mb {
     auto done = [&](IMB_JOB *j) {
       ++completed;
       ok &= j->status == IMB_STATUS_COMPLETED;
-      if (!encrypt) ok &= std::memcmp(j->auth_tag_output, static_cast<std::uint8_t *>(j->user_data) + head + body_len,
-                                      icv) == 0;
+      if (!encrypt)
+        ok &= std::memcmp(j->auth_tag_output, static_cast<std::uint8_t *>(j->user_data) + head + body_len, icv) == 0;
     };
     for (std::size_t i = 0; i < n; ++i) {
       auto *p = core::uc(pkts[i]->data());

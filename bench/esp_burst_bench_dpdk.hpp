@@ -61,9 +61,20 @@ struct environment {
 private:
   void init() {
     const std::string prefix = "--file-prefix=vpnwire_burst_bench_" + std::to_string(getpid());
-    std::vector<std::string> args = {"esp_burst_bench", "--no-huge", "--no-pci", "-m", "256", "--no-telemetry",
-                                     "-l", "0", prefix, "--log-level=lib.eal:error",
-                                     "--vdev", "crypto_aesni_mb", "--vdev", "crypto_aesni_gcm"};
+    std::vector<std::string> args = {"esp_burst_bench",
+                                     "--no-huge",
+                                     "--no-pci",
+                                     "-m",
+                                     "256",
+                                     "--no-telemetry",
+                                     "-l",
+                                     "0",
+                                     prefix,
+                                     "--log-level=lib.eal:error",
+                                     "--vdev",
+                                     "crypto_aesni_mb",
+                                     "--vdev",
+                                     "crypto_aesni_gcm"};
     std::vector<char *> argv;
     for (auto &a : args) argv.push_back(a.data());
     if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) return fail("rte_eal_init");
@@ -154,8 +165,7 @@ public:
       return;
     }
     // The outer IPv4 header template (tunnel mode).
-    static const std::uint8_t outer[20] = {0x45, 0,    0,  0, 0, 0, 0x40, 0, 64, 50,
-                                           0,    0,    192, 0, 2, 1, 198,  51, 100, 1};
+    static const std::uint8_t outer[20] = {0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 50, 0, 0, 192, 0, 2, 1, 198, 51, 100, 1};
     rte_ipsec_sa_prm prm{};
     prm.ipsec_xform.spi = spi;
     if (gcm) std::memcpy(&prm.ipsec_xform.salt, key.data() + 16, 4);
@@ -204,13 +214,13 @@ public:
   /// Returns how many packets came out good (the rest are left in mb too).
   std::uint16_t run(rte_mbuf **mb, std::uint16_t n) {
     std::array<rte_crypto_op *, max_burst> cop;
-    if (rte_crypto_op_bulk_alloc(environment::get().ops, RTE_CRYPTO_OP_TYPE_SYMMETRIC, cop.data(), n) == 0)
-      return 0;
+    if (rte_crypto_op_bulk_alloc(environment::get().ops, RTE_CRYPTO_OP_TYPE_SYMMETRIC, cop.data(), n) == 0) return 0;
     const std::uint16_t k = rte_ipsec_pkt_crypto_prepare(&ss_, mb, cop.data(), n);
     std::uint16_t sent = rte_cryptodev_enqueue_burst(dev_, 0, cop.data(), k);
     std::array<rte_crypto_op *, max_burst> done;
     std::uint16_t got = 0;
-    while (got < sent) got += rte_cryptodev_dequeue_burst(dev_, 0, done.data() + got, static_cast<std::uint16_t>(sent - got));
+    while (got < sent)
+      got += rte_cryptodev_dequeue_burst(dev_, 0, done.data() + got, static_cast<std::uint16_t>(sent - got));
     std::array<rte_mbuf *, max_burst> out;
     for (std::uint16_t i = 0; i < got; ++i) {
       // rte_crypto_op declares its symmetric part as a zero-length array.

@@ -169,7 +169,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       const std::size_t len = in.u16() % 2048;
       p.resize(len);
       for (auto &x : p) x = static_cast<std::byte>(in.u8());
-      if ((ctl & 8) != 0 && p.size() >= 8) core::store_be32(p.data() + 4, static_cast<std::uint32_t>(top + (ctl >> 4) - 4));
+      if ((ctl & 8) != 0 && p.size() >= 8)
+        core::store_be32(p.data() + 4, static_cast<std::uint32_t>(top + (ctl >> 4) - 4));
       if ((ctl & 2) != 0) seal(cfg[static_cast<std::size_t>(sa)], top, p);
     }
     pkts.push_back(std::move(p));

@@ -95,10 +95,14 @@ std::optional<std::vector<std::byte>> parse_hex(std::string_view s) {
     unsigned v = 0;
     for (char c : s.substr(i, 2)) {
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= static_cast<unsigned>(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= static_cast<unsigned>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= static_cast<unsigned>(c - 'A' + 10);
-      else return std::nullopt;
+      if (c >= '0' && c <= '9')
+        v |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v |= static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        v |= static_cast<unsigned>(c - 'A' + 10);
+      else
+        return std::nullopt;
     }
     out.push_back(static_cast<std::byte>(v));
   }
@@ -124,22 +128,34 @@ std::optional<sa_spec> parse_sa(std::string_view text, std::string &error) {
       have_spi = true;
     } else if (k == "enc") {
       have_enc = true;
-      if (v == "null") c.cipher = esp::cipher::null;
-      else if (v == "aes-cbc") c.cipher = esp::cipher::aes_cbc;
-      else if (v == "aes-ctr") c.cipher = esp::cipher::aes_ctr;
+      if (v == "null")
+        c.cipher = esp::cipher::null;
+      else if (v == "aes-cbc")
+        c.cipher = esp::cipher::aes_cbc;
+      else if (v == "aes-ctr")
+        c.cipher = esp::cipher::aes_ctr;
       else if (v == "aes-gcm-8" || v == "aes-gcm-12" || v == "aes-gcm-16") {
         c.cipher = esp::cipher::aes_gcm;
         c.aead_icv_size = static_cast<std::uint8_t>(std::stoi(std::string(v.substr(8))));
-      } else if (v == "aes-gmac") c.cipher = esp::cipher::aes_gmac;
-      else if (v == "chacha20-poly1305") c.cipher = esp::cipher::chacha20_poly1305;
-      else return error = "--esp-sa: unknown enc " + std::string(v), std::nullopt;
+      } else if (v == "aes-gmac")
+        c.cipher = esp::cipher::aes_gmac;
+      else if (v == "chacha20-poly1305")
+        c.cipher = esp::cipher::chacha20_poly1305;
+      else
+        return error = "--esp-sa: unknown enc " + std::string(v), std::nullopt;
     } else if (k == "auth") {
-      if (v == "none") c.integrity = esp::integrity::none;
-      else if (v == "hmac-sha1-96") c.integrity = esp::integrity::hmac_sha1_96;
-      else if (v == "hmac-sha256-128") c.integrity = esp::integrity::hmac_sha256_128;
-      else if (v == "hmac-sha384-192") c.integrity = esp::integrity::hmac_sha384_192;
-      else if (v == "hmac-sha512-256") c.integrity = esp::integrity::hmac_sha512_256;
-      else return error = "--esp-sa: unknown auth " + std::string(v), std::nullopt;
+      if (v == "none")
+        c.integrity = esp::integrity::none;
+      else if (v == "hmac-sha1-96")
+        c.integrity = esp::integrity::hmac_sha1_96;
+      else if (v == "hmac-sha256-128")
+        c.integrity = esp::integrity::hmac_sha256_128;
+      else if (v == "hmac-sha384-192")
+        c.integrity = esp::integrity::hmac_sha384_192;
+      else if (v == "hmac-sha512-256")
+        c.integrity = esp::integrity::hmac_sha512_256;
+      else
+        return error = "--esp-sa: unknown auth " + std::string(v), std::nullopt;
     } else if (k == "key" || k == "auth-key") {
       auto b = parse_hex(v);
       if (!b) return error = "--esp-sa: bad hex in " + std::string(k), std::nullopt;
@@ -546,8 +562,8 @@ void print(const char *who, const worker_counters &c) {
               static_cast<unsigned long>(c.fragments_held), static_cast<unsigned long>(c.reassembled),
               static_cast<unsigned long>(c.inner), static_cast<unsigned long>(c.l2tp_control),
               static_cast<unsigned long>(c.ppp_other), static_cast<unsigned long>(c.reorder_held),
-              static_cast<unsigned long>(c.reorder_dropped),
-              static_cast<unsigned long>(c.non_ip), static_cast<unsigned long>(c.other));
+              static_cast<unsigned long>(c.reorder_dropped), static_cast<unsigned long>(c.non_ip),
+              static_cast<unsigned long>(c.other));
 }
 
 } // namespace

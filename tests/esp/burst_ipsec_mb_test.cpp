@@ -17,12 +17,12 @@
 using namespace vpnwire;
 using namespace esp_test;
 using namespace burst_test;
-using vpnwire_test::hex;
-using vpnwire_test::to_hex;
 using esp::crypto::ipsec_mb_arch;
 using esp::crypto::ipsec_mb_burst;
 using esp::crypto::ipsec_mb_manager;
 using esp::crypto::ipsec_mb_transform;
+using vpnwire_test::hex;
+using vpnwire_test::to_hex;
 
 namespace {
 
@@ -67,8 +67,7 @@ TEST_P(IpsecMb, MakeRefusesWrongKeysAndConfigs) {
   EXPECT_EQ(ipsec_mb_transform::make(mgr_, cfg, std::vector<std::byte>(16), std::vector<std::byte>(19)).code(),
             esp::errc::key_length_mismatch);
   cfg.integrity = esp::integrity::none;
-  EXPECT_EQ(ipsec_mb_transform::make(mgr_, cfg, std::vector<std::byte>(16), {}).code(),
-            esp::errc::integrity_required);
+  EXPECT_EQ(ipsec_mb_transform::make(mgr_, cfg, std::vector<std::byte>(16), {}).code(), esp::errc::integrity_required);
   ipsec_mb_manager empty;
   cfg.integrity = esp::integrity::hmac_sha1_96;
   EXPECT_EQ(ipsec_mb_transform::make(empty, cfg, std::vector<std::byte>(16), std::vector<std::byte>(20)).code(),
@@ -120,8 +119,8 @@ TEST_P(IpsecMb, DraftMcgrewGcmTest01AsOneBurstOfSeventeenSas) {
     const esp::sa_config &cfg = rx[i]->config();
     const auto plaintext = cases[i].bytes("plaintext");
     const std::size_t h = cfg.headroom();
-    esp::encap_packet<mb_out> p{tx[i].get(), out_bufs[i].data() + h, out_bufs[i].size() - h - cfg.icv_size() - 2, h,
-                                0,           0,                      {}};
+    esp::encap_packet<mb_out> p{
+        tx[i].get(), out_bufs[i].data() + h, out_bufs[i].size() - h - cfg.icv_size() - 2, h, 0, 0, {}};
     p.length = plaintext.size() - 2 - std::to_integer<std::size_t>(plaintext[plaintext.size() - 2]);
     p.tailroom = out_bufs[i].size() - h - p.length;
     p.next_header = std::to_integer<std::uint8_t>(plaintext.back());
@@ -183,8 +182,9 @@ TEST_P(IpsecMb, Rfc7634AppendixAEncapAndDecapAreExact) {
   std::memcpy(out.data() + cfg.headroom(), payload.data(), payload.size());
   const auto iv = c.bytes("iv");
   std::array<esp::encap_packet<mb_out>, 1> ep{};
-  ep[0] = {&tx, out.data() + cfg.headroom(), payload.size(), cfg.headroom(), out.size() - cfg.headroom() - payload.size(),
-           4, {}};
+  ep[0] = {
+      &tx, out.data() + cfg.headroom(), payload.size(), cfg.headroom(), out.size() - cfg.headroom() - payload.size(), 4,
+      {}};
   ep[0].options.iv = iv;
   std::array<esp::encap_result, 1> er{esp::encap_result(std::size_t{0})};
   ASSERT_EQ(esp::encap_burst(std::span(ep), std::span(er)), 1U);
@@ -226,8 +226,13 @@ TEST_P(IpsecMb, Rfc3602Cases5To8AreExact) {
     std::memcpy(out.data() + cfg.headroom(), payload.data(), payload.size());
     const auto iv = c.bytes("iv");
     std::array<esp::encap_packet<mb_out>, 1> ep{};
-    ep[0] = {&tx, out.data() + cfg.headroom(), payload.size(), cfg.headroom(),
-             out.size() - cfg.headroom() - payload.size(), nh, {}};
+    ep[0] = {&tx,
+             out.data() + cfg.headroom(),
+             payload.size(),
+             cfg.headroom(),
+             out.size() - cfg.headroom() - payload.size(),
+             nh,
+             {}};
     ep[0].options.iv = iv;
     std::array<esp::encap_result, 1> er{esp::encap_result(std::size_t{0})};
     ASSERT_EQ(esp::encap_burst(std::span(ep), std::span(er)), 1U);
@@ -385,8 +390,13 @@ TEST_P(IpsecMb, EveryAlgorithmIsByteExactWithOpenSsl) {
       ref_pkts.push_back(std::move(r));
       one_pkts.push_back(std::move(o));
       burst_bufs.push_back(std::move(b));
-      ep.push_back({&batched, burst_bufs.back().data() + 4 + cfg.headroom(), len, 4 + cfg.headroom(),
-                    cfg.packet_size(len) - cfg.headroom() - len + 4, nh, {}});
+      ep.push_back({&batched,
+                    burst_bufs.back().data() + 4 + cfg.headroom(),
+                    len,
+                    4 + cfg.headroom(),
+                    cfg.packet_size(len) - cfg.headroom() - len + 4,
+                    nh,
+                    {}});
     }
     std::vector<esp::encap_result> er(ep.size(), esp::encap_result(std::size_t{0}));
     ASSERT_EQ(esp::encap_burst(std::span(ep), std::span(er)), ep.size());

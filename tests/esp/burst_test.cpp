@@ -199,8 +199,9 @@ template <class B> struct sa_pair {
 
 /// Decapsulates `pkts` (pairs of SA index and packet bytes) through the
 /// reference one by one and through decap_burst, and compares everything.
-template <class B> void run_decap(std::vector<std::unique_ptr<sa_pair<B>>> &sas,
-                                  const std::vector<std::pair<std::size_t, std::vector<std::byte>>> &pkts) {
+template <class B>
+void run_decap(std::vector<std::unique_ptr<sa_pair<B>>> &sas,
+               const std::vector<std::pair<std::size_t, std::vector<std::byte>>> &pkts) {
   using in_type = typename sa_pair<B>::in_type;
   std::vector<std::vector<std::byte>> ref_bufs, bufs;
   std::vector<esp::decap_packet<in_type>> dp;
@@ -376,10 +377,14 @@ template <class B> void random_decap_mixes(unsigned seed, int cases) {
         // Mostly the next number; sometimes late, a bit ahead, or far ahead.
         std::uint64_t seq = ++next[k];
         const unsigned how = static_cast<unsigned>(pick(20));
-        if (how == 0 && next[k] > window + 2) seq = next[k] - window - pick(10);    // likely left of the window
-        else if (how == 1 && next[k] > 10) seq = next[k] - 1 - pick(10);           // late, maybe a replay
-        else if (how == 2) next[k] = seq = next[k] + window + pick(3 * window);     // a jump
-        else if (how == 3) seq = next[k] + pick(8);                                 // a little ahead
+        if (how == 0 && next[k] > window + 2)
+          seq = next[k] - window - pick(10); // likely left of the window
+        else if (how == 1 && next[k] > 10)
+          seq = next[k] - 1 - pick(10); // late, maybe a replay
+        else if (how == 2)
+          next[k] = seq = next[k] + window + pick(3 * window); // a jump
+        else if (how == 3)
+          seq = next[k] + pick(8); // a little ahead
         if (seq == 0) seq = 1;
         const std::size_t size = pick(3) == 0 ? pick(1500) : pick(120);
         std::vector<std::byte> p = sas[k]->packet(seq, size, static_cast<unsigned>(rng()));
@@ -494,8 +499,8 @@ TYPED_TEST(Burst, RandomEncapMixesEqualSinglePacketEncap) {
         std::byte *data = ref_bufs[i].data() + p.headroom;
         const std::size_t h = ref.headroom();
         auto r = p.headroom < h ? ref.encap(mutable_bytes{}, p.length, p.next_header, p.options)
-                                : ref.encap(mutable_bytes(data - h, h + p.length + p.tailroom), p.length,
-                                            p.next_header, p.options);
+                                : ref.encap(mutable_bytes(data - h, h + p.length + p.tailroom), p.length, p.next_header,
+                                            p.options);
         ref_ok += r ? 1 : 0;
         expect_same_encap(r, out[i]);
         EXPECT_EQ(to_hex(bufs[i]), to_hex(ref_bufs[i]));

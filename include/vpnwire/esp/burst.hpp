@@ -97,13 +97,15 @@ using decap_result = result<decap_output, errc>;
 template <std::size_t N> [[nodiscard]] constexpr std::array<encap_result, N> make_encap_results() noexcept {
   return [&]<std::size_t... I>(std::index_sequence<I...>) {
     return std::array<encap_result, N>{((void)I, encap_result(std::size_t{0}))...};
-  }(std::make_index_sequence<N>{});
+  }
+  (std::make_index_sequence<N>{});
 }
 /// An array of N outcomes to hand to decap_burst (see make_encap_results).
 template <std::size_t N> [[nodiscard]] constexpr std::array<decap_result, N> make_decap_results() noexcept {
   return [&]<std::size_t... I>(std::index_sequence<I...>) {
     return std::array<decap_result, N>{((void)I, decap_result(decap_output{}))...};
-  }(std::make_index_sequence<N>{});
+  }
+  (std::make_index_sequence<N>{});
 }
 
 namespace burst_detail {
@@ -171,8 +173,10 @@ replay_view check_under(const Window &w, std::uint64_t top, std::uint32_t seq_lo
   v.seq = seq_low;
   if (esn) v.inferred = infer_esn(top, seq_low, Window::size, v.seq);
   if (!v.inferred || v.seq == 0) return v;
-  if (v.seq > top) v.fresh = true;
-  else if (top - v.seq < Window::size) v.fresh = w.check(v.seq) == replay_check::fresh;
+  if (v.seq > top)
+    v.fresh = true;
+  else if (top - v.seq < Window::size)
+    v.fresh = w.check(v.seq) == replay_check::fresh;
   return v;
 }
 
@@ -247,7 +251,7 @@ plan plan_decap(SA &sa, mutable_bytes pkt, pending_set<SA> &pending, Op &op, std
   if (core::load_be32(pkt.data()) != cfg.spi) return plan::no_crypto;
   const std::size_t body_off = header_size + iv_len;
   const std::size_t body_len = pkt.size() - body_off - icv_len;
-  if ((body_len & (cfg.block_size() - 1)) != 0) return plan::no_crypto; // block sizes are powers of two
+  if ((body_len & (cfg.block_size() - 1)) != 0) return plan::no_crypto;              // block sizes are powers of two
   if (iv_len > op.iv.size() || icv_len > op.computed.size()) return plan::dependent; // not a shape we batch
 
   const auto seq_low = core::load_be32(pkt.data() + 4);
@@ -392,7 +396,8 @@ std::size_t decap_burst(std::span<const decap_packet<SA>, N> packets, std::span<
   std::size_t ok = 0;
   if constexpr (!crypto::is_burst_adapter<crypto_type>) {
     for (std::size_t i = 0; i < packets.size(); ++i) {
-      burst_detail::emplace(out[i], [&] { return packets[i].sa->decap(mutable_bytes(packets[i].data, packets[i].length)); });
+      burst_detail::emplace(out[i],
+                            [&] { return packets[i].sa->decap(mutable_bytes(packets[i].data, packets[i].length)); });
       ok += out[i].has_value() ? 1 : 0;
     }
   } else {

@@ -131,7 +131,7 @@ template <class Backend> struct burst_op {
 
   // Results, set by run_burst.
   std::array<std::byte, 32> computed; ///< mac_then_decrypt: the MAC computed over the packet.
-  bool mac_ok = false;                  ///< mac_then_decrypt: the MAC could be computed.
+  bool mac_ok = false;                ///< mac_then_decrypt: the MAC could be computed.
   /// seal, encrypt_then_mac: done. open, mac_then_decrypt: the ICV matched and
   /// `data` is decrypted. False otherwise, and then `data` holds what it held
   /// before (a backend restores it when a mismatch is found after decryption).
@@ -176,8 +176,7 @@ template <transform T> void run_one(burst_op<T> &op) noexcept {
     op.ok = t.open(op.iv_bytes(), op.aad_bytes(), op.aad_tail_bytes(), op.data_bytes(), op.tag_bytes());
     return;
   case burst_op_kind::encrypt_then_mac:
-    op.ok = t.encrypt(op.iv_bytes(), op.data_bytes()) &&
-            t.compute(op.mac_bytes(), op.mac_tail_bytes(), op.tag_bytes());
+    op.ok = t.encrypt(op.iv_bytes(), op.data_bytes()) && t.compute(op.mac_bytes(), op.mac_tail_bytes(), op.tag_bytes());
     return;
   case burst_op_kind::mac_then_decrypt: {
     const mutable_bytes computed = mutable_bytes(op.computed).first(op.tag_len);
@@ -290,8 +289,7 @@ public:
       } else {
         if (op_->kind == burst_op_kind::mac_then_decrypt && op_->executed && !mac_matched_ &&
             part1.data() == op_->mac && part1.size() == op_->mac_len && part2.size() == op_->mac_tail_len &&
-            detail::equal_small(part2.data(), op_->mac_tail.data(), part2.size()) &&
-            out.size() == op_->tag_len) {
+            detail::equal_small(part2.data(), op_->mac_tail.data(), part2.size()) && out.size() == op_->tag_len) {
           if (!op_->mac_ok) {
             consumed_ = true;
             return false;

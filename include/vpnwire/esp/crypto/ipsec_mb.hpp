@@ -182,17 +182,23 @@ public:
     case esp::cipher::aes_cbc:
     case esp::cipher::aes_ctr:
       t.cmode_ = cfg.cipher == esp::cipher::aes_cbc ? IMB_CIPHER_CBC : IMB_CIPHER_CNTR;
-      if (aes_len == 16) IMB_AES_KEYEXP_128(m, k, t.enc_keys_.data(), t.dec_keys_.data());
-      else if (aes_len == 24) IMB_AES_KEYEXP_192(m, k, t.enc_keys_.data(), t.dec_keys_.data());
-      else IMB_AES_KEYEXP_256(m, k, t.enc_keys_.data(), t.dec_keys_.data());
+      if (aes_len == 16)
+        IMB_AES_KEYEXP_128(m, k, t.enc_keys_.data(), t.dec_keys_.data());
+      else if (aes_len == 24)
+        IMB_AES_KEYEXP_192(m, k, t.enc_keys_.data(), t.dec_keys_.data());
+      else
+        IMB_AES_KEYEXP_256(m, k, t.enc_keys_.data(), t.dec_keys_.data());
       break;
     case esp::cipher::aes_gcm:
     case esp::cipher::aes_gmac:
       t.cmode_ = IMB_CIPHER_GCM;
       t.hash_ = IMB_AUTH_AES_GMAC;
-      if (aes_len == 16) IMB_AES128_GCM_PRE(m, k, &t.gcm_);
-      else if (aes_len == 24) IMB_AES192_GCM_PRE(m, k, &t.gcm_);
-      else IMB_AES256_GCM_PRE(m, k, &t.gcm_);
+      if (aes_len == 16)
+        IMB_AES128_GCM_PRE(m, k, &t.gcm_);
+      else if (aes_len == 24)
+        IMB_AES192_GCM_PRE(m, k, &t.gcm_);
+      else
+        IMB_AES256_GCM_PRE(m, k, &t.gcm_);
       break;
     case esp::cipher::chacha20_poly1305:
       t.cmode_ = IMB_CIPHER_CHACHA20_POLY1305;
