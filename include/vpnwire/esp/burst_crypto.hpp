@@ -143,6 +143,8 @@ template <class Backend> struct burst_op {
   std::array<std::byte, 24> scratch;
   std::uint8_t flags = 0;
 
+  /// The recorded inputs and outputs as spans (what run_one hands the
+  /// single-packet calls).
   [[nodiscard]] bytes_view iv_bytes() const noexcept { return bytes_view(iv).first(iv_len); }
   [[nodiscard]] bytes_view aad_bytes() const noexcept { return bytes_view(aad).first(aad_len); }
   [[nodiscard]] bytes_view aad_tail_bytes() const noexcept { return {aad_tail, aad_tail_len}; }
@@ -223,13 +225,23 @@ public:
   using op_type = burst_op<Backend>;
 
   burst_adapter() noexcept = default;
+  /// Wraps a keyed backend.
   explicit burst_adapter(Backend b) noexcept : backend_(std::move(b)) {}
 
+  /// The wrapped backend.
   [[nodiscard]] Backend &backend() noexcept { return backend_; }
   [[nodiscard]] const Backend &backend() const noexcept { return backend_; }
+  /// The backend's is_aead().
   [[nodiscard]] bool is_aead() const noexcept { return backend_.is_aead(); }
 
   // --- the transform calls the SA makes ---------------------------------
+  // Each is the backend's call of the same name (esp/crypto/concepts.hpp)
+  // outside a burst. While recording (encap_burst) seal, encrypt and compute
+  // store their arguments in the op and return true; while primed
+  // (decap_burst) open, compute and decrypt return the executed op's results
+  // when their arguments are the op's, and otherwise undo the batch's work on
+  // the packet and run for real. They fail exactly when the backend's call
+  // would.
 
   [[nodiscard]] bool seal(bytes_view iv, bytes_view aad_head, bytes_view aad_tail, mutable_bytes data,
                           mutable_bytes tag_out) noexcept {

@@ -661,6 +661,7 @@ static_assert(burst_backend<ipsec_mb_transform>);
 
 /// The SA crypto type for bursts over intel-ipsec-mb (esp/burst.hpp).
 using ipsec_mb_burst = burst_adapter<ipsec_mb_transform>;
+static_assert(transform<ipsec_mb_burst>);
 
 } // namespace crypto
 } // namespace esp
