@@ -286,6 +286,13 @@ public:
       }
       ipsec_mb_transform &t = *op.backend;
       if (!t.batchable(op)) continue;
+      if (t.cipher_ == esp::cipher::aes_gcm) {
+        // The library has no parallel lanes for GCM: its job manager calls
+        // the same single-buffer code, so call it directly and save the
+        // job's ~12 ns (measured at 64 bytes, AVX-512).
+        t.gcm_direct(op);
+        continue;
+      }
       if (t.mgr_ != cur) {
         if (cur != nullptr) drain(cur);
         cur = t.mgr_;
@@ -408,6 +415,51 @@ private:
     if (!batchable(op)) return false;
     run_burst(std::span<op_type>(&op, 1));
     return op.ok;
+  }
+
+  // One AES-GCM op through the library's direct GCM calls (what a GCM job
+  // runs): encrypt with the tag into the packet, or decrypt with the tag into
+  // op.computed and, on a mismatch, encrypt again to restore the ciphertext.
+  void gcm_direct(op_type &op) noexcept {
+    std::array<std::uint8_t, 12> nonce;
+    std::memcpy(nonce.data(), salt_.data(), 4);
+    std::memcpy(nonce.data() + 4, op.iv.data(), 8);
+    gcm_context_data ctx;
+    auto *d = core::uc(op.data);
+    const auto *a = core::uc(op.aad.data());
+    const bool enc = op.kind == burst_op_kind::seal;
+    auto *tag = core::uc(enc ? op.tag : op.computed.data());
+    auto run = [&](bool encrypt, std::uint8_t *tag_out) {
+      if (key_len_ == 16) {
+        if (encrypt)
+          IMB_AES128_GCM_ENC(mgr_, &gcm_, &ctx, d, d, op.data_len, nonce.data(), a, op.aad_len, tag_out, op.tag_len);
+        else
+          IMB_AES128_GCM_DEC(mgr_, &gcm_, &ctx, d, d, op.data_len, nonce.data(), a, op.aad_len, tag_out, op.tag_len);
+      } else if (key_len_ == 24) {
+        if (encrypt)
+          IMB_AES192_GCM_ENC(mgr_, &gcm_, &ctx, d, d, op.data_len, nonce.data(), a, op.aad_len, tag_out, op.tag_len);
+        else
+          IMB_AES192_GCM_DEC(mgr_, &gcm_, &ctx, d, d, op.data_len, nonce.data(), a, op.aad_len, tag_out, op.tag_len);
+      } else {
+        if (encrypt)
+          IMB_AES256_GCM_ENC(mgr_, &gcm_, &ctx, d, d, op.data_len, nonce.data(), a, op.aad_len, tag_out, op.tag_len);
+        else
+          IMB_AES256_GCM_DEC(mgr_, &gcm_, &ctx, d, d, op.data_len, nonce.data(), a, op.aad_len, tag_out, op.tag_len);
+      }
+    };
+    run(enc, tag);
+    op.executed = true;
+    op.flags = 0;
+    if (enc) {
+      op.ok = true;
+      return;
+    }
+    op.mac_ok = true;
+    op.ok = detail::icv_equal(op.computed.data(), op.tag, op.tag_len);
+    if (!op.ok) {
+      std::array<std::uint8_t, 16> scratch;
+      run(true, scratch.data()); // the same keystream: the ciphertext is back
+    }
   }
 
   // GMAC (RFC 4543): GCM over empty plaintext with SPI, sequence, IV and the
