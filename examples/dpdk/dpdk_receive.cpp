@@ -17,9 +17,11 @@
 //           it, an Ethernet header written in front) --> output ring
 //   lcore 0: output ring --> net_pcap tx
 //
-// The one copy: a reassembled datagram is gathered from its fragments' mbufs
-// into one new mbuf (ESP decrypts, and the output pcap holds, contiguous
-// bytes). Every other packet is processed and sent in the mbuf it arrived in.
+// The one copy: an outer datagram reassembled from fragments is gathered
+// from its fragments' mbufs into one new mbuf, because ESP decrypts one
+// contiguous span. An inner datagram leaves as an mbuf chain: a small mbuf
+// with the rewritten header, then the fragments' own mbufs narrowed to their
+// payload. Every other packet is processed and sent in the mbuf it arrived in.
 //
 //   vpnwire_dpdk_receive -l 0-1 --no-huge --no-pci -m 256 --no-telemetry --file-prefix x
 //     --vdev net_pcap0,rx_pcap=capture.pcap,tx_pcap=inner.pcap --
@@ -188,9 +190,9 @@ struct shared {
 
 /// Counters of one worker (printed at the end).
 struct worker_counters {
-  std::uint64_t received = 0, non_ip = 0, fragments_held = 0, reassembled = 0, esp = 0, no_sa = 0, decap_failed = 0,
-                inner = 0, l2tp_control = 0, ppp_other = 0, reorder_held = 0, reorder_dropped = 0, out_full = 0,
-                other = 0;
+  std::uint64_t received = 0, non_ip = 0, fragments_held = 0, reassembled = 0, chained = 0, esp = 0, no_sa = 0,
+                decap_failed = 0, inner = 0, l2tp_control = 0, ppp_other = 0, reorder_held = 0, reorder_dropped = 0,
+                out_full = 0, other = 0;
 };
 
 std::uint64_t token_of(rte_mbuf *m) { return reinterpret_cast<std::uint64_t>(m); }
@@ -346,12 +348,16 @@ private:
     if (rte_pktmbuf_data_len(m) > v4->total_length())
       rte_pktmbuf_trim(m, static_cast<std::uint16_t>(rte_pktmbuf_data_len(m) - v4->total_length()));
     if (!v4->is_fragment()) return m;
-    return reassemble(m, v4->packet(), 0);
+    return reassemble(m, v4->packet(), 0, true);
   }
 
   // Offers the IPv4 fragment `bytes` (inside mbuf m) to the zero-copy
-  // reassembler. Returns the completed datagram in a new mbuf, or null.
-  rte_mbuf *reassemble(rte_mbuf *m, bytes_view bytes, std::uint64_t context) {
+  // reassembler. Returns the completed datagram, or null. `contiguous`: the
+  // datagram is gathered into one new mbuf (the outer datagram, which ESP
+  // decrypts as one span); otherwise it is an mbuf chain of the rewritten
+  // header and the fragments' own mbufs, narrowed to their payload (nothing
+  // copied but the header).
+  rte_mbuf *reassemble(rte_mbuf *m, bytes_view bytes, std::uint64_t context, bool contiguous) {
     auto d = reasm_.submit(bytes, token_of(m), context, now_);
     if (!d) { // the token was not taken
       rte_pktmbuf_free(m);
@@ -362,7 +368,12 @@ private:
       return nullptr;
     }
     ++c_.reassembled;
-    rte_mbuf *whole = rte_pktmbuf_alloc(sh_.pool);
+    rte_mbuf *whole = contiguous ? nullptr : chain(*d);
+    if (whole != nullptr) {
+      ++c_.chained;
+      return whole;
+    }
+    whole = rte_pktmbuf_alloc(sh_.pool);
     if (whole != nullptr && d->total_length <= rte_pktmbuf_tailroom(whole)) {
       auto *dst = reinterpret_cast<std::byte *>(rte_pktmbuf_append(whole, static_cast<std::uint16_t>(d->total_length)));
       if (vpnwire::ip::gather(*d, mutable_bytes(dst, d->total_length)) != d->total_length) {
@@ -375,6 +386,46 @@ private:
     }
     for (std::uint64_t t : d->tokens) rte_pktmbuf_free(mbuf_of(t)); // the fragments are ours again
     return whole;
+  }
+
+  // The delivered datagram as an mbuf chain: a new mbuf with the rewritten
+  // header, then for each payload piece the fragment mbuf that holds it,
+  // narrowed to the piece. Null (and nothing changed) when a piece is not
+  // alone in its mbuf or no header mbuf is available; the caller then gathers.
+  rte_mbuf *chain(const vpnwire::ip::chained_delivery &d) {
+    std::array<rte_mbuf *, 64> seg{};
+    if (d.payload.size() > seg.size() || d.tokens.size() > seg.size()) return nullptr;
+    std::array<bool, 64> used{};
+    for (std::size_t i = 0; i < d.payload.size(); ++i) {
+      const bytes_view piece = d.payload[i];
+      for (std::size_t k = 0; k < d.tokens.size() && seg[i] == nullptr; ++k) {
+        const bytes_view held = mbuf_bytes(mbuf_of(d.tokens[k]));
+        if (piece.data() >= held.data() && piece.data() + piece.size() <= held.data() + held.size()) {
+          if (used[k]) return nullptr;
+          used[k] = true;
+          seg[i] = mbuf_of(d.tokens[k]);
+        }
+      }
+      if (seg[i] == nullptr) return nullptr;
+    }
+    rte_mbuf *head = rte_pktmbuf_alloc(sh_.pool);
+    if (head == nullptr) return nullptr;
+    std::memcpy(rte_pktmbuf_append(head, static_cast<std::uint16_t>(d.header.size())), d.header.data(),
+                d.header.size());
+    for (std::size_t k = 0; k < d.tokens.size(); ++k)
+      if (!used[k]) rte_pktmbuf_free(mbuf_of(d.tokens[k])); // a duplicate the datagram does not use
+    for (std::size_t i = 0; i < d.payload.size(); ++i) {
+      rte_mbuf *f = seg[i];
+      const bytes_view piece = d.payload[i];
+      rte_pktmbuf_adj(f, static_cast<std::uint16_t>(piece.data() - rte_pktmbuf_mtod(f, const std::byte *)));
+      rte_pktmbuf_trim(f, static_cast<std::uint16_t>(rte_pktmbuf_data_len(f) - piece.size()));
+      if (rte_pktmbuf_chain(head, f) != 0) { // too many segments: give up on this datagram
+        for (std::size_t j = i; j < d.payload.size(); ++j) rte_pktmbuf_free(seg[j]);
+        rte_pktmbuf_free(head);
+        return nullptr;
+      }
+    }
+    return head;
   }
 
   void after_decap(const esp_item &item, const esp::decap_result &r) {
@@ -438,7 +489,7 @@ private:
       ++c_.other;
       rte_pktmbuf_free(m);
     } else if (v4->is_fragment()) {
-      pkt = reassemble(m, v4->packet(), context);
+      pkt = reassemble(m, v4->packet(), context, false);
     } else {
       // Zero copy: the mbuf itself, narrowed to the inner packet.
       const auto start = static_cast<std::uint16_t>(v4->packet().data() - rte_pktmbuf_mtod(m, const std::byte *));
@@ -555,15 +606,15 @@ void transmit(shared &sh, std::uint16_t port, std::uint64_t &sent) {
 
 void print(const char *who, const worker_counters &c) {
   std::printf("%s: received %lu, esp %lu (no SA %lu, decap failed %lu), fragments held %lu, reassembled %lu, "
-              "inner written %lu, l2tp control %lu, ppp other %lu, reorder held %lu, reorder dropped %lu, "
+              "chained %lu, inner written %lu, l2tp control %lu, ppp other %lu, reorder held %lu, reorder dropped %lu, "
               "non-ip %lu, other %lu\n",
               who, static_cast<unsigned long>(c.received), static_cast<unsigned long>(c.esp),
               static_cast<unsigned long>(c.no_sa), static_cast<unsigned long>(c.decap_failed),
               static_cast<unsigned long>(c.fragments_held), static_cast<unsigned long>(c.reassembled),
-              static_cast<unsigned long>(c.inner), static_cast<unsigned long>(c.l2tp_control),
-              static_cast<unsigned long>(c.ppp_other), static_cast<unsigned long>(c.reorder_held),
-              static_cast<unsigned long>(c.reorder_dropped), static_cast<unsigned long>(c.non_ip),
-              static_cast<unsigned long>(c.other));
+              static_cast<unsigned long>(c.chained), static_cast<unsigned long>(c.inner),
+              static_cast<unsigned long>(c.l2tp_control), static_cast<unsigned long>(c.ppp_other),
+              static_cast<unsigned long>(c.reorder_held), static_cast<unsigned long>(c.reorder_dropped),
+              static_cast<unsigned long>(c.non_ip), static_cast<unsigned long>(c.other));
 }
 
 } // namespace
