@@ -11,8 +11,10 @@
 //
 // Single packets (seal, open, encrypt, decrypt, compute) submit one job and
 // flush it; bursts (run_burst) submit every job of the burst, then flush, so
-// AES-CBC and HMAC of many packets run in parallel lanes (AES-GCM and
-// ChaCha20-Poly1305 are processed job by job by the library's own code).
+// AES-CBC, AES-CTR and HMAC of many packets run in parallel lanes.
+// ChaCha20-Poly1305 goes through jobs too, which the library processes one
+// by one; AES-GCM, which the library also has no lanes for, goes through its
+// direct GCM calls, the code a GCM job runs, without the job's overhead.
 //
 // Algorithms: AES-GCM and AES-GMAC (128, 192, 256), ChaCha20-Poly1305,
 // AES-CBC and AES-CTR (128, 192, 256) and ENCR_NULL, each non-AEAD one with
@@ -270,8 +272,9 @@ public:
 
   /// Runs a burst: every batchable op is submitted to its manager (in op
   /// order; ops of transforms of different managers are flushed manager by
-  /// manager), then the managers are flushed; GMAC ops, and ops of a shape
-  /// the job API does not take, run one by one afterwards. For open and
+  /// manager), then the managers are flushed; AES-GCM ops run through the
+  /// direct GCM calls as they come; GMAC ops, and ops of a shape the job API
+  /// does not take, run one by one afterwards. For open and
   /// mac_then_decrypt the computed tag is compared (in constant time) with
   /// the packet's; on a mismatch the decrypted data is encrypted again, so a
   /// failed op leaves the packet's bytes as they were.
