@@ -302,7 +302,7 @@ private:
       }
       auto udp = vpnwire::ip::parse_udp(v4->payload());
       const bool natt = udp && (udp->source_port() == esp::natt_port || udp->destination_port() == esp::natt_port);
-      auto cls = natt ? esp::classify_udp4500(udp->payload()) : esp::classify_udp4500({});
+      auto cls = natt ? esp::classify_udp4500(udp->payload()) : esp::classify_udp4500(bytes_view{});
       if (!natt || !cls || cls->kind != esp::natt_kind::esp) {
         ++c_.other;
         rte_pktmbuf_free(p);

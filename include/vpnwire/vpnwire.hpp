@@ -30,6 +30,8 @@
 #include "vpnwire/ip/tcp.hpp"
 #include "vpnwire/ip/udp.hpp"
 
+#include "vpnwire/esp/burst.hpp"
+#include "vpnwire/esp/burst_crypto.hpp"
 #include "vpnwire/esp/crypto/concepts.hpp"
 #include "vpnwire/esp/errc.hpp"
 #include "vpnwire/esp/inbound_sa.hpp"
