@@ -92,6 +92,10 @@ function(vpnwire_backend component)
   endif()
   file(CONFIGURE OUTPUT "${_depfile}" CONTENT "${_code}" @ONLY)
 
+  if(VPNWIRE_WITH_${ID} STREQUAL "ON" AND NOT _mine)
+    message(FATAL_ERROR "vpnwire: VPNWIRE_WITH_${ID}=ON but this source tree has no ${component} headers"
+                        " (include/ matching ${B_HEADERS})")
+  endif()
   set(_found FALSE)
   if(_mine AND NOT VPNWIRE_WITH_${ID} STREQUAL "OFF")
     include("${_depfile}")
