@@ -27,8 +27,7 @@ int main() {
     std::array<std::byte, vpnwire::crypto::openssl_md5::digest_size> out{};
     const bool ok = md5.reset() && md5.update(vpnwire::as_bytes(v.message)) && md5.finish(out);
     std::array<char, 2 * out.size() + 1> hex{};
-    for (std::size_t i = 0; i < out.size(); ++i)
-      std::snprintf(&hex[2 * i], 3, "%02x", static_cast<unsigned>(out[i]));
+    for (std::size_t i = 0; i < out.size(); ++i) std::snprintf(&hex[2 * i], 3, "%02x", static_cast<unsigned>(out[i]));
     const std::string_view got(hex.data(), 2 * out.size());
     std::printf("md5(\"%.*s\") = %s %s\n", static_cast<int>(v.message.size()), v.message.data(), hex.data(),
                 ok && got == v.md5 ? "ok" : "WRONG");

@@ -20,5 +20,4 @@ struct rte_mbuf;
 void recycle_mbuf(void *pool, std::uint64_t token) noexcept;
 void recycle(std::uint64_t token);
 void send_chain(bytes_view header, std::span<const bytes_view> payload);
-#define DOCS_SNIPPET_PARAMETERS                                                                                        \
-  bytes_view packet_bytes, std::uint64_t sa_id, time_point now, rte_mbuf *mbuf, void *pool
+#define DOCS_SNIPPET_PARAMETERS bytes_view packet_bytes, std::uint64_t sa_id, time_point now, rte_mbuf *mbuf, void *pool

@@ -16,5 +16,5 @@ void udp_send_to(const ctl::peer_key &peer, const std::byte *data, std::size_t s
 
 #undef DOCS_SNIPPET_PARAMETERS
 #define DOCS_SNIPPET_PARAMETERS                                                                                        \
-  vpnwire::time_point now, std::array<std::byte, 1500> &buf, bool got_datagram, vpnwire::bytes_view datagram,         \
+  vpnwire::time_point now, std::array<std::byte, 1500> &buf, bool got_datagram, vpnwire::bytes_view datagram,          \
       const ctl::tunnel_config &cfg, vpnwire::bytes_view addr_and_port_bytes, const sockaddr_storage &sender

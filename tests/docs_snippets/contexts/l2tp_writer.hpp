@@ -9,5 +9,5 @@
 using namespace vpnwire;
 
 #define DOCS_SNIPPET_PARAMETERS                                                                                        \
-  crypto::openssl_md5 &md5, bytes_view secret, std::uint16_t peer_tid, std::uint16_t my_tid, std::uint16_t ns,        \
+  crypto::openssl_md5 &md5, bytes_view secret, std::uint16_t peer_tid, std::uint16_t my_tid, std::uint16_t ns,         \
       std::uint16_t nr, bytes_view their_challenge, bytes_view random_16_bytes, bytes_view random_pad
