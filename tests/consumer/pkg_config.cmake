@@ -8,12 +8,13 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "pkg-config does not know ${MODULE} under ${PREFIX}: ${err}")
 endif()
 message(STATUS "pkg-config --cflags --libs ${MODULE}: ${flags}")
+separate_arguments(flags UNIX_COMMAND "${flags}")
 # The include path is the normalised install prefix, not a path through share/pkgconfig/../..
 cmake_path(SET _inc NORMALIZE "${PREFIX}/include")
-if(NOT flags MATCHES "(^| )-I${_inc}( |$)" OR flags MATCHES "\\.\\.")
+string(REGEX REPLACE "/$" "" _inc "${_inc}")
+if(NOT "-I${_inc}" IN_LIST flags OR flags MATCHES "/\\.\\./")
   message(FATAL_ERROR "expected -I${_inc}, normalised, in: ${flags}")
 endif()
-separate_arguments(flags UNIX_COMMAND "${flags}")
 # Source first, libraries after it (the order a linker needs).
 execute_process(COMMAND "${CXX}" -std=c++20 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror "${SRC}" ${flags}
                         -o "${OUT}" RESULT_VARIABLE rc)
