@@ -2,6 +2,7 @@
 # (CMAKE_DISABLE_FIND_PACKAGE_OpenSSL): configure must say what it installs,
 # there must be nothing to build (no tests, fuzzers, benchmarks, examples or
 # checks), and the install must hold the openssl component all the same.
+cmake_minimum_required(VERSION 3.24) # script mode: the policies of this version
 file(REMOVE_RECURSE "${BINARY}" "${PREFIX}")
 execute_process(COMMAND "${CMAKE_COMMAND}" -S "${SOURCE}" -B "${BINARY}" -G "${GENERATOR}" "-DCMAKE_CXX_COMPILER=${CXX}"
                         -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=TRUE

@@ -1,6 +1,7 @@
 # Builds SRC with nothing but the compiler and the flags pkg-config reports
 # for MODULE in the installed vpnwire (PREFIX), with the consumer warning set
 # and -Werror, then runs it.
+cmake_minimum_required(VERSION 3.24) # script mode: the policies of this version
 set(ENV{PKG_CONFIG_PATH} "${PREFIX}/share/pkgconfig")
 execute_process(COMMAND "${PKG_CONFIG}" --cflags --libs "${MODULE}" RESULT_VARIABLE rc OUTPUT_VARIABLE flags
                 ERROR_VARIABLE err OUTPUT_STRIP_TRAILING_WHITESPACE)

@@ -78,16 +78,19 @@ for page in pages:
                 text += [f'#line {start + 1 + k} "{page}"', ln]
         body = ["" if ln.lstrip().startswith("#include") else ln for ln in body]
         if context:
-            text += ['#line 1 "<context>"', f'#include "{context}.hpp"']
+            text.append(f'#include "{context}.hpp"')
         if mode == "body":
             # A context gives the variables the prose provides as parameters
             # (globals named `now` or `cfg` would be shadowed inside templates).
+            # DOCS_SNIPPET_RETURN: the type a `return x;` in the block returns
+            # (void by default); the wrapper ends with `return DOCS_SNIPPET_RETURN();`.
             text += ["#ifndef DOCS_SNIPPET_PARAMETERS", "#define DOCS_SNIPPET_PARAMETERS", "#endif",
-                     f"inline auto docs_snippet_{name}(DOCS_SNIPPET_PARAMETERS) {{"]
+                     "#ifndef DOCS_SNIPPET_RETURN", "#define DOCS_SNIPPET_RETURN void", "#endif",
+                     f"inline DOCS_SNIPPET_RETURN docs_snippet_{name}(DOCS_SNIPPET_PARAMETERS) {{"]
         text.append(f'#line {start + 1} "{page}"')
         text += body
         if mode == "body":
-            text.append("}")
+            text += ["return DOCS_SNIPPET_RETURN();", "}"]
         written[f"{name}.cpp"] = ("\n".join(text) + "\n", rel, i + 1, mode)
         i = j + 1
 

@@ -1,6 +1,7 @@
 # The docs_snippets test: configures project/ into BINARY (which extracts the
 # blocks), compiles every snippet, going on past failures, and fails naming
 # each block that did not compile (its errors point at the markdown lines).
+cmake_minimum_required(VERSION 3.24) # script mode: the policies of this version
 execute_process(COMMAND "${CMAKE_COMMAND}" -S "${SOURCE}/tests/docs_snippets/project" -B "${BINARY}" -G "${GENERATOR}"
                         "-DCMAKE_CXX_COMPILER=${CXX}" -DCMAKE_CXX_FLAGS= -DCMAKE_BUILD_TYPE=
                         "-DVPNWIRE_SOURCE_DIR=${SOURCE}" "-DPYTHON=${PYTHON}" "-DVPNWIRE_WITH_OPENSSL=${WITH_OPENSSL}"

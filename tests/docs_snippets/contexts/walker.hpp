@@ -22,3 +22,4 @@ struct packet_view {
 
 template <class T> void use(const T &) noexcept {}
 #define DOCS_SNIPPET_PARAMETERS const docs_context::packet_view &packet
+#define DOCS_SNIPPET_RETURN vpnwire::error_info<docs_context::option_errc>
