@@ -31,7 +31,7 @@
 # Inputs: _vpnwire_headers (every public header, relative to the source dir).
 # Outputs: _vpnwire_headers without the backends' headers; VPNWIRE_BACKENDS
 # (component names); for each id: VPNWIRE_<ID>_{COMPONENT,HEADERS,FOUND,INSTALL,
-# TARGET,DEPFILE,PC_REQUIRES,PC_LIBS,WHAT,DEBIAN}; VPNWIRE_HAVE_<ID> (found).
+# MODE,TARGET,DEPFILE,PC_REQUIRES,PC_LIBS,WHAT,DEBIAN}; VPNWIRE_HAVE_<ID> (found).
 
 function(vpnwire_backend component)
   cmake_parse_arguments(B "" "HEADERS;LIBRARY;LIBRARY_HEADER;WHAT;DEBIAN" "PACKAGE;LINK;PKG_CONFIG" ${ARGN})
@@ -53,8 +53,14 @@ function(vpnwire_backend component)
   set(VPNWIRE_WITH_${ID} AUTO CACHE STRING
       "Backend vpnwire::${id} (${B_WHAT}): AUTO (if found), ON (required) or OFF")
   set_property(CACHE VPNWIRE_WITH_${ID} PROPERTY STRINGS AUTO ON OFF)
-  if(NOT VPNWIRE_WITH_${ID} MATCHES "^(AUTO|ON|OFF)$")
-    message(FATAL_ERROR "VPNWIRE_WITH_${ID} must be AUTO, ON or OFF, not '${VPNWIRE_WITH_${ID}}'")
+  # Any CMake boolean is accepted for ON/OFF (vcpkg features pass ON/OFF).
+  string(TOUPPER "${VPNWIRE_WITH_${ID}}" _mode)
+  if(NOT _mode STREQUAL "AUTO")
+    if(_mode)
+      set(_mode ON)
+    else()
+      set(_mode OFF)
+    endif()
   endif()
 
   # The lookup, written once and used here and by the installed package.
@@ -92,15 +98,15 @@ function(vpnwire_backend component)
   endif()
   file(CONFIGURE OUTPUT "${_depfile}" CONTENT "${_code}" @ONLY)
 
-  if(VPNWIRE_WITH_${ID} STREQUAL "ON" AND NOT _mine)
+  if(_mode STREQUAL "ON" AND NOT _mine)
     message(FATAL_ERROR "vpnwire: VPNWIRE_WITH_${ID}=ON but this source tree has no ${component} headers"
                         " (include/ matching ${B_HEADERS})")
   endif()
   set(_found FALSE)
-  if(_mine AND NOT VPNWIRE_WITH_${ID} STREQUAL "OFF")
+  if(_mine AND NOT _mode STREQUAL "OFF")
     include("${_depfile}")
     set(_found ${vpnwire_dependency_found})
-    if(VPNWIRE_WITH_${ID} STREQUAL "ON" AND NOT _found)
+    if(_mode STREQUAL "ON" AND NOT _found)
       message(FATAL_ERROR "vpnwire: VPNWIRE_WITH_${ID}=ON but ${B_WHAT} was not found."
                           " On Debian/Ubuntu: apt-get install ${B_DEBIAN} (or run scripts/install-deps.sh).")
     endif()
@@ -116,7 +122,7 @@ function(vpnwire_backend component)
     target_sources(${_target} INTERFACE FILE_SET HEADERS BASE_DIRS include FILES ${_mine})
     target_link_libraries(${_target} INTERFACE vpnwire ${_link})
     set_target_properties(${_target} PROPERTIES EXPORT_NAME ${id})
-  elseif(_mine AND NOT VPNWIRE_WITH_${ID} STREQUAL "OFF" AND VPNWIRE_INSTALL)
+  elseif(_mine AND NOT _mode STREQUAL "OFF" AND VPNWIRE_INSTALL)
     # Not found on this host, installed all the same: the package looks the
     # dependency up where it is consumed. The target has another name so that
     # `if(TARGET vpnwire_${id})` keeps meaning "usable in this build".
@@ -128,6 +134,7 @@ function(vpnwire_backend component)
   endif()
 
   set(VPNWIRE_HAVE_${ID} ${_found} PARENT_SCOPE)
+  set(VPNWIRE_${ID}_MODE ${_mode} PARENT_SCOPE)
   set(VPNWIRE_${ID}_COMPONENT "${component}" PARENT_SCOPE)
   set(VPNWIRE_${ID}_HEADERS "${_mine}" PARENT_SCOPE)
   set(VPNWIRE_${ID}_FOUND ${_found} PARENT_SCOPE)
