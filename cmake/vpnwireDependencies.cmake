@@ -16,14 +16,12 @@ if(NOT TARGET Boost::headers)
   set_target_properties(Boost::headers PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${Boost_INCLUDE_DIRS}")
 endif()
 
-# OpenSSL: only the optional crypto backend headers and their tests use it.
-find_package(OpenSSL 3 QUIET COMPONENTS Crypto)
-set(VPNWIRE_HAVE_OPENSSL ${OpenSSL_FOUND})
+# The optional backends' dependencies (OpenSSL, intel-ipsec-mb) are looked up
+# by cmake/vpnwireBackends.cmake.
 
 if(VPNWIRE_BUILD_TESTS)
   find_package(GTest QUIET)
   vpnwire_require(GTest_FOUND "GoogleTest" "libgtest-dev libgmock-dev")
-  vpnwire_require(OpenSSL_FOUND "OpenSSL 3 (libcrypto) for the crypto backend tests" "libssl-dev")
 endif()
 if(VPNWIRE_BUILD_BENCH)
   find_package(benchmark QUIET)

@@ -5,17 +5,20 @@
 #   3. clang build under ASan+UBSan: every test again, plus canaries proving that a
 #      sanitizer report fails the test run;
 #   4. clang build under TSan: the concurrent engines' tests (label tsan);
-#   5. every public header compiled alone and all of them with -fno-exceptions -fno-rtti,
+#   5. a newcomer's plain commands, exactly (no preset, no options, default generator,
+#      fresh build directory), with g++ and with clang:
+#      cmake -S . -B build && cmake --build build && ctest --test-dir build;
+#   6. every public header compiled alone and all of them with -fno-exceptions -fno-rtti,
 #      and clang-tidy over all of them;
-#   6. libFuzzer builds of every fuzz target, each fuzzed briefly from its corpus;
-#   7. self-checks: CI must fail on a header that does not compile alone;
+#   7. libFuzzer builds of every fuzz target, each fuzzed briefly from its corpus;
+#   8. self-checks: CI must fail on a header that does not compile alone;
 #      docs/rfc-compliance.md is up to date; clang-format is clean.
 # Exits non-zero on the first failure. Set VPNWIRE_STAGES="dev asan" to run a subset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 jobs=${VPNWIRE_JOBS:-$(nproc)}
-stages=${VPNWIRE_STAGES:-"deps format docs dev asan tsan noexcept tidy fuzz selfcheck"}
+stages=${VPNWIRE_STAGES:-"deps format docs dev asan tsan plain noexcept tidy fuzz selfcheck"}
 declare -a summary=()
 t_all=$(date +%s)
 
@@ -51,6 +54,25 @@ stage_tsan() {
   ctest --preset tsan -j "$jobs"
 }
 
+stage_plain() {
+  # What a newcomer types (README), on a fresh directory per compiler. Only the
+  # environment differs: CXX picks the compiler; the parallel levels and
+  # CTEST_OUTPUT_ON_FAILURE change no result. No -Werror here: that is a
+  # developer setting (the presets), never a default.
+  local cxx dir t0
+  for cxx in g++ clang++; do
+    dir=build/plain-$cxx
+    rm -rf "$dir"
+    t0=$(date +%s)
+    echo "--- plain build with $cxx in $dir"
+    (
+      export CXX=$cxx CMAKE_BUILD_PARALLEL_LEVEL=$jobs CTEST_PARALLEL_LEVEL=$jobs CTEST_OUTPUT_ON_FAILURE=1
+      cmake -S . -B "$dir" && cmake --build "$dir" && ctest --test-dir "$dir"
+    )
+    echo "--- plain build with $cxx: $(($(date +%s) - t0))s"
+  done
+}
+
 stage_noexcept() {
   cmake --preset noexcept >/dev/null
   cmake --build --preset noexcept -j "$jobs"
@@ -82,6 +104,7 @@ stage docs python3 scripts/gen-rfc-compliance.py --check
 stage dev build_and_test dev
 stage asan build_and_test asan-ubsan -LE bench
 stage tsan stage_tsan
+stage plain stage_plain
 stage noexcept stage_noexcept
 stage tidy stage_tidy
 stage fuzz stage_fuzz

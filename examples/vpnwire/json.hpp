@@ -49,13 +49,13 @@ public:
     comma();
     std::array<char, 24> buf{};
     auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-    out_.append(buf.data(), r.ptr);
+    out_.append(buf.data(), static_cast<std::size_t>(r.ptr - buf.data()));
   }
   void signed_number(std::int64_t v) {
     comma();
     std::array<char, 24> buf{};
     auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-    out_.append(buf.data(), r.ptr);
+    out_.append(buf.data(), static_cast<std::size_t>(r.ptr - buf.data()));
   }
   void boolean(bool v) {
     comma();

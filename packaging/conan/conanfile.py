@@ -23,8 +23,15 @@ class VpnwireConan(ConanFile):
     topics = ("l2tp", "ipsec", "esp", "ppp", "vpn", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
-    options = {"with_openssl": [True, False]}
-    default_options = {"with_openssl": False}
+    # One option per backend component of cmake/vpnwireBackends.cmake:
+    # (component, option, Conan requirement, its CMakeDeps target, header glob).
+    _backends = (
+        ("openssl", "with_openssl", "openssl/[>=3 <4]", "openssl::crypto", "*/crypto/openssl*.hpp"),
+        ("ipsec-mb", "with_ipsec_mb", "intel-ipsec-mb/[>=1.3 <2]", "intel-ipsec-mb::intel-ipsec-mb",
+         "*/esp/crypto/ipsec_mb*.hpp"),
+    )
+    options = {"with_openssl": [True, False], "with_ipsec_mb": [True, False]}
+    default_options = {"with_openssl": False, "with_ipsec_mb": False}
     no_copy_source = True
 
     def export_sources(self):
@@ -49,8 +56,9 @@ class VpnwireConan(ConanFile):
     def requirements(self):
         # Boost.Endian is header-only; no compiled Boost library is needed.
         self.requires("boost/1.83.0", options={"header_only": True})
-        if self.options.with_openssl:
-            self.requires("openssl/[>=3 <4]")
+        for _, option, requirement, _, _ in self._backends:
+            if self.options.get_safe(option):
+                self.requires(requirement)
 
     def package_id(self):
         self.info.settings.clear()
@@ -60,7 +68,7 @@ class VpnwireConan(ConanFile):
 
     def package(self):
         copy(self, "LICENSE", self.source_folder, os.path.join(self.package_folder, "licenses"))
-        excludes = () if self.options.with_openssl else ("*/crypto/openssl*.hpp",)
+        excludes = tuple(glob for _, option, _, _, glob in self._backends if not self.options.get_safe(option))
         copy(self, "*.hpp", os.path.join(self.source_folder, "include"),
              os.path.join(self.package_folder, "include"), excludes=excludes)
 
@@ -74,9 +82,14 @@ class VpnwireConan(ConanFile):
         core.requires = ["boost::headers"]
         core.bindirs = []
         core.libdirs = []
-        if self.options.with_openssl:
-            ossl = self.cpp_info.components["openssl"]
-            ossl.set_property("cmake_target_name", "vpnwire::openssl")
-            ossl.requires = ["core", "openssl::crypto"]
-            ossl.bindirs = []
-            ossl.libdirs = []
+        # The same names as cmake --install: target vpnwire::<id> and
+        # pkg-config module vpnwire-<component> per backend.
+        for component, option, _, dependency, _ in self._backends:
+            if not self.options.get_safe(option):
+                continue
+            backend = self.cpp_info.components[component]
+            backend.set_property("cmake_target_name", "vpnwire::" + component.replace("-", "_"))
+            backend.set_property("pkg_config_name", "vpnwire-" + component)
+            backend.requires = ["core", dependency]
+            backend.bindirs = []
+            backend.libdirs = []

@@ -4,22 +4,21 @@
 set(VCPKG_BUILD_TYPE release) # header-only: one configuration is enough
 get_filename_component(SOURCE_PATH "${CMAKE_CURRENT_LIST_DIR}/../../../.." ABSOLUTE)
 
+# One feature per backend component (cmake/vpnwireBackends.cmake): ON requires
+# the dependency vcpkg just built and installs the component; OFF leaves it out.
 vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
   FEATURES
-    openssl CMAKE_REQUIRE_FIND_PACKAGE_OpenSSL
-  INVERTED_FEATURES
-    openssl CMAKE_DISABLE_FIND_PACKAGE_OpenSSL
+    openssl VPNWIRE_WITH_OPENSSL
+    ipsec-mb VPNWIRE_WITH_IPSEC_MB
 )
 
+# BUILD_TESTING=OFF: the packager's configure (docs/packaging.md); tests,
+# fuzzers, benchmarks, examples, checks and -Werror are then all off.
 vcpkg_cmake_configure(
   SOURCE_PATH "${SOURCE_PATH}"
   OPTIONS
     ${FEATURE_OPTIONS}
-    -DVPNWIRE_BUILD_TESTS=OFF
-    -DVPNWIRE_BUILD_BENCH=OFF
-    -DVPNWIRE_BUILD_EXAMPLES=OFF
-    -DVPNWIRE_BUILD_FUZZ=OFF
-    -DVPNWIRE_NOEXCEPT_CHECK=OFF
+    -DBUILD_TESTING=OFF
     -DVPNWIRE_INSTALL=ON
 )
 vcpkg_cmake_install()
