@@ -2,7 +2,7 @@
 """Extracts every ```cpp block of README.md and docs/**/*.md into one C++
 translation unit each, for tests/docs_snippets to compile with -Werror.
 
-usage: extract.py <source root> <output dir>
+usage: extract.py <source root> <output dir> [<module root>...]
 
 A block is compiled as a whole translation unit unless the line right above
 its fence is a marker comment (invisible when the markdown is rendered):
@@ -18,6 +18,14 @@ directives) belongs in the block, except on pages whose blocks are written
 inside `using namespace vpnwire;` without includes (the context says so).
 #line directives make compiler errors point at the markdown line.
 
+Quoted #include lines (the block's, the context's, and theirs in turn) are
+looked up in include/ and then in each <module root> (header-only code
+outside the library that pages show in use, such as the CLI's modules in
+examples/vpnwire, included as "keys/import.hpp"). snippets.cmake lists, per
+block, the module roots it needs on its include path and every library
+header it reaches, so the build can link the optional backends it uses (or
+skip the block when a backend is not available).
+
 Writes <output dir>/<page>_<line>.cpp (only when the content changed, so an
 unchanged block is not recompiled) and <output dir>/snippets.cmake listing
 them; removes the files of blocks that no longer exist.
@@ -30,6 +38,42 @@ root = pathlib.Path(sys.argv[1]).resolve()
 out = pathlib.Path(sys.argv[2])
 out.mkdir(parents=True, exist_ok=True)
 contexts = root / "tests/docs_snippets/contexts"
+module_roots = sys.argv[3:]
+search_roots = ["include"] + module_roots
+include_re = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
+
+
+def quoted_includes(lines):
+    return [m.group(1) for m in map(include_re.match, lines) if m]
+
+
+def reached(names, here=None):
+    """(module roots used, library headers reached) by quoted includes `names`,
+    followed through the headers they resolve to. `here`: the including
+    file's directory, searched first (as the compiler does for quotes)."""
+    roots, headers, seen = set(), set(), set()
+    todo = [(n, here) for n in names]
+    while todo:
+        name, base = todo.pop()
+        hit = None
+        if base is not None and (base / name).is_file():
+            hit = (base / name).resolve()
+        else:
+            for r in search_roots:
+                if (root / r / name).is_file():
+                    hit = (root / r / name).resolve()
+                    if r != "include":
+                        roots.add(r)
+                    break
+        if hit is None or hit in seen:
+            continue  # not ours (the compiler reports a missing header)
+        seen.add(hit)
+        rel_hit = hit.relative_to(root).as_posix()
+        if rel_hit.startswith("include/"):
+            headers.add(rel_hit)
+        todo += [(n, hit.parent) for n in quoted_includes(hit.read_text().splitlines())]
+    return roots, headers
+
 pages = [root / "README.md"] + sorted((root / "docs").rglob("*.md"))
 marker_re = re.compile(r"^<!--\s*snippet:\s*(file|body)((?:\s+context=[\w-]+)?)\s*-->\s*$")
 fence_re = re.compile(r"^(\s*)```+\s*(c\+\+|cpp|cxx)\b", re.I)
@@ -91,7 +135,9 @@ for page in pages:
         text += body
         if mode == "body":
             text += ["return DOCS_SNIPPET_RETURN();", "}"]
-        written[f"{name}.cpp"] = ("\n".join(text) + "\n", rel, i + 1, mode)
+        # The block's includes and the context's (contexts/ is on the include path).
+        roots, headers = reached(quoted_includes(text), contexts)
+        written[f"{name}.cpp"] = ("\n".join(text) + "\n", rel, i + 1, mode, sorted(roots), sorted(headers))
         i = j + 1
 
 if errors:
@@ -99,13 +145,16 @@ if errors:
 for f in out.glob("*.cpp"):
     if f.name not in written:
         f.unlink()
-entries = []
-for fname, (content, rel, line, mode) in sorted(written.items()):
+entries, details = [], []
+for fname, (content, rel, line, mode, roots, headers) in sorted(written.items()):
     f = out / fname
     if not f.exists() or f.read_text() != content:
         f.write_text(content)
     entries.append(f'  "{fname}|{rel}:{line}|{mode}"')
-listing = "set(DOCS_SNIPPETS\n" + "\n".join(entries) + ")\n"
+    stem = fname.removesuffix(".cpp")
+    details.append(f"set(DOCS_SNIPPET_{stem}_ROOTS {' '.join(roots)})\n"
+                   f"set(DOCS_SNIPPET_{stem}_HEADERS {' '.join(headers)})")
+listing = "set(DOCS_SNIPPETS\n" + "\n".join(entries) + ")\n" + "\n".join(details) + "\n"
 lst = out / "snippets.cmake"
 if not lst.exists() or lst.read_text() != listing:
     lst.write_text(listing)

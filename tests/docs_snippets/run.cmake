@@ -19,7 +19,12 @@ execute_process(COMMAND "${CMAKE_COMMAND}" --build "${BINARY}" --parallel -- ${k
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
 if(NOT rc EQUAL 0)
   message("${out}")
-  string(REGEX MATCHALL "CMakeFiles/[A-Za-z0-9_]+\\.dir/snippets/[A-Za-z0-9_]+\\.cpp\\.o" objs "${out}")
+  # The objects that failed (Ninja: "FAILED: <obj>"; Make: "*** [<obj>] Error"),
+  # not every object the output mentions. Brackets go first: a '[' in a list
+  # element hides the ';' after it.
+  string(REPLACE "[" " " failures "${out}")
+  string(REGEX MATCHALL "(FAILED: |\\*\\*\\* )[^\n]*CMakeFiles/[A-Za-z0-9_]+\\.dir/snippets/[A-Za-z0-9_]+\\.cpp\\.o"
+         objs "${failures}")
   set(failed "")
   foreach(o IN LISTS objs)
     string(REGEX REPLACE ".*/snippets/([A-Za-z0-9_]+)\\.cpp\\.o" "\\1" n "${o}")
