@@ -219,7 +219,7 @@ public:
     now_ += advance_us * 1000;
     frames_.push_back({now_, std::move(data)});
   }
-  void write(const std::string &path, int linktype) const {
+  void write(const std::string &path, std::uint16_t linktype) const {
     vpnwire_cli::pcap_writer w;
     std::string err;
     if (!w.open(path, linktype, err)) die(err);
@@ -486,10 +486,10 @@ void write_incidents(const std::string &dir) {
   incident1 a;
   a.setup();
   for (int i = 0; i < 12; ++i) a.round();
-  a.cap.write(dir + "/incident1-l2tp-reorder.pcap", vpnwire_cli::linktype_ethernet);
+  a.cap.write(dir + "/incident1-l2tp-reorder.pcap", vpnwire_cli::linktype::ethernet);
   incident2 b;
   for (std::uint16_t p = 50001; p <= 50003; ++p) b.connection(p, 250000);
-  b.cap.write(dir + "/incident2-esp-pppoe-mtu.pcap", vpnwire_cli::linktype_ethernet);
+  b.cap.write(dir + "/incident2-esp-pppoe-mtu.pcap", vpnwire_cli::linktype::ethernet);
   std::printf("wrote %s/incident1-l2tp-reorder.pcap (%zu frames) and %s/incident2-esp-pppoe-mtu.pcap (%zu frames)\n",
               dir.c_str(), a.cap.size(), dir.c_str(), b.cap.size());
 }
@@ -508,7 +508,7 @@ int main(int argc, char **argv) {
     // Streamed: each round is written as it is made, so memory stays flat.
     vpnwire_cli::pcap_writer w;
     std::string err;
-    if (!w.open(std::string(args[2]), vpnwire_cli::linktype_ethernet, err)) die(err);
+    if (!w.open(std::string(args[2]), vpnwire_cli::linktype::ethernet, err)) die(err);
     incident1 a;
     a.setup();
     std::size_t frames = 0;

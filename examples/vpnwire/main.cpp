@@ -4,16 +4,27 @@
 //   vpnwire doctor [options] CAPTURE     findings with evidence and the fix
 //   vpnwire mtu [stack options]          inner MTU and MSS of a tunnel stack
 //
-// Exit status: 0 success, 1 the capture could not be read to the end or an
-// output file could not be written, 2 a usage error (bad option or value).
+// Each frame is dissected once by the pipeline into a record; decode renders
+// it as text or JSON, doctor reads it, the summary counts it.
+//
+// Exit status (from the kind of failure, see failure below): 0 success, 1 the
+// capture could not be read to the end or an output could not be written,
+// 2 a usage error (bad option or value).
+#include "capture.hpp"
 #include "doctor.hpp"
 #include "mtu.hpp"
 #include "options.hpp"
+#include "output.hpp"
 #include "pipeline.hpp"
+#include "record.hpp"
+#include "render_json.hpp"
+#include "render_text.hpp"
+#include "summary.hpp"
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,8 +49,24 @@ constexpr std::string_view usage_text =
     "  --reorder-memory MIB      memory the reorder stage may hold, 1..65536 (default 64)\n"
     "  --json                    JSON Lines, Wireshark field names (decode only)\n"
     "  --write-inner FILE        raw-IPv4 pcap of the innermost packets in delivery order (decode only)\n"
+    "  --evidence N              frame numbers listed per finding (doctor only; default 12)\n"
     "\n"
-    "See docs/cli.md for worked examples.\n";
+    "Captures: pcap or pcapng (several interfaces and link types in one file), link types\n"
+    "Ethernet (802.1Q, QinQ), raw IPv4, Linux SLL/SLL2, BSD NULL/LOOP, PPP, PPP_HDLC, PPP_ETHER,\n"
+    "ENC and NFLOG. See docs/cli.md for worked examples.\n";
+
+/// What went wrong, which decides the exit status.
+enum class failure : std::uint8_t { none, usage, input, output };
+
+[[nodiscard]] int exit_status(failure f) noexcept {
+  switch (f) {
+  case failure::none: return 0;
+  case failure::usage: return 2;
+  case failure::input:
+  case failure::output: return 1;
+  }
+  return 1;
+}
 
 /// Prints "vpnwire: MSG" as one line on stderr. Messages quote argv (a
 /// command, a file name) verbatim, so control characters are escaped the way
@@ -50,63 +77,137 @@ void say(std::string_view msg, std::string_view tail = {}) {
                tail.data());
 }
 
-int usage_error(std::string_view msg) {
+failure usage_error(std::string_view msg) {
   say(msg, " (vpnwire --help for usage)");
-  return 2;
+  return failure::usage;
 }
 
-int run_capture(const std::vector<std::string_view> &args, bool doctor) {
+/// Writes the innermost packets of --write-inner in delivery order.
+class inner_writer {
+public:
+  [[nodiscard]] bool open(const std::string &path, std::string &error) {
+    enabled_ = !path.empty();
+    return !enabled_ || file_.open(path, vpnwire_cli::linktype::raw, error);
+  }
+  [[nodiscard]] bool enabled() const noexcept { return enabled_; }
+  [[nodiscard]] std::uint64_t written() const noexcept { return written_; }
+
+  /// Delivery order: what a timeout released before the frame, the frame's
+  /// own inner packet when the reorder stage did not take it, then what the
+  /// frame's arrival delivered.
+  void add(const vpnwire_cli::frame_record &rec, std::int64_t ts_ns) {
+    if (!enabled_) return;
+    deliveries(rec.released, ts_ns);
+    if (!rec.end_of_capture() && !rec.inner.empty() && !rec.inner_held) write(rec.inner, ts_ns);
+    deliveries(rec.events, ts_ns);
+  }
+
+  [[nodiscard]] bool close(std::string &error) { return file_.close(error); }
+
+private:
+  void deliveries(const std::vector<vpnwire_cli::event> &events, std::int64_t ts_ns) {
+    for (const auto &e : events)
+      if (e.what == vpnwire_cli::event::kind::deliver && !e.packet.empty()) write(e.packet, ts_ns);
+  }
+  void write(vpnwire::bytes_view p, std::int64_t ts_ns) {
+    std::string err;
+    if (file_.write_frame(ts_ns, p, err)) ++written_;
+  }
+  vpnwire_cli::pcap_writer file_;
+  bool enabled_ = false;
+  std::uint64_t written_ = 0;
+};
+
+failure run_capture(const std::vector<std::string_view> &args, bool doctor_mode) {
   auto parsed = vpnwire_cli::parse_decode_args(args);
   if (!parsed) return usage_error(parsed.error);
-  vpnwire_cli::decode_options &o = parsed.value;
-  if (doctor && o.json) return usage_error("doctor: --json is a decode option");
-  if (doctor && !o.write_inner.empty()) return usage_error("doctor: --write-inner is a decode option");
+  const vpnwire_cli::decode_options &o = parsed.value;
+  if (doctor_mode && o.json) return usage_error("doctor: --json is a decode option");
+  if (doctor_mode && !o.write_inner.empty()) return usage_error("doctor: --write-inner is a decode option");
+  if (!doctor_mode && o.evidence != 0) return usage_error("decode: --evidence is a doctor option");
 
   std::string err;
   vpnwire_cli::capture_reader reader;
   if (!reader.open(o.capture, err)) {
     say(err);
-    return 1;
+    return failure::input;
   }
-  vpnwire_cli::output out(stdout);
-  vpnwire_cli::doctor doc;
-  doc.configure(o);
   vpnwire_cli::pipeline_limits limits;
   limits.reorder_bytes = o.reorder_memory_mib << 20;
-  vpnwire_cli::pipeline pipe(o, out, doctor ? &doc : nullptr, limits);
-  if (!pipe.ready(err)) {
-    say(err);
-    return err.starts_with("--") ? 2 : 1;
+  vpnwire_cli::pipeline pipe(o, limits);
+  if (auto e = pipe.ready()) {
+    say(*e);
+    return failure::usage;
   }
+  inner_writer inner;
+  if (!inner.open(o.write_inner, err)) {
+    say(err);
+    return failure::output;
+  }
+
+  vpnwire_cli::output out(stdout);
+  vpnwire_cli::doctor doc(o);
+  vpnwire_cli::run_summary summary;
+  vpnwire_cli::frame_record rec;
+  std::string text;
+  std::int64_t last_ts = 0;
+  // Every renderer reads the same record; only doctor keeps state across them.
+  auto render = [&](const vpnwire_cli::frame_record &r) {
+    summary.add(r);
+    inner.add(r, last_ts);
+    if (doctor_mode) {
+      doc.add(r);
+      return;
+    }
+    text.clear();
+    if (o.json)
+      vpnwire_cli::render_json(text, r);
+    else
+      vpnwire_cli::render_text(text, r);
+    out.write(text);
+  };
+
+  failure status = failure::none;
   vpnwire_cli::captured_frame f;
-  int status = 0;
+  std::uint64_t number = 0;
   for (;;) {
     const int r = reader.next(f, err);
     if (r == 0) break;
     if (r < 0) {
       // The frames before the damage were decoded; say where it stopped.
-      pipe.finish();
-      say(o.capture + ": " + err + " after frame " + std::to_string(pipe.frames()));
-      status = 1;
+      say(o.capture + ": " + err + " after frame " + std::to_string(number));
+      status = failure::input;
       break;
     }
-    pipe.on_frame(reader.kind(), f);
+    last_ts = f.ts_ns;
+    pipe.dissect(++number, f, rec);
+    render(rec);
   }
-  if (status == 0) pipe.finish();
-  if (!pipe.close(err)) {
+  pipe.finish(rec);
+  render(rec);
+  if (!inner.close(err)) {
     say(err);
-    status = 1;
+    status = failure::output;
   }
-  if (doctor) {
-    doc.report(out, pipe.summary().frames, pipe.summary().errors);
-  } else {
-    pipe.print_summary();
-  }
+  if (doctor_mode)
+    out.write(doc.report(summary));
+  else
+    out.write(o.json ? summary.json(inner.enabled(), inner.written()) : summary.text(inner.enabled(), inner.written()));
   if (!out.flush()) {
     say(std::string("cannot write to standard output: ") + std::strerror(errno));
-    return 1;
+    return failure::output;
   }
   return status;
+}
+
+failure run_mtu(const std::vector<std::string_view> &args) {
+  auto m = vpnwire_cli::parse_mtu_args(args);
+  if (!m) return usage_error(m.error);
+  std::string text;
+  std::string err;
+  if (!vpnwire_cli::mtu_report(m.value, text, err)) return usage_error(err);
+  std::fputs(text.c_str(), stdout);
+  return failure::none;
 }
 
 } // namespace
@@ -115,7 +216,7 @@ int main(int argc, char **argv) {
   std::vector<std::string_view> args(argv + (argc > 0 ? 1 : 0), argv + argc);
   if (args.empty()) {
     std::fputs(usage_text.data(), stderr);
-    return 2;
+    return exit_status(failure::usage);
   }
   const std::string_view cmd = args.front();
   args.erase(args.begin());
@@ -123,16 +224,8 @@ int main(int argc, char **argv) {
     std::fputs(usage_text.data(), stdout);
     return 0;
   }
-  if (cmd == "decode") return run_capture(args, false);
-  if (cmd == "doctor") return run_capture(args, true);
-  if (cmd == "mtu") {
-    auto m = vpnwire_cli::parse_mtu_args(args);
-    if (!m) return usage_error(m.error);
-    std::string text;
-    std::string err;
-    if (!vpnwire_cli::mtu_report(m.value, text, err)) return usage_error(err);
-    std::fputs(text.c_str(), stdout);
-    return 0;
-  }
-  return usage_error("unknown command '" + std::string(cmd) + "' (decode, doctor or mtu)");
+  if (cmd == "decode") return exit_status(run_capture(args, false));
+  if (cmd == "doctor") return exit_status(run_capture(args, true));
+  if (cmd == "mtu") return exit_status(run_mtu(args));
+  return exit_status(usage_error("unknown command '" + std::string(cmd) + "' (decode, doctor or mtu)"));
 }
