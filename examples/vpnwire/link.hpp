@@ -167,7 +167,15 @@ inline link_result decode_nflog(frame_record &rec, bytes_view b, bool cut) {
   }
   n.tlvs.count = static_cast<std::uint32_t>(rec.tlvs.size()) - n.tlvs.first;
   rec.add(n);
-  if (data_cut) rec.note_cut("nflog", b.size());
+  if (!rec.error && pos < b.size() && b.size() - pos < 4) {
+    // A TLV header cut short.
+    if (cut)
+      rec.note_cut("nflog", b.size());
+    else
+      rec.fail("nflog", "tlv_header_truncated", pos);
+  } else if (data_cut || (cut && !found)) {
+    rec.note_cut("nflog", b.size());
+  }
   if (!found || rec.error) return {};
   return follow(rec, from_address_family(n.family), "nflog.family", n.family, data);
 }

@@ -11,15 +11,12 @@
 // capture could not be read to the end or an output could not be written,
 // 2 a usage error (bad option or value).
 #include "capture.hpp"
-#include "doctor.hpp"
 #include "mtu.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "pipeline.hpp"
 #include "record.hpp"
-#include "render_json.hpp"
-#include "render_text.hpp"
-#include "summary.hpp"
+#include "record_sink.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -82,42 +79,6 @@ failure usage_error(std::string_view msg) {
   return failure::usage;
 }
 
-/// Writes the innermost packets of --write-inner in delivery order.
-class inner_writer {
-public:
-  [[nodiscard]] bool open(const std::string &path, std::string &error) {
-    enabled_ = !path.empty();
-    return !enabled_ || file_.open(path, vpnwire_cli::linktype::raw, error);
-  }
-  [[nodiscard]] bool enabled() const noexcept { return enabled_; }
-  [[nodiscard]] std::uint64_t written() const noexcept { return written_; }
-
-  /// Delivery order: what a timeout released before the frame, the frame's
-  /// own inner packet when the reorder stage did not take it, then what the
-  /// frame's arrival delivered.
-  void add(const vpnwire_cli::frame_record &rec, std::int64_t ts_ns) {
-    if (!enabled_) return;
-    deliveries(rec.released, ts_ns);
-    if (!rec.end_of_capture() && !rec.inner.empty() && !rec.inner_held) write(rec.inner, ts_ns);
-    deliveries(rec.events, ts_ns);
-  }
-
-  [[nodiscard]] bool close(std::string &error) { return file_.close(error); }
-
-private:
-  void deliveries(const std::vector<vpnwire_cli::event> &events, std::int64_t ts_ns) {
-    for (const auto &e : events)
-      if (e.what == vpnwire_cli::event::kind::deliver && !e.packet.empty()) write(e.packet, ts_ns);
-  }
-  void write(vpnwire::bytes_view p, std::int64_t ts_ns) {
-    std::string err;
-    if (file_.write_frame(ts_ns, p, err)) ++written_;
-  }
-  vpnwire_cli::pcap_writer file_;
-  bool enabled_ = false;
-  std::uint64_t written_ = 0;
-};
-
 failure run_capture(const std::vector<std::string_view> &args, bool doctor_mode) {
   auto parsed = vpnwire_cli::parse_decode_args(args);
   if (!parsed) return usage_error(parsed.error);
@@ -139,35 +100,16 @@ failure run_capture(const std::vector<std::string_view> &args, bool doctor_mode)
     say(*e);
     return failure::usage;
   }
-  inner_writer inner;
-  if (!inner.open(o.write_inner, err)) {
+  vpnwire_cli::output out(stdout);
+  using sink_mode = vpnwire_cli::record_sink::mode;
+  vpnwire_cli::record_sink sink(o, doctor_mode ? sink_mode::doctor : o.json ? sink_mode::json : sink_mode::text, out);
+  if (!sink.open_inner(o.write_inner, err)) {
     say(err);
     return failure::output;
   }
 
-  vpnwire_cli::output out(stdout);
-  vpnwire_cli::doctor doc(o);
-  vpnwire_cli::run_summary summary;
-  vpnwire_cli::frame_record rec;
-  std::string text;
-  std::int64_t last_ts = 0;
-  // Every renderer reads the same record; only doctor keeps state across them.
-  auto render = [&](const vpnwire_cli::frame_record &r) {
-    summary.add(r);
-    inner.add(r, last_ts);
-    if (doctor_mode) {
-      doc.add(r);
-      return;
-    }
-    text.clear();
-    if (o.json)
-      vpnwire_cli::render_json(text, r);
-    else
-      vpnwire_cli::render_text(text, r);
-    out.write(text);
-  };
-
   failure status = failure::none;
+  vpnwire_cli::frame_record rec;
   vpnwire_cli::captured_frame f;
   std::uint64_t number = 0;
   for (;;) {
@@ -179,20 +121,15 @@ failure run_capture(const std::vector<std::string_view> &args, bool doctor_mode)
       status = failure::input;
       break;
     }
-    last_ts = f.ts_ns;
     pipe.dissect(++number, f, rec);
-    render(rec);
+    sink.add(rec);
   }
   pipe.finish(rec);
-  render(rec);
-  if (!inner.close(err)) {
+  sink.add(rec);
+  if (!sink.finish(err)) {
     say(err);
     status = failure::output;
   }
-  if (doctor_mode)
-    out.write(doc.report(summary));
-  else
-    out.write(o.json ? summary.json(inner.enabled(), inner.written()) : summary.text(inner.enabled(), inner.written()));
   if (!out.flush()) {
     say(std::string("cannot write to standard output: ") + std::strerror(errno));
     return failure::output;

@@ -406,6 +406,7 @@ private:
       if (cut_here) {
         // Part of the fragment is missing: it cannot join a reassembly.
         add_event(fragment_event(event::kind::fragment_not_captured, layer_index));
+        rec.inner = {};
         return;
       }
       auto whole = reassemble(*v, depth, context, layer_index);
@@ -415,10 +416,10 @@ private:
     rec.inner = cut_here ? vpnwire::bytes_view{} : pkt.packet();
     const vpnwire::bytes_view payload = pkt.payload();
     switch (pkt.protocol()) {
-    case ip::proto::udp: udp_stage(l.src, l.dst, payload, depth, true); break;
+    case ip::proto::udp: udp_stage(l.src, l.dst, payload, depth); break;
     case ip::proto::esp: esp_stage(payload, depth, false); break;
     case ip::proto::tcp:
-      tcp_stage(l.src, l.dst, payload, l.total_length - std::size_t{l.header_length});
+      tcp_stage(l.src, l.dst, payload, cut_here ? l.total_length - std::size_t{l.header_length} : payload.size());
       break;
     case esp::next_header_ipv6: rec.add(not_decoded_layer{"ipv6", 0, payload.size()}); break;
     default: rec.add(not_decoded_layer{"ip.proto", pkt.protocol(), payload.size()});
@@ -454,6 +455,7 @@ private:
     }
     if (r->status == ip::delivery_status::incomplete) {
       add_event(fragment_event(event::kind::fragment_held, layer_index));
+      rec.inner = {}; // the datagram is written when it completes, not fragment by fragment
       prune_fragments();
       return std::nullopt;
     }
@@ -490,10 +492,10 @@ private:
 
   // ------------------------------------------------------------ UDP, TCP
 
-  /// A UDP datagram from `src` to `dst`. `verify`: false for the UDP header
-  /// inside transport-mode ESP, whose pseudo-header belongs to addresses
-  /// NAT may have rewritten (RFC 3948 §3.1.2): its checksum stays unverified.
-  void udp_stage(std::uint32_t src, std::uint32_t dst, vpnwire::bytes_view b, int depth, bool verify) {
+  /// A UDP datagram from `src` to `dst` (for transport-mode ESP, the outer
+  /// packet's addresses, as Wireshark checks it; a NAT between the peers
+  /// makes such a checksum fail, RFC 3948 §3.1.2).
+  void udp_stage(std::uint32_t src, std::uint32_t dst, vpnwire::bytes_view b, int depth) {
     frame_record &rec = *rec_;
     auto u = ip::parse_udp(b);
     bool cut_here = false;
@@ -524,7 +526,7 @@ private:
     l.checksum_calculated = l.checksum;
     if (l.checksum == 0) {
       l.status = checksum_status::not_present;
-    } else if (verify && !cut_here) {
+    } else if (!cut_here) {
       const std::uint16_t r = ip::pseudo_header_checksum(src, dst, ip::proto::udp, u->datagram());
       l.status = r == 0 ? checksum_status::good : checksum_status::bad;
       if (r != 0) {
@@ -563,8 +565,7 @@ private:
   }
 
   /// A TCP segment from `src` to `dst`, `wire_length` bytes on the wire.
-  void tcp_stage(std::uint32_t src, std::uint32_t dst, vpnwire::bytes_view b, std::size_t wire_length,
-                 bool verify = true) {
+  void tcp_stage(std::uint32_t src, std::uint32_t dst, vpnwire::bytes_view b, std::size_t wire_length) {
     frame_record &rec = *rec_;
     auto t = ip::parse_tcp(b);
     if (!t) {
@@ -596,7 +597,7 @@ private:
       }
       if (o->type == ip::tcp_option::mss && o->data.size() == 2) l.mss = vpnwire::core::load_be16(o->data.data());
     }
-    if (verify && !cut_here) {
+    if (!cut_here) {
       const std::uint16_t r = ip::pseudo_header_checksum(src, dst, ip::proto::tcp, t->segment());
       l.status = r == 0 ? checksum_status::good : checksum_status::bad;
       if (r != 0) {
@@ -653,14 +654,13 @@ private:
     }
     const vpnwire::bytes_view payload = d->payload;
     const ipv4_layer *outer = last_ip();
+    const std::uint32_t src = outer ? outer->src : 0, dst = outer ? outer->dst : 0;
     switch (d->next_header) {
     case esp::next_header_ipv4: ip_stage(payload, depth + 1, std::uint64_t{p->spi()} + 1); break;
     case esp::next_header_ipv6: rec.add(not_decoded_layer{"ipv6", 0, payload.size()}); break;
-    case ip::proto::udp: udp_stage(0, 0, payload, depth, false); break;
-    case ip::proto::tcp:
-      // Transport mode: the pseudo-header is the outer packet's, which NAT may have rewritten.
-      tcp_stage(outer ? outer->src : 0, outer ? outer->dst : 0, payload, payload.size(), false);
-      break;
+    // Transport mode: the pseudo-header is the outer packet's.
+    case ip::proto::udp: udp_stage(src, dst, payload, depth); break;
+    case ip::proto::tcp: tcp_stage(src, dst, payload, payload.size()); break;
     default: rec.add(not_decoded_layer{"ip.proto", d->next_header, payload.size()});
     }
 #else

@@ -24,17 +24,18 @@ public:
 
   /// A new frame: `data` as captured, `wire_length` its original size.
   void reset(vpnwire::bytes_view data, std::uint32_t wire_length) noexcept {
-    end_ = wire_length > data.size() ? data.data() + data.size() : nullptr;
+    active_ = wire_length > data.size();
+    end_ = data.data() + data.size();
     used_ = 0;
   }
 
   /// True when the frame was cut.
-  [[nodiscard]] bool active() const noexcept { return end_ != nullptr; }
+  [[nodiscard]] bool active() const noexcept { return active_; }
 
   /// True when `b` runs to the point where the capture stopped: a length
   /// beyond it is the snap length's doing, not the sender's.
   [[nodiscard]] bool reaches_cut(vpnwire::bytes_view b) const noexcept {
-    return end_ != nullptr && b.data() + b.size() == end_;
+    return active_ && b.data() + b.size() == end_;
   }
 
   /// A copy of `b` whose big-endian 16-bit field at `field` holds `value`;
@@ -50,6 +51,7 @@ public:
   }
 
 private:
+  bool active_ = false;
   const std::byte *end_ = nullptr;
   std::size_t used_ = 0;
   std::array<std::vector<std::byte>, max_copies> copies_;

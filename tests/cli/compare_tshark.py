@@ -53,6 +53,9 @@ MUST_COMPARE = [
 
 TSHARK_LAYER = {"pppoe": ("pppoes", "pppoed")}
 
+# Checksum validation on, so tshark's *.checksum.status fields say good/bad.
+CHECKSUMS = ["-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"]
+
 
 def pairs(p):
     return p
@@ -158,7 +161,7 @@ class Comparer:
 def run(vpnwire, capdir, incident, cmp):
     path = f"{capdir}/{incident['file']}"
     ours_args = [vpnwire, "decode", "--json"]
-    tshark_args = ["tshark", "-n", "-r", path, "-T", "json", "-o", "esp.enable_encryption_decode:TRUE"]
+    tshark_args = ["tshark", "-n", "-r", path, "-T", "json", "-o", "esp.enable_encryption_decode:TRUE"] + CHECKSUMS
     for src, dst, spi, enc, tenc, key, auth, tauth, akey in incident["sas"]:
         sa = f"spi={spi:#010x},enc={enc},key=0x{key}"
         if auth:
