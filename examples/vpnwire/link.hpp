@@ -113,7 +113,7 @@ namespace detail {
 /// capturing host's byte order (each padded to 4 bytes). The payload TLV
 /// (type 9) holds the packet; the family says which IP version it is.
 inline link_result decode_nflog(frame_record &rec, bytes_view b, bool cut) {
-  constexpr std::uint16_t packet_header = 1, payload = 9, prefix = 10;
+  constexpr std::uint16_t packet_header = 1, indev = 4, outdev = 5, payload = 9, prefix = 10, uid = 11, gid = 14;
   if (b.size() < 4) {
     if (cut)
       rec.note_cut("nflog", b.size());
@@ -157,6 +157,9 @@ inline link_result decode_nflog(frame_record &rec, bytes_view b, bool cut) {
       std::size_t z = 0;
       while (z < value.size() && value[z] != std::byte{0}) ++z;
       n.prefix = std::string_view(static_cast<const char *>(static_cast<const void *>(value.data())), z);
+    } else if ((type == indev || type == outdev || type == uid || type == gid) && value.size() >= 4) {
+      const std::uint32_t v = vpnwire::core::load_be32(value.data());
+      (type == indev ? n.indev : type == outdev ? n.outdev : type == uid ? n.uid : n.gid) = v;
     } else if (type == payload) {
       data = value;
       found = true;
@@ -237,6 +240,7 @@ inline link_result decode_link(frame_record &rec, const captured_frame &f) {
     s.hatype = load_be16(b.data() + 2);
     s.halen = load_be16(b.data() + 4);
     s.address = b.subspan(6, s.halen < 8 ? s.halen : 8);
+    s.unused = b.subspan(6 + s.address.size(), 8 - s.address.size());
     s.protocol = load_be16(b.data() + 14);
     rec.add(s);
     return follow(rec, from_ethertype(s.protocol), "ethertype", s.protocol, b.subspan(16));
@@ -251,6 +255,7 @@ inline link_result decode_link(frame_record &rec, const captured_frame &f) {
     s.pkttype = vpnwire::core::load_u8(b.data() + 10);
     s.halen = vpnwire::core::load_u8(b.data() + 11);
     s.address = b.subspan(12, s.halen < 8 ? s.halen : 8);
+    s.unused = b.subspan(12 + s.address.size(), 8 - s.address.size());
     rec.add(s);
     return follow(rec, from_ethertype(s.protocol), "ethertype", s.protocol, b.subspan(20));
   }

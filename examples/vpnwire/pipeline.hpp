@@ -258,7 +258,7 @@ public:
     events_ = &rec.events;
 
     const link_result l = decode_link(rec, f);
-    network(l, f.linktype == linktype::ppp_hdlc);
+    network(l, f.linktype == linktype::ppp || f.linktype == linktype::ppp_hdlc);
     rec.finish_cut();
     rec_ = nullptr;
   }
@@ -329,8 +329,9 @@ private:
 
   // ------------------------------------------------------------ network layer
 
-  /// Continues with what a link or PPP stage said follows.
-  void network(const link_result &l, bool hdlc_link) {
+  /// Continues with what a link or PPP stage said follows. `ppp_link`: the
+  /// frame's link type is PPP or PPP_HDLC (Cisco HDLC may appear there).
+  void network(const link_result &l, bool ppp_link) {
     switch (l.next) {
     case next_protocol::none: return;
     case next_protocol::ipv4: ip_stage(l.payload, 0, 0); return;
@@ -339,7 +340,7 @@ private:
     case next_protocol::pppoe_session:
       network(decode_pppoe(*rec_, cut_, l.next == next_protocol::pppoe_session, l.payload), false);
       return;
-    case next_protocol::ppp: network(decode_ppp(*rec_, cut_, l.payload, hdlc_link), false); return;
+    case next_protocol::ppp: network(decode_ppp(*rec_, cut_, l.payload, ppp_link), false); return;
     }
   }
 
@@ -582,12 +583,13 @@ private:
     l.seq = t->sequence();
     l.ack = t->acknowledgment();
     l.header_length = static_cast<std::uint8_t>(t->header_length());
-    l.flags = t->flags();
+    l.flags = static_cast<std::uint16_t>((vpnwire::core::load_be16(t->segment().data() + 12)) & 0x0FFFU);
     l.window = t->window();
     l.checksum = t->checksum();
     l.checksum_calculated = l.checksum;
     l.urgent = t->urgent_pointer();
     l.payload_length = (cut_here ? wire_length : b.size()) - t->header_length();
+    l.options.first = static_cast<std::uint32_t>(rec.tcp_options.size());
     auto it = t->option_iter();
     while (!it.done()) {
       auto o = it.next();
@@ -595,8 +597,10 @@ private:
         rec.fail("tcp", o.error(), ip::tcp_min_header);
         break;
       }
+      rec.tcp_options.push_back(tcp_option{o->type, static_cast<std::uint8_t>(o->size)});
       if (o->type == ip::tcp_option::mss && o->data.size() == 2) l.mss = vpnwire::core::load_be16(o->data.data());
     }
+    l.options.count = static_cast<std::uint32_t>(rec.tcp_options.size()) - l.options.first;
     if (!cut_here) {
       const std::uint16_t r = ip::pseudo_header_checksum(src, dst, ip::proto::tcp, t->segment());
       l.status = r == 0 ? checksum_status::good : checksum_status::bad;
@@ -703,6 +707,7 @@ private:
       return;
     }
     l2tp_layer l;
+    l.flags = vpnwire::core::load_be16(b.data());
     l.control = h->is_control();
     l.length_bit = h->has_length();
     l.seq_bit = h->has_sequence();

@@ -195,10 +195,11 @@ inline void decode_chap(frame_record &rec, snap_cut &cut, bytes_view b) {
 }
 
 /// A PPP frame: its header, then LCP/IPCP/PAP/CHAP here, or the network
-/// protocol the caller continues with. `hdlc_link` is the PPP_HDLC link
-/// type, where Cisco HDLC frames (first byte 0x0F or 0x8F) may appear too.
-inline link_result decode_ppp(frame_record &rec, snap_cut &cut, bytes_view b, bool hdlc_link = false) {
-  if (hdlc_link && !b.empty() && (b[0] == std::byte{0x0F} || b[0] == std::byte{0x8F})) {
+/// protocol the caller continues with. `link` is true for the PPP and
+/// PPP_HDLC link types, where Cisco HDLC frames (first byte 0x0F or 0x8F,
+/// RFC 1547 §4.3.1) appear too, as Wireshark reads them.
+inline link_result decode_ppp(frame_record &rec, snap_cut &cut, bytes_view b, bool link = false) {
+  if (link && !b.empty() && (b[0] == std::byte{0x0F} || b[0] == std::byte{0x8F})) {
     if (b.size() < 4) {
       if (cut.reaches_cut(b))
         rec.note_cut("chdlc", b.size());

@@ -83,7 +83,8 @@ struct eth_layer {
   mac_address dst{}, src{};
   std::uint16_t type = 0;
 };
-/// One 802.1Q / 802.1ad tag (vlan.*); `tpid` is the EtherType that announced it.
+/// One 802.1Q tag (vlan.*), or an 802.1ad service tag (ieee8021ad.*, TPID
+/// 0x88a8); `tpid` is the EtherType that announced it.
 struct vlan_layer {
   std::uint16_t tpid = 0;
   std::uint8_t priority = 0;
@@ -97,6 +98,7 @@ struct sll_layer {
   std::uint16_t pkttype = 0, hatype = 0, halen = 0;
   std::uint32_t ifindex = 0; ///< v2 only
   bytes_view address;        ///< at most 8 bytes
+  bytes_view unused;         ///< the rest of the 8-byte address field (sll.unused)
   std::uint16_t protocol = 0;
 };
 /// BSD loopback, LINKTYPE_NULL (host byte order) or LINKTYPE_LOOP (network
@@ -117,6 +119,7 @@ struct nflog_layer {
   std::uint8_t hook = 0;
   bool has_packet_header = false;
   std::string_view prefix;
+  std::optional<std::uint32_t> indev, outdev, uid, gid; ///< NFULA_IFINDEX_INDEV/OUTDEV, NFULA_UID/GID
   table_range tlvs;
 };
 struct nflog_tlv {
@@ -195,12 +198,17 @@ struct udp_layer {
 struct tcp_layer {
   std::uint16_t src_port = 0, dst_port = 0, window = 0, checksum = 0, checksum_calculated = 0, urgent = 0;
   std::uint32_t seq = 0, ack = 0;
-  std::uint8_t header_length = 0, flags = 0;
+  std::uint8_t header_length = 0;
+  std::uint16_t flags = 0; ///< the 12 bits after the data offset (reserved, AE, CWR ... FIN)
   std::size_t payload_length = 0;
   std::optional<std::uint16_t> mss;
+  table_range options; ///< kinds and sizes, in the tcp_options table
   checksum_status status = checksum_status::unverified;
   [[nodiscard]] bool syn() const noexcept { return (flags & 0x02U) != 0; }
   [[nodiscard]] bool ack_flag() const noexcept { return (flags & 0x10U) != 0; }
+};
+struct tcp_option {
+  std::uint8_t kind = 0, size = 0; ///< size 1: EOL or NOP (no length byte)
 };
 /// ESP (esp.*) and what became of its payload.
 struct esp_layer {
@@ -223,6 +231,7 @@ struct natt_layer {
 };
 /// L2TP header (l2tp.*); control messages list their AVPs in the avps table.
 struct l2tp_layer {
+  std::uint16_t flags = 0; ///< the flags and version word (l2tp.flags)
   bool control = false, length_bit = false, seq_bit = false, offset_bit = false, priority = false;
   std::uint8_t version = 2;
   std::uint16_t length = 0, tunnel = 0, session = 0, ns = 0, nr = 0, offset_size = 0;
@@ -291,6 +300,7 @@ struct frame_record {
   std::vector<ppp_option> options;
   std::vector<pppoe_tag> tags;
   std::vector<nflog_tlv> tlvs;
+  std::vector<tcp_option> tcp_options;
   std::vector<std::uint64_t> fragment_frames;
 
   std::optional<issue> error;
@@ -320,6 +330,7 @@ struct frame_record {
     options.clear();
     tags.clear();
     tlvs.clear();
+    tcp_options.clear();
     fragment_frames.clear();
     error.reset();
     warnings.clear();
@@ -366,7 +377,7 @@ struct frame_record {
 [[nodiscard]] inline std::string_view proto_name(const layer &l) noexcept {
   struct namer {
     std::string_view operator()(const eth_layer &) const { return "eth"; }
-    std::string_view operator()(const vlan_layer &) const { return "vlan"; }
+    std::string_view operator()(const vlan_layer &v) const { return v.tpid == 0x88A8 ? "ieee8021ad" : "vlan"; }
     std::string_view operator()(const sll_layer &) const { return "sll"; }
     std::string_view operator()(const null_layer &) const { return "null"; }
     std::string_view operator()(const enc_layer &) const { return "enc"; }

@@ -13,6 +13,7 @@
 #include "vpnwire/ppp/control.hpp"
 #include "vpnwire/ppp/pppoe.hpp"
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -57,6 +58,15 @@ struct layer_writer {
     j.field("eth.type", e.type);
   }
   void operator()(const vlan_layer &v) {
+    if (v.tpid == 0x88A8) {
+      // Wireshark's 802.1ad dissector names the service tag's fields so and
+      // shows no EtherType; the next tag or protocol says it.
+      j.field("ieee8021ad.priority", v.priority);
+      j.field_bool("ieee8021ad.dei", v.dei);
+      j.field("ieee8021ad.id", v.id);
+      j.field("vpnwire.etype", v.etype);
+      return;
+    }
     j.field("vlan.priority", v.priority);
     j.field_bool("vlan.dei", v.dei);
     j.field("vlan.id", v.id);
@@ -71,6 +81,7 @@ struct layer_writer {
       j.key("sll.src.eth");
       j.mac(std::span<const std::byte, 6>(s.address.data(), 6));
     }
+    if (!s.unused.empty()) j.field_hex("sll.unused", s.unused);
     j.field("sll.etype", s.protocol);
   }
   void operator()(const null_layer &n) { j.field("null.family", n.family); }
@@ -78,6 +89,12 @@ struct layer_writer {
     j.field("enc.af", e.af);
     j.field("enc.spi", e.spi);
     j.field("enc.flags", e.flags);
+    // OpenBSD's M_CONF, M_AUTH, M_COMP and M_AUTH_AH.
+    j.field_bool("enc.flags.payload_enc", (e.flags & 0x0400U) != 0);
+    j.field_bool("enc.flags.payload_auth", (e.flags & 0x0800U) != 0);
+    j.field_bool("enc.flags.payload_compress", (e.flags & 0x1000U) != 0);
+    j.field_bool("enc.flags.header_auth", (e.flags & 0x2000U) != 0);
+    j.field("enc.flags.reserved", e.flags & ~0x3C00U);
   }
   void operator()(const nflog_layer &n) {
     j.field("nflog.family", n.family);
@@ -90,6 +107,10 @@ struct layer_writer {
       j.field("nflog.hook", n.hook);
     }
     if (!n.prefix.empty()) j.field_str("nflog.prefix", n.prefix);
+    if (n.indev) j.field("nflog.ifindex_indev", *n.indev);
+    if (n.outdev) j.field("nflog.ifindex_outdev", *n.outdev);
+    if (n.uid) j.field("nflog.uid", *n.uid);
+    if (n.gid) j.field("nflog.gid", *n.gid);
   }
   void operator()(const chdlc_layer &c) {
     j.field("chdlc.address", c.address);
@@ -163,7 +184,10 @@ struct layer_writer {
           if (v.size() == 2) j.field("lcp.opt.mru", vpnwire::core::load_be16(v.data()));
           break;
         case ppp::lcp_option::accm: u32("lcp.opt.asyncmap", 4); break;
-        case ppp::lcp_option::authentication_protocol: u16("lcp.opt.auth_protocol"); break;
+        case ppp::lcp_option::authentication_protocol:
+          u16("lcp.opt.auth_protocol");
+          if (v.size() == 3) j.field("lcp.opt.algorithm", std::to_integer<unsigned>(v[2])); // CHAP's algorithm
+          break;
         case ppp::lcp_option::quality_protocol: u16("lcp.opt.quality_protocol"); break;
         case ppp::lcp_option::magic_number: u32("lcp.opt.magic_number", 4); break;
         default: break;
@@ -233,6 +257,7 @@ struct layer_writer {
       case event::kind::fragment_completed:
         j.field_str("vpnwire.ip.reassembly", "completed");
         j.field("ip.reassembled_in", rec.number);
+        j.field("ip.fragment.count", e.fragments.count);
         j.field("ip.reassembled.length", e.datagram_length - std::uint32_t{v.header_length});
         list("ip.fragment", e.fragments, [&](std::uint32_t i) { j.number(rec.fragment_frames[i]); });
         break;
@@ -256,6 +281,8 @@ struct layer_writer {
     j.field("tcp.ack_raw", t.ack);
     j.field("tcp.hdr_len", t.header_length);
     j.field("tcp.flags", t.flags);
+    j.field("tcp.flags.res", (t.flags >> 9) & 7U);
+    j.field_bool("tcp.flags.ae", (t.flags & 0x100U) != 0);
     j.field_bool("tcp.flags.cwr", (t.flags & 0x80U) != 0);
     j.field_bool("tcp.flags.ece", (t.flags & 0x40U) != 0);
     j.field_bool("tcp.flags.urg", (t.flags & 0x20U) != 0);
@@ -271,6 +298,14 @@ struct layer_writer {
       j.field("tcp.checksum_calculated", t.checksum_calculated);
     j.field("tcp.urgent_pointer", t.urgent);
     j.field("tcp.len", t.payload_length);
+    if (t.options.count != 0) {
+      list("tcp.option_kind", t.options, [&](std::uint32_t i) { j.number(rec.tcp_options[i].kind); });
+      j.key("tcp.option_len");
+      j.begin_array();
+      for (std::uint32_t i = 0; i < t.options.count; ++i)
+        if (rec.tcp_options[t.options.first + i].size > 1) j.number(rec.tcp_options[t.options.first + i].size);
+      j.end_array();
+    }
     if (t.mss) j.field("tcp.options.mss_val", *t.mss);
   }
   void operator()(const esp_layer &e) {
@@ -279,6 +314,11 @@ struct layer_writer {
     if (e.state == esp_layer::payload_state::decrypted) {
       j.field("esp.pad_len", e.pad_length);
       j.field("esp.protocol", e.next_header);
+      j.field_bool("esp.icv_good", true);
+      j.field_bool("esp.icv_bad", false);
+    } else if (e.state == esp_layer::payload_state::failed && rec.error && rec.error->code == "icv_mismatch") {
+      j.field_bool("esp.icv_good", false);
+      j.field_bool("esp.icv_bad", true);
     }
     j.field_str("vpnwire.esp.payload", e.dummy ? "dummy" : payload_state_name(e.state));
   }
@@ -289,6 +329,7 @@ struct layer_writer {
       j.field("udpencap.non_esp_marker", 0);
   }
   void operator()(const l2tp_layer &l) {
+    j.field("l2tp.flags", l.flags);
     j.field("l2tp.type", l.control ? 1 : 0);
     j.field_bool("l2tp.length_bit", l.length_bit);
     j.field_bool("l2tp.seq_bit", l.seq_bit);
@@ -378,6 +419,13 @@ inline void render_json(std::string &out, const frame_record &rec) {
   j.field("frame.len", rec.wirelen);
   j.field("frame.cap_len", rec.caplen);
   j.field("frame.interface_id", rec.interface);
+  {
+    char stamp[40];
+    const std::int64_t sec = rec.ts_ns / 1'000'000'000, ns = rec.ts_ns % 1'000'000'000;
+    std::snprintf(stamp, sizeof stamp, "%s%lld.%09lld", rec.ts_ns < 0 && sec == 0 ? "-" : "",
+                  static_cast<long long>(sec), static_cast<long long>(ns < 0 ? -ns : ns));
+    j.field_str("frame.time_epoch", stamp);
+  }
   j.field("vpnwire.linktype", rec.linktype);
   j.end_object();
   for (std::size_t i = 0; i < rec.layers.size(); ++i) {
