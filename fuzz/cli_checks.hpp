@@ -18,7 +18,6 @@
 
 namespace cli_fuzz {
 
-
 /// A strict RFC 8259 validator for one line (bounded nesting), enough to
 /// prove the CLI never prints a broken JSON Lines record.
 class json_check {

@@ -178,22 +178,22 @@ void wrap_link(const link_choice &l, bool pppoe, std::vector<std::byte> &frame) 
   case lt::null: h = {std::byte{2}, std::byte{0}, std::byte{0}, std::byte{0}}; break; // AF_INET, little endian
   case lt::loop: h = {std::byte{0}, std::byte{0}, std::byte{0}, std::byte{2}}; break;
   case lt::enc: // AF_INET (host order), SPI, M_CONF|M_AUTH (host order)
-    h = {std::byte{2}, std::byte{0}, std::byte{0},    std::byte{0}, std::byte{0xc1}, std::byte{0},
+    h = {std::byte{2}, std::byte{0}, std::byte{0}, std::byte{0},    std::byte{0xc1}, std::byte{0},
          std::byte{0}, std::byte{1}, std::byte{0}, std::byte{0x0c}, std::byte{0},    std::byte{0}};
     break;
   case lt::ppp:
   case lt::ppp_hdlc: h = {std::byte{0xff}, std::byte{0x03}, std::byte{0x00}, std::byte{0x21}}; break;
   case lt::ppp_ether: {
     // A PPPoE session header and PPP around the IPv4 packet.
-    h = {std::byte{0x11}, std::byte{0}, std::byte{0x00}, std::byte{0x11}, std::byte{0}, std::byte{0},
-         std::byte{0x00}, std::byte{0x21}};
+    h = {std::byte{0x11}, std::byte{0}, std::byte{0x00}, std::byte{0x11},
+         std::byte{0},    std::byte{0}, std::byte{0x00}, std::byte{0x21}};
     vpnwire::core::store_be16(h.data() + 4, static_cast<std::uint16_t>(frame.size() + 2));
     break;
   }
   case lt::nflog: {
     // Header (AF_INET, version 0, group 5), a packet-header TLV, the payload TLV.
-    h = {std::byte{2}, std::byte{0}, std::byte{0}, std::byte{5},
-         std::byte{8}, std::byte{0}, std::byte{1}, std::byte{0}, std::byte{0x08}, std::byte{0x00}, std::byte{3}, std::byte{0}};
+    h = {std::byte{2}, std::byte{0}, std::byte{0},    std::byte{5},    std::byte{8}, std::byte{0},
+         std::byte{1}, std::byte{0}, std::byte{0x08}, std::byte{0x00}, std::byte{3}, std::byte{0}};
     const std::size_t tlv = 4 + frame.size();
     h.push_back(static_cast<std::byte>(tlv & 0xFF));
     h.push_back(static_cast<std::byte>(tlv >> 8 & 0xFF));
@@ -432,7 +432,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   fuzz::memory_sink memory;
   vpnwire_cli::output out(memory.file());
   using sink_mode = vpnwire_cli::record_sink::mode;
-  vpnwire_cli::record_sink sink(opt, doctor_mode ? sink_mode::doctor : opt.json ? sink_mode::json : sink_mode::text,
+  vpnwire_cli::record_sink sink(opt,
+                                doctor_mode ? sink_mode::doctor
+                                : opt.json  ? sink_mode::json
+                                            : sink_mode::text,
                                 out);
   std::string err;
   FUZZ_CHECK(sink.open_inner(opt.write_inner, err));

@@ -21,18 +21,18 @@ namespace vpnwire_cli {
 
 /// Link-layer header types (the LINKTYPE_ values of the pcap and pcapng formats).
 namespace linktype {
-inline constexpr std::uint16_t null = 0;        ///< BSD loopback: 4-byte address family, host byte order
+inline constexpr std::uint16_t null = 0; ///< BSD loopback: 4-byte address family, host byte order
 inline constexpr std::uint16_t ethernet = 1;
-inline constexpr std::uint16_t ppp = 9;         ///< PPP (RFC 1661), optional FF 03
-inline constexpr std::uint16_t raw = 101;       ///< raw IPv4 or IPv6 (version nibble)
-inline constexpr std::uint16_t ppp_hdlc = 50;   ///< PPP in HDLC-like framing (RFC 1662), or Cisco HDLC
-inline constexpr std::uint16_t ppp_ether = 51;  ///< PPPoE session header, no Ethernet header (NetBSD pppoe)
-inline constexpr std::uint16_t loop = 108;      ///< OpenBSD loopback: address family in network byte order
-inline constexpr std::uint16_t enc = 109;       ///< OpenBSD/FreeBSD enc(4): af, spi, flags, then the IP packet
+inline constexpr std::uint16_t ppp = 9;        ///< PPP (RFC 1661), optional FF 03
+inline constexpr std::uint16_t raw = 101;      ///< raw IPv4 or IPv6 (version nibble)
+inline constexpr std::uint16_t ppp_hdlc = 50;  ///< PPP in HDLC-like framing (RFC 1662), or Cisco HDLC
+inline constexpr std::uint16_t ppp_ether = 51; ///< PPPoE session header, no Ethernet header (NetBSD pppoe)
+inline constexpr std::uint16_t loop = 108;     ///< OpenBSD loopback: address family in network byte order
+inline constexpr std::uint16_t enc = 109;      ///< OpenBSD/FreeBSD enc(4): af, spi, flags, then the IP packet
 inline constexpr std::uint16_t linux_sll = 113;
 inline constexpr std::uint16_t ipv4 = 228;
 inline constexpr std::uint16_t ipv6 = 229;
-inline constexpr std::uint16_t nflog = 239;     ///< Linux netfilter NFLOG
+inline constexpr std::uint16_t nflog = 239; ///< Linux netfilter NFLOG
 inline constexpr std::uint16_t linux_sll2 = 276;
 } // namespace linktype
 
@@ -133,8 +133,7 @@ public:
     if (!linktype_supported(pcap_.linktype)) {
       const std::string_view n2 = linktype_name(pcap_.linktype);
       return open_failed(error, "unsupported link type " + std::to_string(pcap_.linktype) +
-                                    (n2.empty() ? "" : " (" + std::string(n2) + ")") + "; " +
-                                    supported_text());
+                                    (n2.empty() ? "" : " (" + std::string(n2) + ")") + "; " + supported_text());
     }
     return true;
   }

@@ -33,17 +33,17 @@ using vpnwire::bytes_view;
 /// is the byte of the file header, record header or block that is wrong.
 enum class capture_errc : std::uint8_t {
   ok = 0,
-  not_a_capture,          ///< The first four bytes are neither a pcap nor a pcapng magic.
-  unsupported_version,    ///< pcap version other than 2.x, pcapng major version other than 1.
-  truncated,              ///< The file ends inside a header, record or block.
-  record_too_large,       ///< A record or block is larger than the reader accepts (max_block).
-  block_length_invalid,   ///< A pcapng total length below 12, not a multiple of 4, or not repeated at the end.
-  bad_byte_order_magic,   ///< A Section Header Block whose byte-order magic is neither order.
-  unknown_interface,      ///< A packet names an interface the section has not described.
-  too_many_interfaces,    ///< A section describes more interfaces than the reader keeps (max_interfaces).
+  not_a_capture,            ///< The first four bytes are neither a pcap nor a pcapng magic.
+  unsupported_version,      ///< pcap version other than 2.x, pcapng major version other than 1.
+  truncated,                ///< The file ends inside a header, record or block.
+  record_too_large,         ///< A record or block is larger than the reader accepts (max_block).
+  block_length_invalid,     ///< A pcapng total length below 12, not a multiple of 4, or not repeated at the end.
+  bad_byte_order_magic,     ///< A Section Header Block whose byte-order magic is neither order.
+  unknown_interface,        ///< A packet names an interface the section has not described.
+  too_many_interfaces,      ///< A section describes more interfaces than the reader keeps (max_interfaces).
   bad_timestamp_resolution, ///< if_tsresol beyond what 64-bit ticks can express (10^-19, 2^-64).
-  packet_before_section,  ///< A pcapng block before the first Section Header Block.
-  captured_beyond_block,  ///< A packet's captured length runs past its block.
+  packet_before_section,    ///< A pcapng block before the first Section Header Block.
+  captured_beyond_block,    ///< A packet's captured length runs past its block.
 };
 
 [[nodiscard]] constexpr std::string_view name(capture_errc e) noexcept {
@@ -266,8 +266,10 @@ template <class F> void for_each_option(bytes_view body, std::size_t pos, const 
         const auto r = std::to_integer<unsigned>(v[0]);
         const unsigned n = r & 0x7FU;
         if ((r & 0x80U) != 0) {
-          if (n > 63) bad_resolution = true;
-          else i.units_per_second = std::uint64_t{1} << n;
+          if (n > 63)
+            bad_resolution = true;
+          else
+            i.units_per_second = std::uint64_t{1} << n;
         } else {
           if (n > 19) bad_resolution = true;
           std::uint64_t u = 1;

@@ -128,6 +128,8 @@ private:
     }
     if (rec.caplen < rec.wirelen) {
       cut_.add(rec.number, keep_);
+      // What was captured: a file's declared snap length is often not the one that cut
+      // (editcap -s keeps the header's; mergecap keeps the interface's).
       largest_snaplen_ = std::max<std::uint64_t>(largest_snaplen_, rec.caplen);
     }
     context c;
@@ -187,7 +189,8 @@ private:
       if (frag_.size() >= max_tracked) return;
       it = frag_.emplace(key, f).first;
     }
-    for (std::uint32_t k = 0; k < e.fragments.count; ++k) it->second.frames.add(rec.fragment_frames[e.fragments.first + k], keep_);
+    for (std::uint32_t k = 0; k < e.fragments.count; ++k)
+      it->second.frames.add(rec.fragment_frames[e.fragments.first + k], keep_);
     it->second.datagrams.add(rec.number, keep_);
     it->second.largest_datagram = std::max<std::size_t>(it->second.largest_datagram, e.datagram_length);
   }
@@ -260,8 +263,10 @@ private:
     if (l.control) {
       if (l.zlb()) return;
       ++control_messages_;
-      if (l.avps_cut && !l.seq_required) control_cut_.add(rec.number, keep_);
-      if (l.message_type == 9 || l.message_type == 12) call_connected_.add(rec.number, keep_); // OCCN, ICCN (§6.9, §6.12)
+      if (l.message_type == 9 || l.message_type == 12) { // OCCN, ICCN: where AVP 39 belongs (§6.9, §6.12)
+        call_connected_.add(rec.number, keep_);
+        if (l.avps_cut && !l.seq_required) control_cut_.add(rec.number, keep_);
+      }
       if (l.seq_required) seq_required_.add(rec.number, keep_);
       return;
     }
@@ -452,7 +457,7 @@ private:
                                           : "; ICCN/OCCN without AVP 39 in frames " + call_connected_.str()));
         if (!control_cut_.empty())
           item(s, "caveat",
-               std::to_string(control_cut_.count()) + " control message(s) were cut by the snap length (frames " +
+               std::to_string(control_cut_.count()) + " ICCN/OCCN message(s) were cut by the snap length (frames " +
                    control_cut_.str() + "): AVP 39 may be among the bytes not captured");
         item(s, "why",
              "without Sequencing Required (AVP 39) the receiver may ignore Ns (RFC 2661 section 5.4); "
@@ -662,8 +667,9 @@ private:
     if (bad_checksum_sources_.size() == 1 && bad_checksum_untracked_ == 0) {
       const auto &[src, e] = *bad_checksum_sources_.begin();
       heading(s, n, "note", "bad checksums all come from " + dotted(src) + ": likely checksum offload");
-      item(s, "evidence", std::to_string(total) + " IPv4/UDP/TCP checksums fail, every one in a packet from " +
-                              dotted(src) + " (frames " + e.str() + ")");
+      item(s, "evidence",
+           std::to_string(total) + " IPv4/UDP/TCP checksums fail, every one in a packet from " + dotted(src) +
+               " (frames " + e.str() + ")");
       item(s, "why",
            "a host that offloads checksums to its NIC hands the capture its packets before the checksum is "
            "filled in; the packets on the wire are fine. vpnwire decoded these packets in full");

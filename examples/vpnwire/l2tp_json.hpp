@@ -196,5 +196,4 @@ namespace l2tp = vpnwire::l2tp;
   return write_avp_fields(j, type, v).code == l2tp::errc::ok;
 }
 
-
 } // namespace vpnwire_cli

@@ -25,12 +25,12 @@ namespace vpnwire_cli {
 
 /// What follows the link layer.
 enum class next_protocol : std::uint8_t {
-  none,           ///< nothing to decode (an error, a cut header, or a protocol marked not decoded)
+  none, ///< nothing to decode (an error, a cut header, or a protocol marked not decoded)
   ipv4,
-  ipv6,           ///< recorded as not decoded until the IPv6 stage exists
+  ipv6, ///< recorded as not decoded until the IPv6 stage exists
   pppoe_discovery,
   pppoe_session,
-  ppp,            ///< a PPP frame (FF 03 optional)
+  ppp, ///< a PPP frame (FF 03 optional)
 };
 
 struct link_result {

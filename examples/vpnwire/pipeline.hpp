@@ -208,22 +208,19 @@ public:
   [[nodiscard]] std::optional<std::string> ready() {
     for (const auto &o : opt_.sas) {
       const esp::sa_config cfg = to_sa_config(o);
-      if (auto v = cfg.validate(); !v)
-        return "--esp-sa spi=" + hex32(o.spi) + ": " + std::string(esp::name(v.code()));
+      if (auto v = cfg.validate(); !v) return "--esp-sa spi=" + hex32(o.spi) + ": " + std::string(esp::name(v.code()));
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
       std::vector<std::byte> material(o.key);
       material.insert(material.end(), o.salt.begin(), o.salt.begin() + (info(o.enc).salted ? 4 : 0));
       auto t = esp::crypto::openssl_transform::make(cfg, material, o.auth_key);
-      if (!t)
-        return "--esp-sa spi=" + hex32(o.spi) + ": " + std::string(esp::name(t.code()));
+      if (!t) return "--esp-sa spi=" + hex32(o.spi) + ": " + std::string(esp::name(t.code()));
       sas_.emplace(o.spi, std::make_unique<inbound>(cfg, std::move(*t)));
 #else
       return std::string("--esp-sa: this vpnwire was built without OpenSSL and cannot decrypt ESP");
 #endif
     }
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
-    if (opt_.have_secret && !md5_.ok())
-      return std::string("--l2tp-secret: OpenSSL MD5 is not available (FIPS mode?)");
+    if (opt_.have_secret && !md5_.ok()) return std::string("--l2tp-secret: OpenSSL MD5 is not available (FIPS mode?)");
 #else
     if (opt_.have_secret)
       return std::string("--l2tp-secret: this vpnwire was built without OpenSSL and cannot decrypt hidden AVPs");
@@ -396,7 +393,6 @@ private:
     l.src = v->source();
     l.dst = v->destination();
     l.status = l.checksum == l.checksum_calculated ? checksum_status::good : checksum_status::bad;
-    l.captured = cut_here ? b.size() : v->total_length();
     if (l.status == checksum_status::bad) rec.warn("ip", ip::name(ip::errc::bad_header_checksum), 10);
     const std::size_t layer_index = rec.layers.size();
     rec.add(l);
@@ -418,7 +414,7 @@ private:
     const vpnwire::bytes_view payload = pkt.payload();
     switch (pkt.protocol()) {
     case ip::proto::udp: udp_stage(l.src, l.dst, payload, depth); break;
-    case ip::proto::esp: esp_stage(payload, depth, false); break;
+    case ip::proto::esp: esp_stage(payload, depth); break;
     case ip::proto::tcp:
       tcp_stage(l.src, l.dst, payload, cut_here ? l.total_length - std::size_t{l.header_length} : payload.size());
       break;
@@ -556,7 +552,7 @@ private:
         rec.add(natt_layer{false});
         rec.add(not_decoded_layer{"isakmp", 0, c->payload.size()});
         return;
-      case esp::natt_kind::esp: esp_stage(c->payload, depth, true); return;
+      case esp::natt_kind::esp: esp_stage(c->payload, depth); return;
       }
     } else if (l2tp) {
       l2tp_stage(payload, depth);
@@ -615,7 +611,7 @@ private:
 
   // ------------------------------------------------------------ ESP
 
-  void esp_stage(vpnwire::bytes_view b, int depth, bool natt) {
+  void esp_stage(vpnwire::bytes_view b, int depth) {
     frame_record &rec = *rec_;
     auto p = esp::parse_packet(b);
     if (!p) {
@@ -628,7 +624,6 @@ private:
     esp_layer l;
     l.spi = p->spi();
     l.seq = p->sequence_low();
-    l.natt = natt;
     const std::size_t index = rec.layers.size();
     rec.add(l);
     auto esp_ref = [&]() -> esp_layer & { return std::get<esp_layer>(rec.layers[index]); };
@@ -752,8 +747,8 @@ private:
     l2::avp_view a;
     vpnwire::bytes_view rv;
     while (rd.next(a)) {
-      l2tp_avp e{a.mandatory(), a.hidden(), static_cast<std::uint16_t>(a.length()), a.vendor_id(), a.type(), a.value(),
-                 false};
+      l2tp_avp e{a.mandatory(), a.hidden(), static_cast<std::uint16_t>(a.length()), a.vendor_id(), a.type(),
+                 a.value(),     false};
       const bool ietf = a.is_ietf();
       if (ietf && a.hidden()) {
         auto plain = reveal(a, rv, base);
@@ -783,13 +778,12 @@ private:
       rec.avps.push_back(e);
     }
     l.avps.count = static_cast<std::uint32_t>(rec.avps.size()) - l.avps.first;
+    l.avps_cut = cut_here; // the message ends where the capture does, AVP boundary or not
     if (rd.error().code != l2::errc::ok) {
       // An AVP running into the end of a cut capture is where the capture stopped.
-      if (cut_here && (rd.error().code == l2::errc::avp_length_beyond_message ||
-                       rd.error().code == l2::errc::avp_header_truncated))
-        l.avps_cut = true;
-      else
-        rec.fail("l2tp", rd.error(), base);
+      const bool at_cut =
+          rd.error().code == l2::errc::avp_length_beyond_message || rd.error().code == l2::errc::avp_header_truncated;
+      if (!cut_here || !at_cut) rec.fail("l2tp", rd.error(), base);
       return;
     }
     if (body.empty() || cut_here) return; // a ZLB; or a cut message, whose rules cannot be judged

@@ -39,13 +39,11 @@ namespace ppp = vpnwire::ppp;
 /// The control-packet header every PPP control protocol shares (code,
 /// identifier, length), with a Length beyond a cut capture read as the
 /// captured bytes. Fails into the record under `layer_name` and returns nothing.
-[[nodiscard]] inline std::optional<ppp::control_packet_view> control_header(frame_record &rec, snap_cut &cut,
-                                                                           std::string_view layer_name, bytes_view b,
-                                                                           bool &cut_here) {
+[[nodiscard]] inline std::optional<ppp::control_packet_view>
+control_header(frame_record &rec, snap_cut &cut, std::string_view layer_name, bytes_view b, bool &cut_here) {
   cut_here = false;
   auto c = ppp::parse_control_packet(b);
-  if (!c && cut.reaches_cut(b) &&
-      (c.code() == ppp::errc::packet_length_past_end || c.code() == ppp::errc::truncated)) {
+  if (!c && cut.reaches_cut(b) && (c.code() == ppp::errc::packet_length_past_end || c.code() == ppp::errc::truncated)) {
     if (c.code() == ppp::errc::truncated) {
       rec.note_cut(layer_name, b.size());
       return std::nullopt;
@@ -239,8 +237,7 @@ inline link_result decode_ppp(frame_record &rec, snap_cut &cut, bytes_view b, bo
 inline link_result decode_pppoe(frame_record &rec, snap_cut &cut, bool session, bytes_view b) {
   auto p = ppp::parse_pppoe(b, session ? ppp::pppoe_stage::session : ppp::pppoe_stage::discovery);
   bool cut_here = false;
-  if (!p && cut.reaches_cut(b) &&
-      (p.code() == ppp::errc::pppoe_length_past_end || p.code() == ppp::errc::truncated)) {
+  if (!p && cut.reaches_cut(b) && (p.code() == ppp::errc::pppoe_length_past_end || p.code() == ppp::errc::truncated)) {
     const bytes_view copy = p.code() == ppp::errc::truncated
                                 ? bytes_view{}
                                 : cut.patched(b, 4, static_cast<std::uint16_t>(b.size() - ppp::pppoe_header_size));

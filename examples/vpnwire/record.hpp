@@ -155,8 +155,8 @@ struct ppp_control_layer {
   enum class kind : std::uint8_t { lcp, ipcp } protocol = kind::lcp;
   std::uint8_t code = 0, identifier = 0;
   std::uint16_t length = 0;
-  table_range options; ///< Configure-* codes
-  std::optional<std::uint32_t> magic_number; ///< LCP Echo-Request/Reply, Discard-Request
+  table_range options;                            ///< Configure-* codes
+  std::optional<std::uint32_t> magic_number;      ///< LCP Echo-Request/Reply, Discard-Request
   std::optional<std::uint16_t> rejected_protocol; ///< LCP Protocol-Reject
 };
 struct ppp_option {
@@ -187,7 +187,6 @@ struct ipv4_layer {
   std::uint16_t fragment_offset = 0; ///< in bytes
   std::uint32_t src = 0, dst = 0;
   checksum_status status = checksum_status::unverified;
-  std::size_t captured = 0; ///< bytes of the packet present (total_length unless cut)
   [[nodiscard]] bool more_fragments() const noexcept { return (flags & 0x1U) != 0; }
   [[nodiscard]] bool is_fragment() const noexcept { return more_fragments() || fragment_offset != 0; }
 };
@@ -220,7 +219,6 @@ struct esp_layer {
     no_backend,   ///< built without OpenSSL
   };
   std::uint32_t spi = 0, seq = 0;
-  bool natt = false; ///< arrived in UDP 4500
   payload_state state = payload_state::no_sa;
   std::uint8_t pad_length = 0, next_header = 0;
   bool dummy = false; ///< a dummy packet (next header 59, RFC 4303 §2.6)
@@ -258,9 +256,9 @@ struct not_decoded_layer {
   std::size_t length = 0;
 };
 
-using layer = std::variant<eth_layer, vlan_layer, sll_layer, null_layer, enc_layer, nflog_layer, chdlc_layer, pppoe_layer, ppp_layer,
-                           ppp_control_layer, pap_layer, chap_layer, ipv4_layer, udp_layer, tcp_layer, esp_layer,
-                           natt_layer, l2tp_layer, not_decoded_layer>;
+using layer = std::variant<eth_layer, vlan_layer, sll_layer, null_layer, enc_layer, nflog_layer, chdlc_layer,
+                           pppoe_layer, ppp_layer, ppp_control_layer, pap_layer, chap_layer, ipv4_layer, udp_layer,
+                           tcp_layer, esp_layer, natt_layer, l2tp_layer, not_decoded_layer>;
 
 // ------------------------------------------------------------------ events
 
@@ -276,12 +274,12 @@ struct event {
   };
   kind what = kind::deliver;
   std::uint16_t tunnel = 0, session = 0, ns = 0;
-  std::uint64_t frame = 0;      ///< the frame that carried the packet
-  std::string_view reason;      ///< drop: the window's outcome name or "over_reorder_budget"
-  bool budget_release = false;  ///< deliver: released early by the reorder memory budget
-  bytes_view packet;            ///< deliver: the innermost packet (empty: none)
-  std::size_t layer_index = 0;  ///< fragment_*: the ip layer of this record it concerns
-  table_range fragments;        ///< fragment_completed: frames of the fragments
+  std::uint64_t frame = 0;           ///< the frame that carried the packet
+  std::string_view reason;           ///< drop: the window's outcome name or "over_reorder_budget"
+  bool budget_release = false;       ///< deliver: released early by the reorder memory budget
+  bytes_view packet;                 ///< deliver: the innermost packet (empty: none)
+  std::size_t layer_index = 0;       ///< fragment_*: the ip layer of this record it concerns
+  table_range fragments;             ///< fragment_completed: frames of the fragments
   std::uint32_t datagram_length = 0; ///< fragment_completed: total length of the datagram
 };
 
@@ -357,19 +355,14 @@ struct frame_record {
   /// Notes that the snap length cut the frame inside `layer_name`, after
   /// `captured` of its bytes. Each deeper layer that is cut overrides the
   /// note: the warning names the layer where decoding stopped.
-  void note_cut(std::string_view layer_name, std::size_t captured) { cut_ = issue{layer_name, cli_code::cut_by_snaplen, captured}; }
+  void note_cut(std::string_view layer_name, std::size_t captured) {
+    cut_ = issue{layer_name, cli_code::cut_by_snaplen, captured};
+  }
   /// Turns the cut note into the record's warning (the pipeline calls it
   /// once the frame is decoded).
   void finish_cut() {
     if (cut_) warnings.push_back(*cut_);
     cut_.reset();
-  }
-
-  /// The first layer of type L, or nullptr.
-  template <class L> [[nodiscard]] const L *find() const noexcept {
-    for (const layer &l : layers)
-      if (const L *p = std::get_if<L>(&l)) return p;
-    return nullptr;
   }
 };
 

@@ -73,8 +73,14 @@ public:
     inner_.add(rec, last_ts_);
     switch (mode_) {
     case mode::doctor: doctor_.add(rec); return;
-    case mode::json: text_.clear(); render_json(text_, rec); break;
-    case mode::text: text_.clear(); render_text(text_, rec); break;
+    case mode::json:
+      text_.clear();
+      render_json(text_, rec);
+      break;
+    case mode::text:
+      text_.clear();
+      render_text(text_, rec);
+      break;
     }
     out_.write(text_);
   }

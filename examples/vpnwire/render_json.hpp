@@ -419,6 +419,7 @@ inline void render_json(std::string &out, const frame_record &rec) {
   j.field("frame.len", rec.wirelen);
   j.field("frame.cap_len", rec.caplen);
   j.field("frame.interface_id", rec.interface);
+  if (rec.snaplen != 0) j.field("vpnwire.snaplen", rec.snaplen);
   {
     char stamp[40];
     const std::int64_t sec = rec.ts_ns / 1'000'000'000, ns = rec.ts_ns % 1'000'000'000;

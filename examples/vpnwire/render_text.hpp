@@ -1,5 +1,6 @@
 // The text renderer of a frame_record: one tcpdump-style line per frame,
-//   HH:MM:SS.uuuuuu IP a > b UDP 4500 > 4500 ESP(spi=..,seq=..) | UDP 1701 > 1701 L2TP data ... [warning ...] [error ...]
+//   HH:MM:SS.uuuuuu IP a > b UDP 4500 > 4500 ESP(spi=..,seq=..) | UDP 1701 > 1701 L2TP data ... [warning ...] [error
+//   ...]
 // where " | " separates what a tunnel (ESP, L2TP, PPP) carries, followed
 // by a line for each packet the reorder stage dropped.
 #pragma once
@@ -42,8 +43,7 @@ inline void append_time(std::string &s, std::int64_t ts_ns) {
   const std::int64_t us = (ts_ns % 1'000'000'000) / 1000;
   char b[48];
   std::snprintf(b, sizeof b, "%02lld:%02lld:%02lld.%06lld ", static_cast<long long>((sec / 3600) % 24),
-                static_cast<long long>((sec / 60) % 60), static_cast<long long>(sec % 60),
-                static_cast<long long>(us));
+                static_cast<long long>((sec / 60) % 60), static_cast<long long>(sec % 60), static_cast<long long>(us));
   s += b;
 }
 
@@ -95,9 +95,12 @@ struct word_writer {
     return true;
   }
   bool operator()(const ppp_layer &p) {
-    if (p.protocol == 0x0021) s += "PPP IPv4";
-    else if (p.protocol == 0x0057) s += "PPP IPv6";
-    else return false;
+    if (p.protocol == 0x0021)
+      s += "PPP IPv4";
+    else if (p.protocol == 0x0057)
+      s += "PPP IPv6";
+    else
+      return false;
     return true;
   }
   bool operator()(const ppp_control_layer &c) {
@@ -201,14 +204,22 @@ struct word_writer {
   }
   bool operator()(const not_decoded_layer &n) {
     const std::string_view p = n.protocol;
-    if (p == "ipv6") s += "IPv6 (not decoded)";
-    else if (p == "ip.proto") s += "proto " + std::to_string(n.number);
-    else if (p == "isakmp") s += "IKE";
-    else if (p == "nesting_limit") s += "(nesting limit)";
-    else if (p == "ppp.protocol") append_hex(s, "PPP proto 0x%04x", n.number);
-    else if (p == "chdlc.protocol") append_hex(s, "CHDLC proto 0x%04x", n.number);
-    else if (p == "ethertype") append_hex(s, "ethertype 0x%04x (not decoded)", n.number);
-    else s += std::string(p) + " " + std::to_string(n.number) + " (not decoded)";
+    if (p == "ipv6")
+      s += "IPv6 (not decoded)";
+    else if (p == "ip.proto")
+      s += "proto " + std::to_string(n.number);
+    else if (p == "isakmp")
+      s += "IKE";
+    else if (p == "nesting_limit")
+      s += "(nesting limit)";
+    else if (p == "ppp.protocol")
+      append_hex(s, "PPP proto 0x%04x", n.number);
+    else if (p == "chdlc.protocol")
+      append_hex(s, "CHDLC proto 0x%04x", n.number);
+    else if (p == "ethertype")
+      append_hex(s, "ethertype 0x%04x (not decoded)", n.number);
+    else
+      s += std::string(p) + " " + std::to_string(n.number) + " (not decoded)";
     return true;
   }
 };

@@ -29,9 +29,6 @@ public:
     used_ = 0;
   }
 
-  /// True when the frame was cut.
-  [[nodiscard]] bool active() const noexcept { return active_; }
-
   /// True when `b` runs to the point where the capture stopped: a length
   /// beyond it is the snap length's doing, not the sender's.
   [[nodiscard]] bool reaches_cut(vpnwire::bytes_view b) const noexcept {

@@ -14,21 +14,21 @@ namespace vpnwire_cli {
 
 struct run_summary {
   std::uint64_t frames = 0;
-  std::uint64_t bytes = 0;           ///< captured bytes
-  std::uint64_t errors = 0;          ///< frames with an error
-  std::uint64_t warned = 0;          ///< frames with at least one warning
-  std::uint64_t cut_frames = 0;      ///< frames the snap length cut (captured < original length)
+  std::uint64_t bytes = 0;      ///< captured bytes
+  std::uint64_t errors = 0;     ///< frames with an error
+  std::uint64_t warned = 0;     ///< frames with at least one warning
+  std::uint64_t cut_frames = 0; ///< frames the snap length cut (captured < original length)
   std::uint64_t bad_ip_checksums = 0;
   std::uint64_t bad_udp_checksums = 0;
   std::uint64_t bad_tcp_checksums = 0;
-  std::uint64_t decrypted = 0;       ///< ESP packets verified and decrypted
-  std::uint64_t esp_without_sa = 0;  ///< ESP packets whose SPI had no --esp-sa
+  std::uint64_t decrypted = 0;        ///< ESP packets verified and decrypted
+  std::uint64_t esp_without_sa = 0;   ///< ESP packets whose SPI had no --esp-sa
   std::uint64_t esp_not_captured = 0; ///< ESP packets the snap length cut (not decryptable)
-  std::uint64_t reassembled = 0;     ///< datagrams completed
+  std::uint64_t reassembled = 0;      ///< datagrams completed
   std::uint64_t reorder_delivered = 0;
   std::uint64_t reorder_dropped = 0;
-  std::uint64_t reorder_unordered = 0; ///< data packets of sessions beyond the session cap or budget
-  std::uint64_t budget_releases = 0;   ///< packets released early because the reorder budget was full
+  std::uint64_t reorder_unordered = 0;                 ///< data packets of sessions beyond the session cap or budget
+  std::uint64_t budget_releases = 0;                   ///< packets released early because the reorder budget was full
   std::map<std::string, std::uint64_t> error_counts;   ///< "layer/code" -> frames
   std::map<std::string, std::uint64_t> warning_counts; ///< "layer/code" -> warnings
 
@@ -45,9 +45,12 @@ struct run_summary {
     if (!rec.warnings.empty()) ++warned;
     for (const issue &w : rec.warnings) {
       ++warning_counts[std::string(w.layer) + "/" + std::string(w.code)];
-      if (w.code == cli_code::bad_tcp_checksum) ++bad_tcp_checksums;
-      else if (w.code == "bad_udp_checksum") ++bad_udp_checksums;
-      else if (w.code == "bad_header_checksum") ++bad_ip_checksums;
+      if (w.code == cli_code::bad_tcp_checksum)
+        ++bad_tcp_checksums;
+      else if (w.code == "bad_udp_checksum")
+        ++bad_udp_checksums;
+      else if (w.code == "bad_header_checksum")
+        ++bad_ip_checksums;
     }
     for (const layer &l : rec.layers) {
       const auto *e = std::get_if<esp_layer>(&l);

@@ -26,7 +26,9 @@ const std::string plain = captures + "/incident1-l2tp-plain.pcap";
 
 std::string cap(const std::string &name) { return tests_captures + "/" + name; }
 
-bool have(const char *tool) { return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0; }
+bool have(const char *tool) {
+  return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 /// The JSON frame lines of decode --json.
 std::vector<std::string> frame_lines(const std::string &out) {
@@ -88,9 +90,12 @@ TEST(LinkTypes, EveryLinkTypeCarriesIncidentOneToTheSameLayers) {
   ASSERT_EQ(base.size(), 88U);
   const auto want = from_layer(base, "ip");
   const std::map<std::string, std::vector<std::string>> link_layers{
-      {"null-bsd-loopback.pcap", {"frame", "null", "ip"}}, {"loop-openbsd.pcap", {"frame", "null", "ip"}},
-      {"ppp.pcap", {"frame", "ppp", "ip"}},                {"ppp-hdlc.pcap", {"frame", "ppp", "ip"}},
-      {"ppp-ether.pcap", {"frame", "pppoe", "ppp", "ip"}}, {"enc.pcap", {"frame", "enc", "ip"}},
+      {"null-bsd-loopback.pcap", {"frame", "null", "ip"}},
+      {"loop-openbsd.pcap", {"frame", "null", "ip"}},
+      {"ppp.pcap", {"frame", "ppp", "ip"}},
+      {"ppp-hdlc.pcap", {"frame", "ppp", "ip"}},
+      {"ppp-ether.pcap", {"frame", "pppoe", "ppp", "ip"}},
+      {"enc.pcap", {"frame", "enc", "ip"}},
       {"ipv4-rawip4.pcap", {"frame", "ip"}},
   };
   for (const auto &[file, prefix] : link_layers) {
@@ -175,18 +180,21 @@ TEST(LinkTypes, VlanAndQinqTagsOfEveryTpid) {
   EXPECT_EQ(from_layer(frames, "ip"), base);
   EXPECT_EQ(protos(frames[0]), (std::vector<std::string>{"frame", "eth", "vlan", "ip", "udp", "l2tp"}));
   EXPECT_EQ(protos(frames[1]), (std::vector<std::string>{"frame", "eth", "ieee8021ad", "vlan", "ip", "udp", "l2tp"}));
-  EXPECT_NE(frames[0].find("\"eth.type\":33024},{\"proto\":\"vlan\",\"vlan.priority\":3,\"vlan.dei\":false,\"vlan.id\":100,"
-                           "\"vlan.etype\":2048}"),
-            std::string::npos)
+  EXPECT_NE(
+      frames[0].find("\"eth.type\":33024},{\"proto\":\"vlan\",\"vlan.priority\":3,\"vlan.dei\":false,\"vlan.id\":100,"
+                     "\"vlan.etype\":2048}"),
+      std::string::npos)
       << frames[0].substr(0, 400);
-  EXPECT_NE(frames[1].find("\"eth.type\":34984},{\"proto\":\"ieee8021ad\",\"ieee8021ad.priority\":0,\"ieee8021ad.dei\":"
-                           "false,\"ieee8021ad.id\":300,\"vpnwire.etype\":33024},{\"proto\":\"vlan\",\"vlan.priority\":0,"
-                           "\"vlan.dei\":false,\"vlan.id\":400,\"vlan.etype\":2048}"),
-            std::string::npos)
+  EXPECT_NE(
+      frames[1].find("\"eth.type\":34984},{\"proto\":\"ieee8021ad\",\"ieee8021ad.priority\":0,\"ieee8021ad.dei\":"
+                     "false,\"ieee8021ad.id\":300,\"vpnwire.etype\":33024},{\"proto\":\"vlan\",\"vlan.priority\":0,"
+                     "\"vlan.dei\":false,\"vlan.id\":400,\"vlan.etype\":2048}"),
+      std::string::npos)
       << frames[1].substr(0, 400);
-  EXPECT_NE(frames[2].find("\"eth.type\":37120},{\"proto\":\"vlan\",\"vlan.priority\":0,\"vlan.dei\":true,\"vlan.id\":500,"
-                           "\"vlan.etype\":33024},{\"proto\":\"vlan\""),
-            std::string::npos)
+  EXPECT_NE(
+      frames[2].find("\"eth.type\":37120},{\"proto\":\"vlan\",\"vlan.priority\":0,\"vlan.dei\":true,\"vlan.id\":500,"
+                     "\"vlan.etype\":33024},{\"proto\":\"vlan\""),
+      std::string::npos)
       << frames[2].substr(0, 400);
 }
 

@@ -21,17 +21,17 @@ namespace cli_test {
 
 using namespace vpnwire_cli;
 
-
 inline const std::string cli = VPNWIRE_CLI_PATH;
 inline const std::string captures = VPNWIRE_CAPTURES_DIR;
 inline const std::string incident1 = captures + "/incident1-l2tp-reorder.pcap";
 inline const std::string incident2 = captures + "/incident2-esp-pppoe-mtu.pcap";
-inline const std::string sa1 = "--esp-sa spi=0xc1000001,enc=aes-cbc,key=0x00112233445566778899aabbccddeeff,auth=hmac-sha1-96,"
-                        "auth-key=0x0102030405060708090a0b0c0d0e0f1011121314 "
-                        "--esp-sa spi=0x5e000001,enc=aes-cbc,key=0xffeeddccbbaa99887766554433221100,auth=hmac-sha1-96,"
-                        "auth-key=0x2122232425262728292a2b2c2d2e2f3031323334";
+inline const std::string sa1 =
+    "--esp-sa spi=0xc1000001,enc=aes-cbc,key=0x00112233445566778899aabbccddeeff,auth=hmac-sha1-96,"
+    "auth-key=0x0102030405060708090a0b0c0d0e0f1011121314 "
+    "--esp-sa spi=0x5e000001,enc=aes-cbc,key=0xffeeddccbbaa99887766554433221100,auth=hmac-sha1-96,"
+    "auth-key=0x2122232425262728292a2b2c2d2e2f3031323334";
 inline const std::string sa2 = "--esp-sa spi=0xa0000001,enc=aes-gcm-16,key=0x000102030405060708090a0b0c0d0e0fcafebabe "
-                        "--esp-sa spi=0xb0000001,enc=aes-gcm-16,key=0x101112131415161718191a1b1c1d1e1fdeadbeef";
+                               "--esp-sa spi=0xb0000001,enc=aes-gcm-16,key=0x101112131415161718191a1b1c1d1e1fdeadbeef";
 
 struct run_result {
   int status = -1;
@@ -101,7 +101,7 @@ inline std::vector<captured_frame> frames_of(const std::string &path, std::vecto
 }
 
 inline void write_capture(const std::string &path, std::uint16_t linktype,
-                   const std::vector<std::pair<std::int64_t, std::vector<std::byte>>> &frames) {
+                          const std::vector<std::pair<std::int64_t, std::vector<std::byte>>> &frames) {
   pcap_writer w;
   std::string err;
   ASSERT_TRUE(w.open(path, linktype, err)) << err;

@@ -161,8 +161,8 @@ TEST(LinkLayer, EncHeaderGivesSpiAndFlags) {
 TEST(LinkLayer, NflogTlvsPrefixAndPayload) {
   // Header AF_INET/v0/group 5; NFULA_PACKET_HDR (0x0800, hook 3); NFULA_PREFIX "l2tp";
   // NFULA_PAYLOAD; little-endian TLV headers as the kernel writes them on x86.
-  const auto f = hex(std::string("02 00 0005  0800 0100 0800 0300  0900 0a00 6c327470 00000000  2000 0900 ") +
-                     udp_packet);
+  const auto f =
+      hex(std::string("02 00 0005  0800 0100 0800 0300  0900 0a00 6c327470 00000000  2000 0900 ") + udp_packet);
   const frame_record r = dissect(linktype::nflog, f);
   const auto *n = layer_at<nflog_layer>(r, 0);
   ASSERT_NE(n, nullptr);

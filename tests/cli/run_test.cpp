@@ -98,7 +98,8 @@ TEST(Errors, MalformedOptionsAreOneLineAndExit2) {
         std::string("decode --esp-sa spi=0x1000 ") + incident1, std::string("decode --esp-sa"),
         std::string("doctor --reorder sometimes ") + incident1, std::string("decode --reassembly x ") + incident1,
         std::string("decode --bogus ") + incident1, std::string("decode"), std::string("doctor --json ") + incident1,
-        std::string("doctor --write-inner x.pcap ") + incident1, std::string("mtu --esp rot13")}) {
+        std::string("doctor --write-inner x.pcap ") + incident1, std::string("decode --evidence 3 ") + incident1,
+        std::string("mtu --esp rot13")}) {
     auto r = run(args);
     EXPECT_EQ(r.status, 2) << args;
     EXPECT_TRUE(one_line(r.err)) << args << ": " << r.err;
@@ -599,9 +600,9 @@ void expect_clean_run(const std::string &args, std::size_t frames) {
   for (const auto &l : lines(r.out)) {
     if (l.rfind("{\"frame\"", 0) != 0) continue;
     ++seen;
-    EXPECT_TRUE(
-        l.find("\"error\":null}") != std::string::npos ||
-        std::regex_search(l, std::regex(R"re("error":\{"layer":"[a-z0-9]+","code":"[a-z_0-9]+","offset":[0-9]+\}\}$)re")))
+    EXPECT_TRUE(l.find("\"error\":null}") != std::string::npos ||
+                std::regex_search(
+                    l, std::regex(R"re("error":\{"layer":"[a-z0-9]+","code":"[a-z_0-9]+","offset":[0-9]+\}\}$)re")))
         << l;
   }
   if (args.rfind("decode --json", 0) == 0) {
@@ -641,6 +642,7 @@ TEST(Generator, RebuildsTheCheckedInCapturesByteForByte) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(slurp(dir + "/incident1-l2tp-reorder.pcap"), slurp(incident1));
   EXPECT_EQ(slurp(dir + "/incident2-esp-pppoe-mtu.pcap"), slurp(incident2));
+  EXPECT_EQ(slurp(dir + "/incident1-l2tp-plain.pcap"), slurp(captures + "/incident1-l2tp-plain.pcap"));
 }
 
 TEST(Memory, DecodingStreamsInConstantMemory) {
