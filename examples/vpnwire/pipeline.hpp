@@ -613,6 +613,10 @@ private:
 
   void esp_stage(vpnwire::bytes_view b, int depth) {
     frame_record &rec = *rec_;
+    if (depth >= max_depth) {
+      rec.add(not_decoded_layer{"nesting_limit", static_cast<std::uint32_t>(depth), b.size()});
+      return;
+    }
     auto p = esp::parse_packet(b);
     if (!p) {
       if (cut_.reaches_cut(b) && p.code() == esp::errc::too_short)
@@ -658,7 +662,7 @@ private:
     case esp::next_header_ipv4: ip_stage(payload, depth + 1, std::uint64_t{p->spi()} + 1); break;
     case esp::next_header_ipv6: rec.add(not_decoded_layer{"ipv6", 0, payload.size()}); break;
     // Transport mode: the pseudo-header is the outer packet's.
-    case ip::proto::udp: udp_stage(src, dst, payload, depth); break;
+    case ip::proto::udp: udp_stage(src, dst, payload, depth + 1); break;
     case ip::proto::tcp: tcp_stage(src, dst, payload, payload.size()); break;
     default: rec.add(not_decoded_layer{"ip.proto", d->next_header, payload.size()});
     }

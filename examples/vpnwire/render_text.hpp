@@ -81,7 +81,11 @@ struct word_writer {
   }
   bool operator()(const nflog_layer &n) {
     s += "NFLOG group " + std::to_string(n.resource_id);
-    if (!n.prefix.empty()) s += " \"" + std::string(n.prefix) + "\"";
+    if (!n.prefix.empty()) {
+      s += " ";
+      append_quoted(
+          s, bytes_view(static_cast<const std::byte *>(static_cast<const void *>(n.prefix.data())), n.prefix.size()));
+    }
     return true;
   }
   bool operator()(const chdlc_layer &) { return false; }
