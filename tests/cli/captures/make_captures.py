@@ -18,7 +18,8 @@ The bytes in front of each packet for text2pcap are hand-made (no tool
 here writes them), as are scapy's malformed option; everything else comes
 from the kernel or the incident generator.
 
-usage: make_captures.py OUTDIR   (root, for the network namespace)
+usage: make_captures.py OUTDIR   (root, for the network namespace; needs Debian's
+       wireshark-common, tcpdump, nftables and python3-scapy, all in scripts/install-deps.sh)
 Rerunning rewrites the files (tcpdump's timestamps differ); the tests
 depend on their content, not on their bytes.
 """
