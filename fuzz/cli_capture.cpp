@@ -1,8 +1,9 @@
 // Fuzz target: the vpnwire CLI's capture input, as `vpnwire decode --json`
 // runs it (examples/vpnwire/main.cpp): the whole input is a capture file
-// (pcap or pcapng) opened through capture_reader (libpcap, link-type
-// mapping, nanosecond timestamps, a file cut short mid-record), every frame
-// decoded by the pipeline with the demo captures' keys.
+// (pcap or pcapng) opened through capture_reader (capture_format.hpp: both
+// byte orders, every interface with its own link type, timestamp units, a
+// file cut short mid-record), every frame decoded by the pipeline with the
+// demo captures' keys and rendered by the same record sink.
 //
 // The bytes live in a memfd (memory, never the disk) opened by its
 // /proc/self/fd path, exactly as the CLI opens a file name.
@@ -12,10 +13,10 @@
 // the JSON Lines output has one valid {"frame": N} line per frame read, and
 // the summary counts them.
 #include "capture.hpp"
-#include "doctor.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "pipeline.hpp"
+#include "record_sink.hpp"
 
 #include "fuzz_check.hpp"
 #include "fuzz_input.hpp"
@@ -92,13 +93,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     FUZZ_CHECK(std::string_view(err).starts_with(file.path() + ": "));
     return 0;
   }
-  fuzz::memory_sink sink;
-  vpnwire_cli::output out(sink.file());
-  vpnwire_cli::pipeline pipe(o, out, nullptr);
-  FUZZ_CHECK(pipe.ready(err));
+  fuzz::memory_sink memory;
+  vpnwire_cli::output out(memory.file());
+  vpnwire_cli::record_sink sink(o, vpnwire_cli::record_sink::mode::json, out);
+  vpnwire_cli::pipeline pipe(o);
+  FUZZ_CHECK(!pipe.ready());
   vpnwire_cli::captured_frame f;
+  vpnwire_cli::frame_record rec;
   std::uint64_t frames = 0;
-  for (; frames < 1024; ++frames) {
+  while (frames < 1024) {
     const int r = reader.next(f, err);
     if (r == 0) break;
     if (r < 0) {
@@ -106,15 +109,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       break;
     }
     FUZZ_CHECK(r == 1);
-    pipe.on_frame(reader.kind(), f);
+    FUZZ_CHECK(f.data.size() <= vpnwire_cli::max_block);
+    pipe.dissect(++frames, f, rec);
+    FUZZ_CHECK(rec.linktype == f.linktype && rec.interface == f.interface);
+    sink.add(rec);
   }
-  pipe.finish();
-  FUZZ_CHECK(pipe.close(err));
-  pipe.print_summary();
+  pipe.finish(rec);
+  sink.add(rec);
+  FUZZ_CHECK(sink.finish(err));
   FUZZ_CHECK(out.flush());
-  FUZZ_CHECK(pipe.summary().frames == frames);
+  FUZZ_CHECK(sink.summary().frames == frames);
 
-  const std::string_view text = sink.text();
+  const std::string_view text = memory.text();
   std::uint64_t frame_lines = 0;
   bool summary = false;
   for (std::size_t pos = 0; pos < text.size();) {

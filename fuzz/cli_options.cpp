@@ -118,7 +118,20 @@ void check_reorder(std::string_view text) {
   }
   auto q = vpnwire_cli::parse_reorder(again);
   FUZZ_CHECK(static_cast<bool>(q) && q.value == p.value);
-  (void)vpnwire_cli::to_seq_policy(p.value);
+  // The anchor follows what the capture holds (pipeline.hpp: to_seq_policy).
+  using vpnwire::seq::anchor_mode;
+  using vpnwire::seq::reorder_mode;
+  const auto joined = vpnwire_cli::to_seq_policy(p.value, false);
+  const auto established = vpnwire_cli::to_seq_policy(p.value, true);
+  if (p.value.mode == vpnwire_cli::reorder_option::kind::none) {
+    FUZZ_CHECK(joined.mode == reorder_mode::pass_through && established.mode == reorder_mode::pass_through);
+    return;
+  }
+  FUZZ_CHECK(established.anchor == anchor_mode::explicit_value);
+  const bool strict = p.value.mode == vpnwire_cli::reorder_option::kind::strict ||
+                      (p.value.mode == vpnwire_cli::reorder_option::kind::timeout && p.value.value == 0);
+  FUZZ_CHECK(joined.anchor == (strict ? anchor_mode::first_packet : anchor_mode::probation));
+  FUZZ_CHECK((joined.mode == reorder_mode::strict) == strict);
 }
 
 void check_reassembly(std::string_view text) {

@@ -2,7 +2,9 @@
 # The main demo: installs what is missing, builds the vpnwire CLI in release
 # mode, and runs `vpnwire doctor` on the two incident captures of
 # examples/captures/ (made by examples/vpnwire/gen_captures.cpp with vpnwire's
-# own builders), then `vpnwire mtu` for the second incident's link.
+# own builders), on incident 1 cut to 128 bytes per frame by editcap and on a
+# tcpdump capture with offloaded checksums, then `vpnwire mtu` for the second
+# incident's link.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -27,6 +29,17 @@ banner "Incident 2: ESP tunnel over a 1454-byte PPPoE link, fragmented after enc
   --esp-sa spi=0xa0000001,enc=aes-gcm-16,key=0x000102030405060708090a0b0c0d0e0fcafebabe \
   --esp-sa spi=0xb0000001,enc=aes-gcm-16,key=0x101112131415161718191a1b1c1d1e1fdeadbeef \
   examples/captures/incident2-esp-pppoe-mtu.pcap
+
+banner "Incident 1 over plain L2TP, captured with a 128-byte snap length: the same findings from the headers alone" \
+  "editcap -s 128 examples/captures/incident1-l2tp-plain.pcap /tmp/…; vpnwire doctor /tmp/…"
+cut=$(mktemp /tmp/vpnwire-demo-XXXXXX.pcap)
+trap 'rm -f "$cut"' EXIT
+editcap -s 128 examples/captures/incident1-l2tp-plain.pcap "$cut"
+"$vpnwire" doctor "$cut"
+
+banner "Captured on the sending host (tcpdump -i lo): bad UDP checksums, decoded anyway" \
+  "vpnwire doctor tests/cli/captures/offload-lo.pcap"
+"$vpnwire" doctor tests/cli/captures/offload-lo.pcap
 
 banner "The exact MSS for that link, computed instead of found by trial and error" \
   "vpnwire mtu --link-mtu 1454 --nat-t --esp aes-gcm-16 --mode tunnel   # the PPPoE interface MTU of the incident"

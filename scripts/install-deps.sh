@@ -13,6 +13,7 @@ packages=(
   dpdk-dev libdpdk-dev libtins-dev libipsec-mb-dev
   chromium
   xl2tpd iproute2 gcovr time bc
+  nftables
 )
 
 missing=()

@@ -1,12 +1,11 @@
-// Capture input and output for the CLI: reading pcap and pcapng through
-// libpcap (one frame at a time, constant memory), the link layers the CLI
-// accepts (Ethernet with 802.1Q tags, raw IPv4, Linux cooked SLL and SLL2),
+// Capture input and output for the CLI: a streaming reader of pcap and
+// pcapng files (one frame at a time, memory bounded by the largest block),
+// where every frame carries its own interface's link type and snap length,
 // and a minimal classic-pcap writer for --write-inner and the generator.
+// The formats themselves are parsed in capture_format.hpp.
 #pragma once
 
-#include "vpnwire/core/bytes.hpp"
-
-#include <pcap/pcap.h>
+#include "capture_format.hpp"
 
 #include <cerrno>
 #include <cstddef>
@@ -14,107 +13,259 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace vpnwire_cli {
 
-using vpnwire::bytes_view;
+/// Link-layer header types (the LINKTYPE_ values of the pcap and pcapng formats).
+namespace linktype {
+inline constexpr std::uint16_t null = 0; ///< BSD loopback: 4-byte address family, host byte order
+inline constexpr std::uint16_t ethernet = 1;
+inline constexpr std::uint16_t ppp = 9;        ///< PPP (RFC 1661), optional FF 03
+inline constexpr std::uint16_t raw = 101;      ///< raw IPv4 or IPv6 (version nibble)
+inline constexpr std::uint16_t ppp_hdlc = 50;  ///< PPP in HDLC-like framing (RFC 1662), or Cisco HDLC
+inline constexpr std::uint16_t ppp_ether = 51; ///< PPPoE session header, no Ethernet header (NetBSD pppoe)
+inline constexpr std::uint16_t loop = 108;     ///< OpenBSD loopback: address family in network byte order
+inline constexpr std::uint16_t enc = 109;      ///< OpenBSD/FreeBSD enc(4): af, spi, flags, then the IP packet
+inline constexpr std::uint16_t linux_sll = 113;
+inline constexpr std::uint16_t ipv4 = 228;
+inline constexpr std::uint16_t ipv6 = 229;
+inline constexpr std::uint16_t nflog = 239; ///< Linux netfilter NFLOG
+inline constexpr std::uint16_t linux_sll2 = 276;
+} // namespace linktype
 
-// Link-layer header types (the LINKTYPE_ values of the pcap file format).
-inline constexpr int linktype_ethernet = 1;
-inline constexpr int linktype_raw = 101;
-inline constexpr int linktype_linux_sll = 113;
-inline constexpr int linktype_ipv4 = 228;
-inline constexpr int linktype_linux_sll2 = 276;
+/// The LINKTYPE_ name of a link type (as libpcap and tcpdump spell it), or "".
+[[nodiscard]] constexpr std::string_view linktype_name(std::uint16_t t) noexcept {
+  switch (t) {
+  case linktype::null: return "NULL";
+  case linktype::ethernet: return "ETHERNET";
+  case linktype::ppp: return "PPP";
+  case linktype::ppp_hdlc: return "PPP_HDLC";
+  case linktype::ppp_ether: return "PPP_ETHER";
+  case linktype::raw: return "RAW";
+  case linktype::loop: return "LOOP";
+  case linktype::enc: return "ENC";
+  case linktype::linux_sll: return "LINUX_SLL";
+  case 127: return "IEEE802_11_RADIOTAP";
+  case 189: return "USB_LINUX";
+  case linktype::ipv4: return "IPV4";
+  case linktype::ipv6: return "IPV6";
+  case linktype::nflog: return "NFLOG";
+  case linktype::linux_sll2: return "LINUX_SLL2";
+  default: return "";
+  }
+}
 
-enum class link_kind : std::uint8_t { ethernet, raw_ip, sll, sll2 };
+/// True for the link types the pipeline decodes (link.hpp).
+[[nodiscard]] constexpr bool linktype_supported(std::uint16_t t) noexcept {
+  switch (t) {
+  case linktype::null:
+  case linktype::ethernet:
+  case linktype::ppp:
+  case linktype::ppp_hdlc:
+  case linktype::ppp_ether:
+  case linktype::raw:
+  case linktype::loop:
+  case linktype::enc:
+  case linktype::linux_sll:
+  case linktype::ipv4:
+  case linktype::ipv6:
+  case linktype::nflog:
+  case linktype::linux_sll2: return true;
+  default: return false;
+  }
+}
 
-/// One captured frame: its bytes (valid until the next read) and timestamp.
+/// One captured frame: its bytes (valid until the next read) and what the
+/// file says about it.
 struct captured_frame {
-  bytes_view data;
-  std::uint32_t wire_length = 0; ///< original length; > data.size() when the snaplen cut it
+  bytes_view data;               ///< the captured bytes (caplen = data.size())
+  std::uint32_t wire_length = 0; ///< original length; > data.size() when the snap length cut the frame
   std::int64_t ts_ns = 0;        ///< capture timestamp, nanoseconds since the epoch
+  std::uint32_t interface = 0;   ///< pcapng interface index (0 in classic pcap)
+  std::uint16_t linktype = linktype::ethernet;
+  std::uint32_t snaplen = 0; ///< the interface's snap length (0: none given)
 };
 
-/// Reads a pcap or pcapng file through libpcap. Move-only.
+/// Streams a pcap or pcapng file. Move-only; one buffer of at most max_block bytes.
 class capture_reader {
 public:
+  enum class format : std::uint8_t { pcap, pcapng };
+
   capture_reader() = default;
 
-  /// Opens `path`. On failure returns false and fills `error` with one line.
+  /// Opens `path`. On failure returns false and fills `error` with one line
+  /// naming the file.
   [[nodiscard]] bool open(const std::string &path, std::string &error) {
-    char errbuf[PCAP_ERRBUF_SIZE] = {};
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (p == nullptr) {
-      error = path + ": cannot read capture: " + errbuf;
+    std::FILE *f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) {
+      error = path + ": cannot read capture: " + std::strerror(errno);
       return false;
     }
-    handle_.reset(p);
-    const int dlt = pcap_datalink(p);
-    switch (dlt) {
-    case DLT_EN10MB: kind_ = link_kind::ethernet; break;
-    case DLT_RAW:
-    case DLT_IPV4: kind_ = link_kind::raw_ip; break;
-    case DLT_LINUX_SLL: kind_ = link_kind::sll; break;
-    case DLT_LINUX_SLL2: kind_ = link_kind::sll2; break;
-    default: {
-      const char *n = pcap_datalink_val_to_name(dlt);
-      error = path + ": unsupported link type " + std::to_string(dlt) + (n ? std::string(" (") + n + ")" : "") +
-              "; vpnwire reads Ethernet, raw IPv4, Linux SLL and SLL2";
-      handle_.reset();
-      return false;
+    return open(f, path, error);
+  }
+
+  /// Reads from `f` (taking ownership; e.g. fmemopen() in the fuzz target).
+  [[nodiscard]] bool open(std::FILE *f, const std::string &name, std::string &error) {
+    file_.reset(f);
+    name_ = name;
+    std::array<std::byte, pcap_file_header_size> h{};
+    const std::size_t n = std::fread(h.data(), 1, 4, file_.get());
+    if (n < 4) return open_failed(error, "cannot read capture: file too short to be a capture");
+    const std::uint32_t magic = vpnwire::core::load_be32(h.data());
+    if (magic == pcapng::section_header) {
+      format_ = format::pcapng;
+      pending_shb_ = true; // its type is read; next() reads the rest
+      return true;
     }
+    if (std::fread(h.data() + 4, 1, h.size() - 4, file_.get()) != h.size() - 4)
+      return open_failed(error, "cannot read capture: file too short to be a capture");
+    auto p = parse_pcap_file_header(h);
+    if (!p) {
+      return open_failed(error, p.code() == capture_errc::not_a_capture
+                                    ? "cannot read capture: not a pcap or pcapng file"
+                                    : "cannot read capture: unsupported pcap version");
+    }
+    format_ = format::pcap;
+    pcap_ = *p;
+    if (!linktype_supported(pcap_.linktype)) {
+      const std::string_view n2 = linktype_name(pcap_.linktype);
+      return open_failed(error, "unsupported link type " + std::to_string(pcap_.linktype) +
+                                    (n2.empty() ? "" : " (" + std::string(n2) + ")") + "; " + supported_text());
     }
     return true;
   }
 
-  [[nodiscard]] link_kind kind() const noexcept { return kind_; }
+  [[nodiscard]] format file_format() const noexcept { return format_; }
 
   /// The next frame. Returns 1 on a frame, 0 at the end, -1 on a read error
-  /// (a file cut short mid-record), with `error` set.
+  /// (a file cut short mid-record, a damaged block), with `error` set.
   [[nodiscard]] int next(captured_frame &f, std::string &error) {
-    pcap_pkthdr *h = nullptr;
-    const u_char *d = nullptr;
-    const int r = pcap_next_ex(handle_.get(), &h, &d);
-    if (r == 1) {
-      f.data = bytes_view(static_cast<const std::byte *>(static_cast<const void *>(d)), h->caplen);
-      f.wire_length = h->len;
-      f.ts_ns = to_ns(static_cast<std::int64_t>(h->ts.tv_sec), static_cast<std::int64_t>(h->ts.tv_usec));
-      return 1;
-    }
-    if (r == PCAP_ERROR_BREAK) return 0;
-    error = std::string("capture read error: ") + pcap_geterr(handle_.get());
-    return -1;
+    return format_ == format::pcap ? next_pcap(f, error) : next_pcapng(f, error);
   }
 
-  /// Nanoseconds of a (seconds, sub-second) capture timestamp (the reader
-  /// opens files with nanosecond precision). A file may hold any value: both
-  /// parts are clamped (seconds to +-9e9, past year 2255) so the result and
-  /// the pipeline's clock arithmetic on it (timeouts of up to hours) cannot
-  /// overflow.
-  [[nodiscard]] static constexpr std::int64_t to_ns(std::int64_t sec, std::int64_t frac) noexcept {
-    constexpr std::int64_t max_sec = 9'000'000'000;
-    constexpr std::int64_t max_frac = std::int64_t{1} << 32;
-    sec = sec < -max_sec ? -max_sec : (sec > max_sec ? max_sec : sec);
-    frac = frac < -max_frac ? -max_frac : (frac > max_frac ? max_frac : frac);
-    return sec * 1'000'000'000 + frac;
+  /// The link types vpnwire decodes, as one sentence for error messages.
+  [[nodiscard]] static std::string supported_text() {
+    return "vpnwire reads Ethernet (802.1Q, QinQ), raw IPv4, Linux SLL and SLL2, BSD NULL and LOOP, PPP, PPP_HDLC, "
+           "PPP_ETHER, ENC and NFLOG";
   }
 
 private:
   struct closer {
-    void operator()(pcap_t *p) const noexcept { pcap_close(p); }
+    void operator()(std::FILE *f) const noexcept { std::fclose(f); }
   };
-  std::unique_ptr<pcap_t, closer> handle_;
-  link_kind kind_ = link_kind::ethernet;
+
+  bool open_failed(std::string &error, const std::string &what) {
+    error = name_ + ": " + what;
+    file_.reset();
+    return false;
+  }
+
+  int read_error(std::string &error, capture_errc e, std::string_view where) {
+    error = std::string("capture read error: ") + std::string(where) + ": " + std::string(name(e));
+    return -1;
+  }
+
+  /// Reads exactly n bytes into buf_ (from `at`). 0 at a clean end before
+  /// any byte, -1 when the file ends inside them, 1 otherwise.
+  int read_into(std::size_t at, std::size_t n) {
+    if (buf_.size() < at + n) buf_.resize(at + n);
+    const std::size_t got = n == 0 ? 0 : std::fread(buf_.data() + at, 1, n, file_.get());
+    if (got == n) return 1;
+    return got == 0 && at == 0 ? 0 : -1;
+  }
+
+  int next_pcap(captured_frame &f, std::string &error) {
+    const int h = read_into(0, pcap_record_header_size);
+    if (h == 0) return 0;
+    if (h < 0) return read_error(error, capture_errc::truncated, "record header");
+    auto r = parse_pcap_record_header(bytes_view(buf_.data(), pcap_record_header_size), pcap_);
+    if (!r) return read_error(error, r.code(), "record header");
+    if (read_into(pcap_record_header_size, r->caplen) != 1)
+      return read_error(error, capture_errc::truncated, "record data");
+    f.data = bytes_view(buf_.data() + pcap_record_header_size, r->caplen);
+    f.wire_length = r->wirelen;
+    f.ts_ns = r->ts_ns;
+    f.interface = 0;
+    f.linktype = pcap_.linktype;
+    f.snaplen = pcap_.snaplen;
+    return 1;
+  }
+
+  int next_pcapng(captured_frame &f, std::string &error) {
+    for (;;) {
+      // Block type and total length; for a Section Header Block also the
+      // byte-order magic, which says how to read the length.
+      std::size_t have = 0;
+      if (pending_shb_) {
+        vpnwire::core::store_be32(head_.data(), pcapng::section_header);
+        have = 4;
+        pending_shb_ = false;
+      }
+      const std::size_t got = std::fread(head_.data() + have, 1, 8 - have, file_.get());
+      if (have + got == 0) return 0;
+      if (have + got < 8) return read_error(error, capture_errc::truncated, "block header");
+      const std::uint32_t type_be = vpnwire::core::load_be32(head_.data());
+      if (type_be == pcapng::section_header) {
+        if (std::fread(head_.data() + 8, 1, 4, file_.get()) != 4)
+          return read_error(error, capture_errc::truncated, "section header");
+        auto o = pcapng::section_byte_order(head_);
+        if (!o) return read_error(error, o.code(), "section header");
+        section_.order = *o;
+        have = 12;
+      } else {
+        have = 8;
+      }
+      const byte_order &o = section_.order;
+      const std::uint32_t type = o.u32(head_.data());
+      const std::uint32_t total = o.u32(head_.data() + 4);
+      if (total < 12 || total % 4 != 0) return read_error(error, capture_errc::block_length_invalid, "block");
+      if (total > max_block) return read_error(error, capture_errc::record_too_large, "block");
+      if (have > total) return read_error(error, capture_errc::block_length_invalid, "block");
+      // The whole block in buf_: what was read, then the body and the
+      // repeated total length.
+      if (buf_.size() < total) buf_.resize(total);
+      std::memcpy(buf_.data(), head_.data(), have);
+      if (std::fread(buf_.data() + have, 1, total - have, file_.get()) != total - have)
+        return read_error(error, capture_errc::truncated, "block");
+      if (o.u32(buf_.data() + total - 4) != total)
+        return read_error(error, capture_errc::block_length_invalid, "block trailer");
+      if (type == pcapng::section_header) interface_base_ += static_cast<std::uint32_t>(section_.interfaces.size());
+      const bytes_view body(buf_.data() + 8, total - 12);
+      pcapng::packet p;
+      auto k = pcapng::parse_block(type, body, section_, p);
+      if (!k) return read_error(error, k.code(), "block");
+      if (*k != pcapng::block_kind::packet) continue;
+      const pcapng::interface_info &i = section_.interfaces[p.interface];
+      f.data = p.data;
+      f.wire_length = p.wirelen;
+      f.ts_ns = p.ts_ns;
+      f.interface = p.interface + interface_base_;
+      f.linktype = i.linktype;
+      f.snaplen = i.snaplen;
+      return 1;
+    }
+  }
+
+  std::unique_ptr<std::FILE, closer> file_;
+  std::string name_;
+  format format_ = format::pcap;
+  pcap_file_header pcap_{};
+  pcapng::section section_;
+  std::array<std::byte, 12> head_{};
+  bool pending_shb_ = false;
+  std::uint32_t interface_base_ = 0;
+  std::vector<std::byte> buf_;
 };
 
 /// Writes a classic (microsecond, little-endian) pcap file.
 class pcap_writer {
 public:
   pcap_writer() = default;
-  [[nodiscard]] bool open(const std::string &path, int linktype, std::string &error) {
-    FILE *f = std::fopen(path.c_str(), "wb");
+  [[nodiscard]] bool open(const std::string &path, std::uint16_t lt, std::string &error) {
+    std::FILE *f = std::fopen(path.c_str(), "wb");
     if (f == nullptr) {
       error = path + ": cannot write: " + std::strerror(errno);
       return false;
@@ -126,18 +277,20 @@ public:
     put16(h + 4, 2);
     put16(h + 6, 4);
     put32(h + 16, 262144);
-    put32(h + 20, static_cast<std::uint32_t>(linktype));
+    put32(h + 20, lt);
     return write(h, sizeof h, error);
   }
   [[nodiscard]] bool is_open() const noexcept { return file_ != nullptr; }
 
-  [[nodiscard]] bool write_frame(std::int64_t ts_ns, bytes_view data, std::string &error) {
+  /// Writes one record; `wire_length` 0 means the frame was captured whole.
+  [[nodiscard]] bool write_frame(std::int64_t ts_ns, bytes_view data, std::string &error,
+                                 std::uint32_t wire_length = 0) {
     unsigned char h[16];
     const std::int64_t us = ts_ns / 1000;
     put32(h, static_cast<std::uint32_t>(us / 1'000'000));
     put32(h + 4, static_cast<std::uint32_t>(us % 1'000'000));
     put32(h + 8, static_cast<std::uint32_t>(data.size()));
-    put32(h + 12, static_cast<std::uint32_t>(data.size()));
+    put32(h + 12, wire_length != 0 ? wire_length : static_cast<std::uint32_t>(data.size()));
     return write(h, sizeof h, error) && write(data.data(), data.size(), error);
   }
 
@@ -159,98 +312,10 @@ private:
     return true;
   }
   struct closer {
-    void operator()(FILE *f) const noexcept { std::fclose(f); }
+    void operator()(std::FILE *f) const noexcept { std::fclose(f); }
   };
-  std::unique_ptr<FILE, closer> file_;
+  std::unique_ptr<std::FILE, closer> file_;
   std::string path_;
 };
-
-// ---------------------------------------------------------------- link layers
-
-/// What the link layer says: the network protocol (EtherType) and where its
-/// bytes start. Nothing is copied.
-struct link_view {
-  std::uint16_t ethertype = 0;
-  bytes_view payload;
-  std::size_t header_size = 0;
-  std::uint16_t vlan_id = 0;
-  bool has_vlan = false;
-  // Fields for printing (Wireshark names in comments).
-  std::span<const std::byte, 6> eth_dst{static_cast<const std::byte *>(nullptr), 6}; // eth.dst
-  std::span<const std::byte, 6> eth_src{static_cast<const std::byte *>(nullptr), 6}; // eth.src
-  std::uint16_t sll_pkttype = 0;                                                     // sll.pkttype
-  std::uint16_t sll_hatype = 0;                                                      // sll.hatype
-  std::uint16_t sll_halen = 0;                                                       // sll.halen
-  std::uint32_t sll_ifindex = 0;                                                     // sll.ifindex (SLL2)
-  bytes_view sll_addr;                                                               // sll.src.eth when 6 bytes
-};
-
-enum class link_errc : std::uint8_t { ok = 0, truncated_ethernet, truncated_vlan, truncated_sll, truncated_sll2 };
-[[nodiscard]] constexpr std::string_view name(link_errc e) noexcept {
-  switch (e) {
-  case link_errc::ok: return "ok";
-  case link_errc::truncated_ethernet: return "truncated_ethernet_header";
-  case link_errc::truncated_vlan: return "truncated_vlan_tag";
-  case link_errc::truncated_sll: return "truncated_sll_header";
-  case link_errc::truncated_sll2: return "truncated_sll2_header";
-  }
-  return "unknown";
-}
-
-/// Parses the link-layer header of a frame. Errors name the header and the
-/// offset at which bytes ran out.
-[[nodiscard]] inline vpnwire::result<link_view, link_errc> parse_link(link_kind k, bytes_view f) noexcept {
-  using vpnwire::core::load_be16;
-  using vpnwire::core::load_be32;
-  link_view v;
-  switch (k) {
-  case link_kind::raw_ip:
-    v.ethertype = 0x0800;
-    v.payload = f;
-    return v;
-  case link_kind::ethernet: {
-    if (f.size() < 14) return vpnwire::fail(link_errc::truncated_ethernet, f.size());
-    v.eth_dst = f.subspan<0, 6>();
-    v.eth_src = f.subspan<6, 6>();
-    std::size_t off = 12;
-    std::uint16_t type = load_be16(f.data() + off);
-    while (type == 0x8100 || type == 0x88a8) {
-      if (f.size() < off + 6) return vpnwire::fail(link_errc::truncated_vlan, f.size());
-      if (!v.has_vlan) v.vlan_id = static_cast<std::uint16_t>(load_be16(f.data() + off + 2) & 0x0FFFU);
-      v.has_vlan = true;
-      off += 4;
-      type = load_be16(f.data() + off);
-    }
-    v.ethertype = type;
-    v.header_size = off + 2;
-    v.payload = f.subspan(off + 2);
-    return v;
-  }
-  case link_kind::sll: {
-    if (f.size() < 16) return vpnwire::fail(link_errc::truncated_sll, f.size());
-    v.sll_pkttype = load_be16(f.data());
-    v.sll_hatype = load_be16(f.data() + 2);
-    v.sll_halen = load_be16(f.data() + 4);
-    v.sll_addr = f.subspan(6, v.sll_halen < 8 ? v.sll_halen : 8);
-    v.ethertype = load_be16(f.data() + 14);
-    v.header_size = 16;
-    v.payload = f.subspan(16);
-    return v;
-  }
-  case link_kind::sll2: {
-    if (f.size() < 20) return vpnwire::fail(link_errc::truncated_sll2, f.size());
-    v.ethertype = load_be16(f.data());
-    v.sll_ifindex = load_be32(f.data() + 4);
-    v.sll_hatype = load_be16(f.data() + 8);
-    v.sll_pkttype = vpnwire::core::load_u8(f.data() + 10);
-    v.sll_halen = vpnwire::core::load_u8(f.data() + 11);
-    v.sll_addr = f.subspan(12, v.sll_halen < 8 ? v.sll_halen : 8);
-    v.header_size = 20;
-    v.payload = f.subspan(20);
-    return v;
-  }
-  }
-  return v;
-}
 
 } // namespace vpnwire_cli

@@ -1,14 +1,17 @@
 // `vpnwire doctor`: findings about an L2TP/IPsec capture, each with its
-// evidence (frame numbers) and the fix. The pipeline reports what it sees
-// through the on_*() calls; report() prints the findings.
+// evidence (frame numbers) and the fix. Doctor is the third renderer of the
+// frame records (record.hpp): add() reads each record, report() prints.
+// It sees exactly the layers, errors, warnings and events decode prints.
 //
 // Memory stays bounded however long the capture: per-session and per-SA
-// state is capped (max_tracked), evidence lists keep their first frames and
-// a count, and the reorder analysis looks back over a fixed ring.
+// state is capped (max_tracked), evidence lists keep their first frames
+// (--evidence N, default 12) and a count, and the reorder analysis looks
+// back over a fixed ring.
 #pragma once
 
 #include "options.hpp"
-#include "output.hpp"
+#include "record.hpp"
+#include "summary.hpp"
 
 #include "vpnwire/esp/errc.hpp"
 #include "vpnwire/esp/sa.hpp"
@@ -22,25 +25,25 @@
 #include <cstdio>
 #include <map>
 #include <memory>
-#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <variant>
 #include <vector>
 
 namespace vpnwire_cli {
 
-struct run_summary;
-
-/// Frame numbers as evidence: the first few are kept, the rest counted.
+/// Frame numbers as evidence: the first `keep` are kept, the rest counted.
 class evidence {
 public:
-  static constexpr std::size_t keep = 12;
-  void add(std::uint64_t frame) {
+  void add(std::uint64_t frame, std::size_t keep) {
     if (frames_.size() < keep) frames_.push_back(frame);
     ++count_;
   }
   [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
   [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
+  [[nodiscard]] std::uint64_t last() const noexcept { return frames_.empty() ? 0 : frames_.back(); }
   [[nodiscard]] std::string str() const {
     std::string s;
     for (std::size_t i = 0; i < frames_.size(); ++i) {
@@ -68,43 +71,115 @@ public:
   static constexpr std::size_t max_tracked = 1024;
   /// How far back the reorder analysis looks for earlier arrivals.
   static constexpr std::size_t lookback = 512;
+  /// Frame numbers listed per finding unless --evidence says otherwise.
+  static constexpr std::size_t default_evidence = 12;
 
-  void configure(const decode_options &o) {
+  explicit doctor(const decode_options &o) : keep_(o.evidence == 0 ? default_evidence : o.evidence) {
     for (const auto &s : o.sas) sa_opts_.emplace(s.spi, s);
-    reorder_ = o.reorder;
   }
 
-  // ------------------------------------------------------------ events
-
-  void on_error(std::uint64_t frame, std::string_view layer, std::string_view code, std::size_t offset) {
-    auto &e = errors_[std::string(layer) + " " + std::string(code)];
-    if (e.empty()) first_offset_[std::string(layer) + " " + std::string(code)] = offset;
-    e.add(frame);
+  /// Reads one record (a frame, or the end-of-capture record).
+  void add(const frame_record &rec) {
+    for (const event &e : rec.released) on_event(e);
+    if (rec.end_of_capture()) return;
+    on_frame(rec);
+    for (const event &e : rec.events) on_event(e);
   }
 
-  void on_fragment(std::uint64_t frame, const vpnwire::ip::ipv4_view &v, int depth) {
-    if (depth != 0) return;
-    if (v.more_fragments()) largest_fragment_ = std::max<std::size_t>(largest_fragment_, v.total_length());
-    (void)frame;
+  /// The report, after the last record.
+  [[nodiscard]] std::string report(const run_summary &sum) const {
+    std::string s;
+    s += "vpnwire doctor: " + std::to_string(sum.frames) + " frames, " + std::to_string(sessions_.size()) +
+         " sequenced L2TP session(s), " + std::to_string(control_messages_) + " L2TP control message(s)\n";
+    int n = 0;
+    sequencing_findings(s, n);
+    reorder_findings(s, n);
+    fragmentation_findings(s, n);
+    esp_findings(s, n);
+    checksum_findings(s, n);
+    capture_findings(s, n, sum);
+    issue_findings(s, n);
+    if (n == 0)
+      s += "\nNo problems found.\n";
+    else
+      s += "\n" + std::to_string(n) + " finding(s).\n";
+    return s;
   }
 
-  void on_reassembled(std::uint64_t frame, const vpnwire::ip::ipv4_view &pkt, const std::vector<std::uint64_t> &frames,
-                      int depth) {
-    if (depth != 0) return;
+private:
+  // ------------------------------------------------------------ reading records
+
+  /// What the layers before a given point of a record tell about it.
+  struct context {
+    const ipv4_layer *outer = nullptr; ///< the first IPv4 layer
+    const ipv4_layer *ip = nullptr;    ///< the latest IPv4 layer
+    const esp_layer *esp = nullptr;    ///< the latest ESP layer
+  };
+
+  void on_frame(const frame_record &rec) {
+    if (rec.error) {
+      auto [it, fresh] = issues_.try_emplace(key_of(*rec.error));
+      if (fresh) it->second.first_offset = rec.error->offset;
+      it->second.frames.add(rec.number, keep_);
+    }
+    std::set<std::pair<std::string_view, std::string_view>> warned;
+    for (const issue &w : rec.warnings) {
+      if (!warned.emplace(w.layer, w.code).second) continue; // once per frame
+      auto [it, fresh] = warning_issues_.try_emplace(key_of(w));
+      if (fresh) it->second.first_offset = w.offset;
+      it->second.frames.add(rec.number, keep_);
+      if (w.code == cli_code::cut_by_snaplen) cut_layers_[std::string(w.layer)].add(rec.number, keep_);
+    }
+    if (rec.caplen < rec.wirelen) {
+      cut_.add(rec.number, keep_);
+      // What was captured: a file's declared snap length is often not the one that cut
+      // (editcap -s keeps the header's; mergecap keeps the interface's).
+      largest_snaplen_ = std::max<std::uint64_t>(largest_snaplen_, rec.caplen);
+    }
+    context c;
+    for (std::size_t i = 0; i < rec.layers.size(); ++i) {
+      const layer &l = rec.layers[i];
+      if (const auto *ip = std::get_if<ipv4_layer>(&l)) {
+        if (c.outer == nullptr) c.outer = ip;
+        c.ip = ip;
+        on_ip(rec, *ip, i);
+      } else if (const auto *u = std::get_if<udp_layer>(&l)) {
+        if (u->status == checksum_status::bad && c.ip) bad_checksum(c.ip->src, rec.number);
+      } else if (const auto *t = std::get_if<tcp_layer>(&l)) {
+        on_tcp(rec, *t, c);
+      } else if (const auto *e = std::get_if<esp_layer>(&l)) {
+        c.esp = e;
+        on_esp(rec, *e);
+      } else if (const auto *l2 = std::get_if<l2tp_layer>(&l)) {
+        on_l2tp(rec, *l2, c);
+      }
+    }
+  }
+
+  void on_ip(const frame_record &rec, const ipv4_layer &ip, std::size_t index) {
+    if (ip.status == checksum_status::bad) bad_checksum(ip.src, rec.number);
+    if (ip.depth != 0) return;
+    if (ip.more_fragments()) largest_fragment_ = std::max<std::size_t>(largest_fragment_, ip.total_length);
+    for (const event &e : rec.events)
+      if (e.what == event::kind::fragment_completed && e.layer_index == index) on_reassembled(rec, ip, index, e);
+  }
+
+  /// A datagram completed at the outermost IP layer: tunnel traffic
+  /// (ESP, NAT-T or L2TP) fragmented after encapsulation.
+  void on_reassembled(const frame_record &rec, const ipv4_layer &ip, std::size_t index, const event &e) {
     frag_flow f;
-    f.src = pkt.source();
-    f.dst = pkt.destination();
-    f.proto = pkt.protocol();
-    const vpnwire::bytes_view p = pkt.payload();
-    if (f.proto == vpnwire::ip::proto::esp && p.size() >= 4) {
-      f.spi = vpnwire::core::load_be32(p.data());
-    } else if (f.proto == vpnwire::ip::proto::udp && p.size() >= 8) {
-      const std::uint16_t sp = vpnwire::core::load_be16(p.data());
-      const std::uint16_t dp = vpnwire::core::load_be16(p.data() + 2);
-      if (sp == 4500 || dp == 4500) {
+    f.src = ip.src;
+    f.dst = ip.dst;
+    const layer *next = index + 1 < rec.layers.size() ? &rec.layers[index + 1] : nullptr;
+    const layer *after = index + 2 < rec.layers.size() ? &rec.layers[index + 2] : nullptr;
+    if (next == nullptr) return;
+    if (const auto *esp = std::get_if<esp_layer>(next)) {
+      f.spi = esp->spi;
+    } else if (const auto *u = std::get_if<udp_layer>(next)) {
+      if (u->src_port == 4500 || u->dst_port == 4500) {
         f.natt = true;
-        if (p.size() >= 12) f.spi = vpnwire::core::load_be32(p.data() + 8);
-      } else if (sp == 1701 || dp == 1701) {
+        if (const auto *esp2 = after ? std::get_if<esp_layer>(after) : nullptr) f.spi = esp2->spi;
+      } else if (u->src_port == 1701 || u->dst_port == 1701) {
         f.l2tp = true;
       } else {
         return; // fragmented UDP that is not tunnel traffic: not this doctor's business
@@ -118,62 +193,112 @@ public:
       if (frag_.size() >= max_tracked) return;
       it = frag_.emplace(key, f).first;
     }
-    for (std::uint64_t n : frames) it->second.frames.add(n);
-    it->second.datagrams.add(frame);
-    it->second.largest_datagram = std::max<std::size_t>(it->second.largest_datagram, pkt.total_length());
+    for (std::uint32_t k = 0; k < e.fragments.count; ++k)
+      it->second.frames.add(rec.fragment_frames[e.fragments.first + k], keep_);
+    it->second.datagrams.add(rec.number, keep_);
+    it->second.largest_datagram = std::max<std::size_t>(it->second.largest_datagram, e.datagram_length);
   }
 
-  void on_esp(std::uint64_t frame, std::uint32_t spi, std::uint32_t seq, std::size_t size, bool have_sa,
-              vpnwire::esp::errc result) {
-    (void)seq;
-    (void)size;
-    if (!have_sa) {
-      if (esp_no_sa_.size() < max_tracked) esp_no_sa_[spi].add(frame);
+  void on_tcp(const frame_record &rec, const tcp_layer &t, const context &c) {
+    if (t.status == checksum_status::bad && c.ip) bad_checksum(c.ip->src, rec.number);
+    if (t.syn() && t.mss && c.ip && syns_.size() < 4096)
+      syns_.push_back({rec.number, c.ip->src, c.ip->dst, *t.mss, c.esp ? c.esp->spi : 0});
+  }
+
+  void on_esp(const frame_record &rec, const esp_layer &e) {
+    esp_order(rec.number, e.spi, e.seq);
+    switch (e.state) {
+    case esp_layer::payload_state::no_sa:
+    case esp_layer::payload_state::no_backend:
+      if (esp_no_sa_.size() < max_tracked || esp_no_sa_.count(e.spi)) esp_no_sa_[e.spi].add(rec.number, keep_);
+      return;
+    case esp_layer::payload_state::failed:
+      if (rec.error && rec.error->layer == "esp") {
+        if (rec.error->code == "replayed" || rec.error->code == "left_of_window")
+          replay_[e.spi].add(rec.number, keep_);
+        else if (rec.error->code == "icv_mismatch")
+          icv_bad_[e.spi].add(rec.number, keep_);
+      }
+      return;
+    case esp_layer::payload_state::decrypted: {
+      auto &s = sa_seen_[e.spi];
+      if (e.next_header == 4)
+        s.tunnel = true;
+      else
+        s.transport = true;
       return;
     }
-    if (result == vpnwire::esp::errc::replayed || result == vpnwire::esp::errc::left_of_window)
-      replay_[spi].add(frame);
-    else if (result == vpnwire::esp::errc::icv_mismatch)
-      icv_bad_[spi].add(frame);
+    case esp_layer::payload_state::not_captured: esp_cut_.add(rec.number, keep_); return;
+    }
   }
 
-  /// What a decrypted ESP packet carried (mode detection per SA).
-  void on_esp_payload(std::uint32_t spi, std::uint8_t next_header) {
-    auto &s = sa_seen_[spi];
-    if (next_header == 4)
-      s.tunnel = true;
-    else
-      s.transport = true;
+  /// Sequence numbers on the wire, whether or not the packet can be
+  /// decrypted (no keys, snap length): late arrivals and repeats per SPI.
+  void esp_order(std::uint64_t frame, std::uint32_t spi, std::uint32_t seq) {
+    auto it = esp_seq_.find(spi);
+    if (it == esp_seq_.end()) {
+      if (esp_seq_.size() >= max_tracked) return;
+      it = esp_seq_.emplace(spi, esp_sequence{}).first;
+      it->second.highest = seq;
+      it->second.seen = 1;
+      ++it->second.packets;
+      return;
+    }
+    esp_sequence &s = it->second;
+    ++s.packets;
+    if (seq > s.highest) {
+      const std::uint32_t shift = seq - s.highest;
+      s.seen = shift >= 64 ? 1 : (s.seen << shift) | 1U;
+      s.highest = seq;
+      return;
+    }
+    const std::uint32_t behind = s.highest - seq;
+    if (behind < 64 && (s.seen >> behind & 1U) != 0) {
+      s.repeated.add(frame, keep_);
+      return;
+    }
+    if (behind < 64) s.seen |= std::uint64_t{1} << behind;
+    s.late.add(frame, keep_);
+    s.max_displacement = std::max(s.max_displacement, behind);
   }
 
-  void on_syn(std::uint64_t frame, const vpnwire::ip::ipv4_view &pkt, std::uint16_t mss, std::uint32_t spi, bool natt) {
-    (void)natt;
-    if (syns_.size() >= 4096) return;
-    syns_.push_back({frame, pkt.source(), pkt.destination(), mss, spi});
+  void on_l2tp(const frame_record &rec, const l2tp_layer &l, const context &c) {
+    const std::uint32_t src = c.outer ? c.outer->src : 0, dst = c.outer ? c.outer->dst : 0;
+    if (l.control) {
+      if (l.zlb()) return;
+      ++control_messages_;
+      if (l.message_type == 9 || l.message_type == 12) { // OCCN, ICCN: where AVP 39 belongs (§6.9, §6.12)
+        call_connected_.add(rec.number, keep_);
+        if (l.avps_cut && !l.seq_required) control_cut_.add(rec.number, keep_);
+      }
+      if (l.seq_required) seq_required_.add(rec.number, keep_);
+      return;
+    }
+    on_l2tp_data(rec.number, rec.ts_ns, src, dst, l, c.esp ? c.esp->spi : 0);
   }
 
-  void on_l2tp_data(std::uint64_t frame, std::int64_t ts, std::uint32_t src, std::uint32_t dst, std::uint16_t tunnel,
-                    std::uint16_t session, bool sequenced, std::uint16_t ns, std::uint32_t spi, bool length_bit) {
+  void on_l2tp_data(std::uint64_t frame, std::int64_t ts, std::uint32_t src, std::uint32_t dst, const l2tp_layer &l,
+                    std::uint32_t spi) {
     // Direction bookkeeping for RFC 2661 §5.4.
     const auto dir = std::make_pair(src, dst);
     if (dirs_.size() >= max_tracked && dirs_.find(dir) == dirs_.end()) return;
     auto &d = dirs_[dir];
-    if (sequenced) {
-      d.sequenced.add(frame);
+    if (l.seq_bit) {
+      d.sequenced.add(frame, keep_);
       // Did the other direction already send unsequenced data?
       auto back = dirs_.find(std::make_pair(dst, src));
-      if (back != dirs_.end() && back->second.first_unsequenced != 0) d.sequenced_after_unsequenced.add(frame);
+      if (back != dirs_.end() && back->second.first_unsequenced != 0) d.sequenced_after_unsequenced.add(frame, keep_);
     } else if (d.first_unsequenced == 0) {
       d.first_unsequenced = frame;
     }
     if (spi != 0) {
       auto &s = sa_seen_[spi];
       s.l2tp = true;
-      s.l2tp_seq = s.l2tp_seq || sequenced;
-      s.l2tp_length = s.l2tp_length || length_bit;
+      s.l2tp_seq = s.l2tp_seq || l.seq_bit;
+      s.l2tp_length = s.l2tp_length || l.length_bit;
     }
-    if (!sequenced) return;
-    const std::uint32_t key = (std::uint32_t{tunnel} << 16) | session;
+    if (!l.seq_bit) return;
+    const std::uint32_t key = (std::uint32_t{l.tunnel} << 16) | l.session;
     auto it = sessions_.find(key);
     if (it == sessions_.end()) {
       if (sessions_.size() >= max_tracked) return;
@@ -182,7 +307,8 @@ public:
       it->second->dst = dst;
     }
     session_stats &s = *it->second;
-    s.packets.add(frame);
+    const std::uint16_t ns = l.ns;
+    s.packets.add(frame, keep_);
     // Reordering: a packet is late when a higher number arrived before it.
     // Its delay is how long the earliest of those higher numbers had to wait
     // for it; the largest delay is the timeout that delivers everything.
@@ -207,58 +333,33 @@ public:
     s.ring[s.count % lookback] = arrival{ns, ts};
     ++s.count;
     if (late) {
-      s.late.add(frame);
+      s.late.add(frame, keep_);
       s.max_displacement = std::max(s.max_displacement, displacement);
       s.max_delay_ns = std::max(s.max_delay_ns, ts - earliest);
     }
     // What Linux with reorder timeout 0 would have done.
-    if (!s.linux_rx.offer(ns)) s.strict_lost.add(frame);
+    if (!s.linux_rx.offer(ns)) s.strict_lost.add(frame, keep_);
   }
 
-  void on_l2tp_control(std::uint64_t frame, std::uint32_t src, std::uint32_t dst, std::uint16_t tunnel,
-                       std::uint16_t session, std::uint16_t msg_type, bool seq_required) {
-    (void)src;
-    (void)dst;
-    (void)tunnel;
-    (void)session;
-    ++control_messages_;
-    if (msg_type == 9 || msg_type == 12) { // OCCN, ICCN: where Sequencing Required belongs (§6.9, §6.12)
-      call_connected_.add(frame);
-      if (seq_required) seq_required_.add(frame);
-    } else if (seq_required) {
-      seq_required_.add(frame);
-    }
+  void on_event(const event &e) {
+    if (e.what == event::kind::fragment_not_captured) ++fragments_not_captured_;
+    if (e.what != event::kind::drop) return;
+    const std::uint32_t key = (std::uint32_t{e.tunnel} << 16) | e.session;
+    auto &m = e.reason == "duplicate_held" || e.reason == "duplicate_delivered" ? dup_ : reorder_drop_;
+    if (m.size() < max_tracked || m.count(key)) m[key].add(e.frame, keep_);
   }
 
-  void on_reorder_outcome(std::uint64_t frame, std::uint32_t key, std::uint16_t ns, vpnwire::seq::insert_outcome o) {
-    (void)ns;
-    if (o == vpnwire::seq::insert_outcome::duplicate_held || o == vpnwire::seq::insert_outcome::duplicate_delivered)
-      dup_[key].add(frame);
-    else if (!vpnwire::seq::accepted(o))
-      reorder_drop_[key].add(frame);
-  }
-  void on_deliver(std::uint32_t, std::uint16_t, std::uint64_t) {}
-
-  // ------------------------------------------------------------ report
-
-  void report(output &out, std::uint64_t frames, std::uint64_t errors) {
-    std::string s;
-    s += "vpnwire doctor: " + std::to_string(frames) + " frames, " + std::to_string(sessions_.size()) +
-         " sequenced L2TP session(s), " + std::to_string(control_messages_) + " L2TP control message(s)\n";
-    int n = 0;
-    sequencing_findings(s, n);
-    reorder_findings(s, n);
-    fragmentation_findings(s, n);
-    esp_findings(s, n);
-    error_findings(s, n, errors);
-    if (n == 0)
-      s += "\nNo problems found.\n";
+  void bad_checksum(std::uint32_t src, std::uint64_t frame) {
+    if (bad_checksum_sources_.size() < max_tracked || bad_checksum_sources_.count(src))
+      bad_checksum_sources_[src].add(frame, keep_);
     else
-      s += "\n" + std::to_string(n) + " finding(s).\n";
-    out.write(s);
+      ++bad_checksum_untracked_;
   }
 
-private:
+  static std::string key_of(const issue &i) { return std::string(i.layer) + " " + std::string(i.code); }
+
+  // ------------------------------------------------------------ state
+
   struct arrival {
     std::uint16_t ns = 0;
     std::int64_t ts = 0;
@@ -312,7 +413,6 @@ private:
   };
   struct frag_flow {
     std::uint32_t src = 0, dst = 0, spi = 0;
-    std::uint8_t proto = 0;
     bool natt = false, l2tp = false;
     evidence frames, datagrams;
     std::size_t largest_datagram = 0;
@@ -326,6 +426,19 @@ private:
     std::uint16_t mss;
     std::uint32_t spi;
   };
+  struct esp_sequence {
+    std::uint32_t highest = 0;
+    std::uint64_t seen = 0; ///< bit k: highest - k arrived
+    std::uint64_t packets = 0;
+    std::uint32_t max_displacement = 0;
+    evidence late, repeated;
+  };
+  struct issue_stats {
+    evidence frames;
+    std::size_t first_offset = 0;
+  };
+
+  // ------------------------------------------------------------ report
 
   static void heading(std::string &s, int &n, std::string_view severity, const std::string &title) {
     ++n;
@@ -335,7 +448,7 @@ private:
     s += "    " + std::string(label) + ": " + text + "\n";
   }
 
-  void sequencing_findings(std::string &s, int &n) {
+  void sequencing_findings(std::string &s, int &n) const {
     for (const auto &[dir, d] : dirs_) {
       if (d.sequenced.empty()) continue;
       if (seq_required_.empty()) {
@@ -346,6 +459,10 @@ private:
              std::to_string(d.sequenced.count()) + " data messages with Ns/Nr (frames " + d.sequenced.str() + ")" +
                  (call_connected_.empty() ? "; the capture holds no ICCN/OCCN (the call was set up before it started)"
                                           : "; ICCN/OCCN without AVP 39 in frames " + call_connected_.str()));
+        if (!control_cut_.empty())
+          item(s, "caveat",
+               std::to_string(control_cut_.count()) + " ICCN/OCCN message(s) were cut by the snap length (frames " +
+                   control_cut_.str() + "): AVP 39 may be among the bytes not captured");
         item(s, "why",
              "without Sequencing Required (AVP 39) the receiver may ignore Ns (RFC 2661 section 5.4); "
              "Linux with reorder timeout 0, the default through xl2tpd, then drops every packet that "
@@ -370,13 +487,13 @@ private:
     }
   }
 
-  void reorder_findings(std::string &s, int &n) {
+  void reorder_findings(std::string &s, int &n) const {
     for (const auto &[key, st] : sessions_) {
       if (st->late.empty()) continue;
       const std::uint32_t tunnel = key >> 16, session = key & 0xFFFFU;
       // The smallest whole-millisecond timeout longer than the longest wait (a
       // packet is released once its wait reaches the timeout, so equal is too short).
-      const std::int64_t ms = st->max_delay_ns / 1'000'000 + 1;
+      const std::int64_t ms = std::max<std::int64_t>(st->max_delay_ns / 1'000'000 + 1, 1);
       char delay[64];
       std::snprintf(delay, sizeof delay, "%.3f ms", static_cast<double>(st->max_delay_ns) / 1e6);
       heading(s, n, "critical",
@@ -393,10 +510,10 @@ private:
                " sequenced packets (frames " + st->strict_lost.str() + ")" +
                (st->strict_lost.empty() ? "" : ": oversized packets split in two and swapped are lost whole"));
       item(s, "fix",
-           "set the session's reorder timeout to at least " + std::to_string(std::max<std::int64_t>(ms, 1)) +
-               " ms (pppol2tp_reorderto / PPPOL2TP_SO_REORDERTO = " + std::to_string(std::max<std::int64_t>(ms, 1)) +
-               "), which would have delivered every packet; vpnwire decode --reorder timeout=" +
-               std::to_string(std::max<std::int64_t>(ms, 1)) + " shows the result");
+           "set the session's reorder timeout to at least " + std::to_string(ms) +
+               " ms (pppol2tp_reorderto / PPPOL2TP_SO_REORDERTO = " + std::to_string(ms) +
+               "), which would have delivered every packet; vpnwire decode --reorder timeout=" + std::to_string(ms) +
+               " shows the result");
     }
     for (const auto &[key, e] : reorder_drop_) {
       heading(s, n, "warning",
@@ -413,7 +530,7 @@ private:
     }
   }
 
-  void fragmentation_findings(std::string &s, int &n) {
+  void fragmentation_findings(std::string &s, int &n) const {
     for (const auto &[key, f] : frag_) {
       // Fragment data is cut at multiples of 8, so the largest fragment gives
       // the path MTU to within 7 bytes; the lower bound is the safe one.
@@ -443,7 +560,8 @@ private:
         const enc_info &e = info(o.enc);
         st.esp = transform_config(o.enc, o.auth);
         st.esp->udp_encap = f.natt;
-        const sa_seen seen = sa_seen_.count(f.spi) ? sa_seen_.at(f.spi) : sa_seen{};
+        const auto seen_it = sa_seen_.find(f.spi);
+        const sa_seen seen = seen_it != sa_seen_.end() ? seen_it->second : sa_seen{};
         st.esp->mode =
             seen.transport && !seen.tunnel ? vpnwire::esp::sa_mode::transport : vpnwire::esp::sa_mode::tunnel;
         st.l2tp = seen.l2tp;
@@ -475,7 +593,7 @@ private:
       std::uint16_t worst = 0;
       for (const syn &y : syns_) {
         if (y.mss > lim->tcp_mss) {
-          big.add(y.frame);
+          big.add(y.frame, keep_);
           worst = std::max(worst, y.mss);
         }
       }
@@ -492,12 +610,9 @@ private:
                std::to_string(lim->tcp_mss) + ") and set the tunnel MTU to " + std::to_string(lim->inner_mtu) +
                "; vpnwire mtu shows the per-layer overhead");
     }
-    if (frag_.empty() && !syns_.empty() && !sa_opts_.empty()) {
-      // No fragmentation seen: nothing to say about MSS without a path MTU.
-    }
   }
 
-  void esp_findings(std::string &s, int &n) {
+  void esp_findings(std::string &s, int &n) const {
     for (const auto &[spi, e] : replay_) {
       heading(s, n, "warning", "anti-replay drops on SA spi " + hex(spi));
       item(s, "evidence",
@@ -511,6 +626,27 @@ private:
       item(s, "evidence", std::to_string(e.count()) + " packets (frames " + e.str() + ")");
       item(s, "fix", "check the --esp-sa keys and algorithms; with the right keys this means corruption on the path");
     }
+    for (const auto &[spi, q] : esp_seq_) {
+      if (q.late.empty()) continue;
+      heading(s, n, "warning", "ESP packets arrived out of order on SA spi " + hex(spi));
+      item(s, "evidence",
+           std::to_string(q.late.count()) + " of " + std::to_string(q.packets) +
+               " packets arrived after a higher sequence number (frames " + q.late.str() + ")");
+      item(s, "extent",
+           "largest displacement " + std::to_string(q.max_displacement) +
+               " packet(s): a receiver whose replay window is smaller than " + std::to_string(q.max_displacement + 1) +
+               " drops them as too old");
+      item(s, "fix",
+           "find the reordering on the path (multipath, a load balancer), or widen the receiver's replay window");
+    }
+    for (const auto &[spi, q] : esp_seq_) {
+      if (q.repeated.empty()) continue;
+      heading(s, n, "warning", "repeated ESP sequence numbers on SA spi " + hex(spi));
+      item(s, "evidence", std::to_string(q.repeated.count()) + " packets (frames " + q.repeated.str() + ")");
+      item(s, "fix",
+           "a duplicating path or a replay: the receiver's anti-replay check drops them (the capture may also "
+           "hold the same packet twice, e.g. captured on two interfaces)");
+    }
     if (!esp_no_sa_.empty()) {
       std::string spis;
       std::uint64_t count = 0;
@@ -523,14 +659,65 @@ private:
     }
   }
 
-  void error_findings(std::string &s, int &n, std::uint64_t errors) {
-    (void)errors;
-    for (const auto &[what, e] : errors_) {
+  /// Bad checksums all sent by one host are that host's own traffic
+  /// captured before its NIC filled the checksum in (checksum offload).
+  void checksum_findings(std::string &s, int &n) const {
+    if (bad_checksum_sources_.empty()) return;
+    std::uint64_t total = bad_checksum_untracked_;
+    for (const auto &[src, e] : bad_checksum_sources_) total += e.count();
+    if (bad_checksum_sources_.size() == 1 && bad_checksum_untracked_ == 0) {
+      const auto &[src, e] = *bad_checksum_sources_.begin();
+      heading(s, n, "note", "bad checksums all come from " + dotted(src) + ": likely checksum offload");
+      item(s, "evidence",
+           std::to_string(total) + " IPv4/UDP/TCP checksums fail, every one in a packet from " + dotted(src) +
+               " (frames " + e.str() + ")");
+      item(s, "why",
+           "a host that offloads checksums to its NIC hands the capture its packets before the checksum is "
+           "filled in; the packets on the wire are fine. vpnwire decoded these packets in full");
+      item(s, "fix",
+           "nothing on the network; to capture final checksums, turn offload off on that host (ethtool -K IFACE "
+           "tx off) or capture on another host");
+      return;
+    }
+    std::string who;
+    for (const auto &[src, e] : bad_checksum_sources_) who += (who.empty() ? "" : ", ") + dotted(src);
+    heading(s, n, "warning", "bad checksums from " + std::to_string(bad_checksum_sources_.size()) + " hosts");
+    item(s, "evidence", std::to_string(total) + " IPv4/UDP/TCP checksums fail, in packets from " + who);
+    item(s, "fix",
+         "checksums failing for several senders point at corruption on the path or a middlebox rewriting "
+         "packets; the decoder warnings below list the frames");
+  }
+
+  void capture_findings(std::string &s, int &n, const run_summary &sum) const {
+    if (cut_.empty()) return;
+    heading(s, n, "note",
+            std::to_string(cut_.count()) + " frames were cut by the capture's snap length (at most " +
+                std::to_string(largest_snaplen_) + " bytes captured)");
+    std::string where;
+    for (const auto &[layer_name, e] : cut_layers_)
+      where += (where.empty() ? "" : ", ") + std::to_string(e.count()) + " in " + layer_name;
+    item(s, "evidence", "frames " + cut_.str() + (where.empty() ? "" : "; decoding stopped " + where));
+    item(s, "impact",
+         "headers wholly present were decoded and their sequence numbers analysed; " +
+             std::to_string(sum.esp_not_captured) + " ESP packet(s) could not be decrypted and " +
+             std::to_string(fragments_not_captured_) + " fragment(s) could not be reassembled for missing bytes" +
+             (esp_cut_.empty() ? "" : " (ESP frames " + esp_cut_.str() + ")"));
+    item(s, "fix", "capture with a larger snap length (tcpdump -s 0) to see payloads");
+  }
+
+  void issue_findings(std::string &s, int &n) const {
+    for (const auto &[what, e] : issues_) {
       heading(s, n, "error", "malformed packets: " + what);
       item(s, "evidence",
-           std::to_string(e.count()) + " frames (frames " + e.str() + "), first at byte offset " +
-               std::to_string(first_offset_[what]) + " of the layer");
+           std::to_string(e.frames.count()) + " frames (frames " + e.frames.str() + "), first at byte offset " +
+               std::to_string(e.first_offset) + " of the layer");
       item(s, "fix", "vpnwire decode --json shows each frame's layers and the error object");
+    }
+    for (const auto &[what, e] : warning_issues_) {
+      heading(s, n, "warning", "decoder warnings: " + what);
+      item(s, "evidence",
+           std::to_string(e.frames.count()) + " frames (frames " + e.frames.str() + "), first at byte offset " +
+               std::to_string(e.first_offset) + " of the layer");
     }
   }
 
@@ -540,19 +727,25 @@ private:
     return b;
   }
 
+  std::size_t keep_;
   std::map<std::uint32_t, esp_sa_option> sa_opts_;
-  reorder_option reorder_{};
-  std::map<std::string, evidence> errors_;
-  std::map<std::string, std::size_t> first_offset_;
+  std::map<std::string, issue_stats> issues_, warning_issues_;
+  std::map<std::string, evidence> cut_layers_;
+  evidence cut_, esp_cut_;
+  std::uint64_t largest_snaplen_ = 0;
+  std::uint64_t fragments_not_captured_ = 0;
   std::size_t largest_fragment_ = 0;
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, bool>, frag_flow> frag_;
   std::map<std::uint32_t, evidence> esp_no_sa_, replay_, icv_bad_;
+  std::map<std::uint32_t, esp_sequence> esp_seq_;
   std::map<std::uint32_t, sa_seen> sa_seen_;
+  std::map<std::uint32_t, evidence> bad_checksum_sources_;
+  std::uint64_t bad_checksum_untracked_ = 0;
   std::vector<syn> syns_;
   std::map<std::pair<std::uint32_t, std::uint32_t>, direction> dirs_;
   std::map<std::uint32_t, std::unique_ptr<session_stats>> sessions_;
   std::map<std::uint32_t, evidence> reorder_drop_, dup_;
-  evidence seq_required_, call_connected_;
+  evidence seq_required_, call_connected_, control_cut_;
   std::uint64_t control_messages_ = 0;
 };
 

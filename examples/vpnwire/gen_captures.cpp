@@ -4,7 +4,8 @@
 // inputs always give byte-identical files: timestamps, IVs and padding come
 // from fixed values and a seeded generator.
 //
-//   vpnwire_gen_captures OUTDIR            both incident captures
+//   vpnwire_gen_captures OUTDIR            the incident captures (incident 1 also
+//                                          over plain L2TP, without IPsec)
 //   vpnwire_gen_captures --large N FILE    a capture of N rounds of incident 1's
 //                                          data phase (for benchmarks)
 //
@@ -219,7 +220,7 @@ public:
     now_ += advance_us * 1000;
     frames_.push_back({now_, std::move(data)});
   }
-  void write(const std::string &path, int linktype) const {
+  void write(const std::string &path, std::uint16_t linktype) const {
     vpnwire_cli::pcap_writer w;
     std::string err;
     if (!w.open(path, linktype, err)) die(err);
@@ -265,15 +266,19 @@ struct incident1 {
   std::uint16_t ns_c = 0, ns_s = 0; // control messages sent by each side (Nr is the other's count)
   std::uint16_t data_ns = 0;
   std::uint32_t tcp_seq = 1000, tcp_ack = 5000;
+  /// L2TP over plain UDP (no IPsec), as xl2tpd runs without it.
+  bool plain = false;
 
   void send_c2s(std::int64_t advance_us, bytes_view l2tp_msg) {
     const bytes u = udp(client, server, 1701, 1701, l2tp_msg);
-    const bytes p = esp_packet(*c2s, client, server, ip_id_c++, u, ip::proto::udp);
+    const bytes p = plain ? ipv4(client, server, ip::proto::udp, ip_id_c++, u)
+                          : esp_packet(*c2s, client, server, ip_id_c++, u, ip::proto::udp);
     cap.add(advance_us, ethernet(mac_s, mac_c, 0x0800, p));
   }
   void send_s2c(std::int64_t advance_us, bytes_view l2tp_msg) {
     const bytes u = udp(server, client, 1701, 1701, l2tp_msg);
-    const bytes p = esp_packet(*s2c, server, client, ip_id_s++, u, ip::proto::udp);
+    const bytes p = plain ? ipv4(server, client, ip::proto::udp, ip_id_s++, u)
+                          : esp_packet(*s2c, server, client, ip_id_s++, u, ip::proto::udp);
     cap.add(advance_us, ethernet(mac_c, mac_s, 0x0800, p));
   }
 
@@ -486,12 +491,18 @@ void write_incidents(const std::string &dir) {
   incident1 a;
   a.setup();
   for (int i = 0; i < 12; ++i) a.round();
-  a.cap.write(dir + "/incident1-l2tp-reorder.pcap", vpnwire_cli::linktype_ethernet);
+  a.cap.write(dir + "/incident1-l2tp-reorder.pcap", vpnwire_cli::linktype::ethernet);
+  incident1 plain;
+  plain.plain = true;
+  plain.setup();
+  for (int i = 0; i < 12; ++i) plain.round();
+  plain.cap.write(dir + "/incident1-l2tp-plain.pcap", vpnwire_cli::linktype::ethernet);
   incident2 b;
   for (std::uint16_t p = 50001; p <= 50003; ++p) b.connection(p, 250000);
-  b.cap.write(dir + "/incident2-esp-pppoe-mtu.pcap", vpnwire_cli::linktype_ethernet);
-  std::printf("wrote %s/incident1-l2tp-reorder.pcap (%zu frames) and %s/incident2-esp-pppoe-mtu.pcap (%zu frames)\n",
-              dir.c_str(), a.cap.size(), dir.c_str(), b.cap.size());
+  b.cap.write(dir + "/incident2-esp-pppoe-mtu.pcap", vpnwire_cli::linktype::ethernet);
+  std::printf("wrote %s/incident1-l2tp-reorder.pcap (%zu frames), %s/incident1-l2tp-plain.pcap (%zu frames) and "
+              "%s/incident2-esp-pppoe-mtu.pcap (%zu frames)\n",
+              dir.c_str(), a.cap.size(), dir.c_str(), plain.cap.size(), dir.c_str(), b.cap.size());
 }
 
 } // namespace
@@ -508,7 +519,7 @@ int main(int argc, char **argv) {
     // Streamed: each round is written as it is made, so memory stays flat.
     vpnwire_cli::pcap_writer w;
     std::string err;
-    if (!w.open(std::string(args[2]), vpnwire_cli::linktype_ethernet, err)) die(err);
+    if (!w.open(std::string(args[2]), vpnwire_cli::linktype::ethernet, err)) die(err);
     incident1 a;
     a.setup();
     std::size_t frames = 0;

@@ -41,11 +41,9 @@ namespace l2tp = vpnwire::l2tp;
   }
 }
 
-/// Writes the value fields of one IETF AVP whose (plain or decrypted) value
-/// is `v`. Returns the catalogue error when the value does not decode (the
-/// caller reports it); nothing is written in that case.
-[[nodiscard]] inline vpnwire::error_info<l2tp::errc> write_avp_value(json_writer &j, std::uint16_t type,
-                                                                     vpnwire::bytes_view v) {
+/// write_avp_value's worker: the catalogue's error, or ok.
+[[nodiscard]] inline vpnwire::error_info<l2tp::errc> write_avp_fields(json_writer &j, std::uint16_t type,
+                                                                      vpnwire::bytes_view v) {
   using A = l2tp::avp_type;
   auto u16 = [&](std::string_view k, auto r) -> vpnwire::error_info<l2tp::errc> {
     if (!r) return r.error();
@@ -189,6 +187,13 @@ namespace l2tp = vpnwire::l2tp;
   // Unassigned IETF type: the raw value, under vpnwire's own key.
   j.field_hex("vpnwire.avp.value", v);
   return {};
+}
+
+/// Writes the value fields of one IETF AVP whose (plain or decrypted) value
+/// is `v`. False, with nothing written, when the value does not decode (the
+/// pipeline's catalogue check already made that the record's error).
+[[nodiscard]] inline bool write_avp_value(json_writer &j, std::uint16_t type, vpnwire::bytes_view v) {
+  return write_avp_fields(j, type, v).code == l2tp::errc::ok;
 }
 
 } // namespace vpnwire_cli

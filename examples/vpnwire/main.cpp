@@ -5,17 +5,25 @@
 //   vpnwire mtu [stack options]          inner MTU and MSS of a tunnel stack
 //   vpnwire keys FILE... --to FORMAT     convert ESP key files (keys/command.hpp)
 //
-// Exit status: 0 success, 1 the capture could not be read to the end or an
-// output file could not be written, 2 a usage error (bad option or value).
-#include "doctor.hpp"
+// Each frame is dissected once by the pipeline into a record; decode renders
+// it as text or JSON, doctor reads it, the summary counts it.
+//
+// Exit status (from the kind of failure, see failure below): 0 success, 1 the
+// capture could not be read to the end or an output could not be written,
+// 2 a usage error (bad option or value).
+#include "capture.hpp"
 #include "keys/command.hpp"
 #include "mtu.hpp"
 #include "options.hpp"
+#include "output.hpp"
 #include "pipeline.hpp"
+#include "record.hpp"
+#include "record_sink.hpp"
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,8 +50,24 @@ constexpr std::string_view usage_text =
     "  --reorder-memory MIB      memory the reorder stage may hold, 1..65536 (default 64)\n"
     "  --json                    JSON Lines, Wireshark field names (decode only)\n"
     "  --write-inner FILE        raw-IPv4 pcap of the innermost packets in delivery order (decode only)\n"
+    "  --evidence N              frame numbers listed per finding (doctor only; default 12)\n"
     "\n"
-    "See docs/cli.md for worked examples.\n";
+    "Captures: pcap or pcapng (several interfaces and link types in one file), link types\n"
+    "Ethernet (802.1Q, QinQ), raw IPv4, Linux SLL/SLL2, BSD NULL/LOOP, PPP, PPP_HDLC, PPP_ETHER,\n"
+    "ENC and NFLOG. See docs/cli.md for worked examples.\n";
+
+/// What went wrong, which decides the exit status.
+enum class failure : std::uint8_t { none, usage, input, output };
+
+[[nodiscard]] int exit_status(failure f) noexcept {
+  switch (f) {
+  case failure::none: return 0;
+  case failure::usage: return 2;
+  case failure::input:
+  case failure::output: return 1;
+  }
+  return 1;
+}
 
 /// Prints "vpnwire: MSG" as one line on stderr. Messages quote argv (a
 /// command, a file name) verbatim, so control characters are escaped the way
@@ -54,63 +78,77 @@ void say(std::string_view msg, std::string_view tail = {}) {
                tail.data());
 }
 
-int usage_error(std::string_view msg) {
+failure usage_error(std::string_view msg) {
   say(msg, " (vpnwire --help for usage)");
-  return 2;
+  return failure::usage;
 }
 
-int run_capture(const std::vector<std::string_view> &args, bool doctor) {
+failure run_capture(const std::vector<std::string_view> &args, bool doctor_mode) {
   auto parsed = vpnwire_cli::parse_decode_args(args);
   if (!parsed) return usage_error(parsed.error);
-  vpnwire_cli::decode_options &o = parsed.value;
-  if (doctor && o.json) return usage_error("doctor: --json is a decode option");
-  if (doctor && !o.write_inner.empty()) return usage_error("doctor: --write-inner is a decode option");
+  const vpnwire_cli::decode_options &o = parsed.value;
+  if (doctor_mode && o.json) return usage_error("doctor: --json is a decode option");
+  if (doctor_mode && !o.write_inner.empty()) return usage_error("doctor: --write-inner is a decode option");
+  if (!doctor_mode && o.evidence != 0) return usage_error("decode: --evidence is a doctor option");
 
   std::string err;
   vpnwire_cli::capture_reader reader;
   if (!reader.open(o.capture, err)) {
     say(err);
-    return 1;
+    return failure::input;
   }
-  vpnwire_cli::output out(stdout);
-  vpnwire_cli::doctor doc;
-  doc.configure(o);
   vpnwire_cli::pipeline_limits limits;
   limits.reorder_bytes = o.reorder_memory_mib << 20;
-  vpnwire_cli::pipeline pipe(o, out, doctor ? &doc : nullptr, limits);
-  if (!pipe.ready(err)) {
-    say(err);
-    return err.starts_with("--") ? 2 : 1;
+  vpnwire_cli::pipeline pipe(o, limits);
+  if (auto e = pipe.ready()) {
+    say(*e);
+    return failure::usage;
   }
+  vpnwire_cli::output out(stdout);
+  using sink_mode = vpnwire_cli::record_sink::mode;
+  vpnwire_cli::record_sink sink(o, doctor_mode ? sink_mode::doctor : o.json ? sink_mode::json : sink_mode::text, out);
+  if (!sink.open_inner(o.write_inner, err)) {
+    say(err);
+    return failure::output;
+  }
+
+  failure status = failure::none;
+  vpnwire_cli::frame_record rec;
   vpnwire_cli::captured_frame f;
-  int status = 0;
+  std::uint64_t number = 0;
   for (;;) {
     const int r = reader.next(f, err);
     if (r == 0) break;
     if (r < 0) {
       // The frames before the damage were decoded; say where it stopped.
-      pipe.finish();
-      say(o.capture + ": " + err + " after frame " + std::to_string(pipe.frames()));
-      status = 1;
+      say(o.capture + ": " + err + " after frame " + std::to_string(number));
+      status = failure::input;
       break;
     }
-    pipe.on_frame(reader.kind(), f);
+    pipe.dissect(++number, f, rec);
+    sink.add(rec);
   }
-  if (status == 0) pipe.finish();
-  if (!pipe.close(err)) {
+  pipe.finish(rec);
+  sink.add(rec);
+  if (!sink.finish(err)) {
     say(err);
-    status = 1;
-  }
-  if (doctor) {
-    doc.report(out, pipe.summary().frames, pipe.summary().errors);
-  } else {
-    pipe.print_summary();
+    status = failure::output;
   }
   if (!out.flush()) {
     say(std::string("cannot write to standard output: ") + std::strerror(errno));
-    return 1;
+    return failure::output;
   }
   return status;
+}
+
+failure run_mtu(const std::vector<std::string_view> &args) {
+  auto m = vpnwire_cli::parse_mtu_args(args);
+  if (!m) return usage_error(m.error);
+  std::string text;
+  std::string err;
+  if (!vpnwire_cli::mtu_report(m.value, text, err)) return usage_error(err);
+  std::fputs(text.c_str(), stdout);
+  return failure::none;
 }
 
 } // namespace
@@ -119,7 +157,7 @@ int main(int argc, char **argv) {
   std::vector<std::string_view> args(argv + (argc > 0 ? 1 : 0), argv + argc);
   if (args.empty()) {
     std::fputs(usage_text.data(), stderr);
-    return 2;
+    return exit_status(failure::usage);
   }
   const std::string_view cmd = args.front();
   args.erase(args.begin());
@@ -127,17 +165,9 @@ int main(int argc, char **argv) {
     std::fputs(usage_text.data(), stdout);
     return 0;
   }
-  if (cmd == "decode") return run_capture(args, false);
-  if (cmd == "doctor") return run_capture(args, true);
+  if (cmd == "decode") return exit_status(run_capture(args, false));
+  if (cmd == "doctor") return exit_status(run_capture(args, true));
+  if (cmd == "mtu") return exit_status(run_mtu(args));
   if (cmd == "keys") return vpnwire_cli::keys::keys_main(args);
-  if (cmd == "mtu") {
-    auto m = vpnwire_cli::parse_mtu_args(args);
-    if (!m) return usage_error(m.error);
-    std::string text;
-    std::string err;
-    if (!vpnwire_cli::mtu_report(m.value, text, err)) return usage_error(err);
-    std::fputs(text.c_str(), stdout);
-    return 0;
-  }
-  return usage_error("unknown command '" + std::string(cmd) + "' (decode, doctor, mtu or keys)");
+  return exit_status(usage_error("unknown command '" + std::string(cmd) + "' (decode, doctor, mtu or keys)"));
 }

@@ -146,9 +146,9 @@ struct mtu_options {
     return false;
   }
   char line[160];
-  auto row = [&](const char *layer, std::size_t bytes, const std::string &note) {
+  auto row = [&](const char *name, std::size_t bytes, const std::string &note) {
     char cells[64];
-    std::snprintf(cells, sizeof cells, "  %-26s %5zu  ", layer, bytes);
+    std::snprintf(cells, sizeof cells, "  %-26s %5zu  ", name, bytes);
     out += cells;
     out += note;
     out += "\n";

@@ -386,18 +386,24 @@ struct decode_options {
   std::string write_inner; ///< empty: none
   /// --reorder-memory: MiB the reorder stage may hold (windows and held packets).
   std::size_t reorder_memory_mib = 64;
+  /// --evidence: frame numbers doctor lists per finding (0: its default).
+  std::size_t evidence = 0;
   std::string capture;
 };
+
+/// Bounds of --evidence.
+inline constexpr std::size_t evidence_max = 1'000'000;
 
 /// Bounds of --reorder-memory, in MiB.
 inline constexpr std::size_t reorder_memory_min_mib = 1;
 inline constexpr std::size_t reorder_memory_max_mib = 65536;
 
 /// Parses the arguments after "decode" or "doctor" (doctor accepts the same
-/// options; --json and --write-inner are refused by doctor's caller).
+/// options; --json and --write-inner are refused by doctor's caller, and
+/// --evidence by decode's).
 [[nodiscard]] inline parsed<decode_options> parse_decode_args(const std::vector<std::string_view> &args) {
   decode_options o;
-  bool have_reasm = false, have_reorder = false, have_memory = false;
+  bool have_reasm = false, have_reorder = false, have_memory = false, have_evidence = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
     std::string_view val;
@@ -410,15 +416,14 @@ inline constexpr std::size_t reorder_memory_max_mib = 65536;
         inline_val = true;
       }
     }
-    auto take = [&](std::string_view opt) -> std::optional<std::string_view> {
+    auto take = [&]() -> std::optional<std::string_view> {
       if (inline_val) return val;
       if (i + 1 >= args.size()) return std::nullopt;
-      (void)opt;
       return args[++i];
     };
     auto needs = [&](std::string_view opt) { return parse_fail<decode_options>(std::string(opt) + ": missing value"); };
     if (a == "--esp-sa") {
-      auto v = take(a);
+      auto v = take();
       if (!v) return needs(a);
       auto sa = parse_esp_sa(*v);
       if (!sa) return parse_fail<decode_options>(sa.error);
@@ -427,14 +432,14 @@ inline constexpr std::size_t reorder_memory_max_mib = 65536;
           return parse_fail<decode_options>("--esp-sa: spi " + std::to_string(s.spi) + " given twice");
       o.sas.push_back(std::move(sa.value));
     } else if (a == "--l2tp-secret") {
-      auto v = take(a);
+      auto v = take();
       if (!v) return needs(a);
       if (o.have_secret) return parse_fail<decode_options>("--l2tp-secret: given twice");
       if (v->empty()) return parse_fail<decode_options>("--l2tp-secret: empty secret");
       o.l2tp_secret = std::string(*v);
       o.have_secret = true;
     } else if (a == "--reassembly") {
-      auto v = take(a);
+      auto v = take();
       if (!v) return needs(a);
       if (have_reasm) return parse_fail<decode_options>("--reassembly: given twice");
       auto p = parse_reassembly(*v);
@@ -442,7 +447,7 @@ inline constexpr std::size_t reorder_memory_max_mib = 65536;
       o.reassembly = p.value;
       have_reasm = true;
     } else if (a == "--reorder") {
-      auto v = take(a);
+      auto v = take();
       if (!v) return needs(a);
       if (have_reorder) return parse_fail<decode_options>("--reorder: given twice");
       auto p = parse_reorder(*v);
@@ -450,7 +455,7 @@ inline constexpr std::size_t reorder_memory_max_mib = 65536;
       o.reorder = p.value;
       have_reorder = true;
     } else if (a == "--reorder-memory") {
-      auto v = take(a);
+      auto v = take();
       if (!v) return needs(a);
       if (have_memory) return parse_fail<decode_options>("--reorder-memory: given twice");
       auto n = parse_uint(*v, reorder_memory_max_mib);
@@ -460,11 +465,21 @@ inline constexpr std::size_t reorder_memory_max_mib = 65536;
                                           std::to_string(reorder_memory_max_mib));
       o.reorder_memory_mib = static_cast<std::size_t>(*n);
       have_memory = true;
+    } else if (a == "--evidence") {
+      auto v = take();
+      if (!v) return needs(a);
+      if (have_evidence) return parse_fail<decode_options>("--evidence: given twice");
+      auto n = parse_uint(*v, evidence_max);
+      if (!n || *n == 0)
+        return parse_fail<decode_options>("--evidence: '" + std::string(*v) + "' is not a count from 1 to " +
+                                          std::to_string(evidence_max));
+      o.evidence = static_cast<std::size_t>(*n);
+      have_evidence = true;
     } else if (a == "--json") {
       if (inline_val) return parse_fail<decode_options>("--json: takes no value");
       o.json = true;
     } else if (a == "--write-inner") {
-      auto v = take(a);
+      auto v = take();
       if (!v) return needs(a);
       if (!o.write_inner.empty()) return parse_fail<decode_options>("--write-inner: given twice");
       if (v->empty()) return parse_fail<decode_options>("--write-inner: empty file name");

@@ -1,30 +1,38 @@
 // The reference receive pipeline of an L2TP/IPsec endpoint, as the CLI runs
-// it over a capture:
+// it over a capture. Each frame is dissected once into a frame_record
+// (record.hpp); the text line, the JSON object, doctor and the summary are
+// renderers of that record. Top to bottom, the way an embedder would write
+// its receive path:
 //
-//   link (Ethernet/SLL/SLL2/raw) -> [PPPoE -> PPP] -> IPv4 (reassembly)
-//     -> UDP -> 4500: NAT-T demux -> ESP (replay check, verify, decrypt)
-//     -> ESP (protocol 50) directly
-//     -> inner IPv4 (tunnel mode) or UDP (transport mode)
-//     -> UDP 1701 -> L2TP header -> control: AVPs (hidden ones decrypted),
-//                                              message validation
-//                                -> data: reorder window -> PPP -> IPv4/LCP/IPCP
-//     -> TCP (MSS option)
+//   link (link.hpp: Ethernet/VLAN, SLL, NULL/LOOP, ENC, NFLOG, PPP, raw)
+//     -> [PPPoE -> PPP (ppp_stage.hpp) -> LCP/IPCP/PAP/CHAP]
+//     -> IPv4 (checksum reported, never fatal; fragments: ip::reassembler)
+//       -> UDP (checksum reported) -> 4500: NAT-T demux -> ESP
+//       -> ESP (protocol 50): esp::inbound_sa (replay check, verify, decrypt)
+//            -> inner IPv4 (tunnel mode) or UDP/TCP (transport mode)
+//       -> UDP 1701 -> L2TP header
+//            control: AVPs (hidden ones decrypted), message validation,
+//                     session establishment (which sessions start at Ns 0)
+//            data:    PPP and what it carries; Ns through the session's
+//                     reorder window (seq::reorder_window)
+//       -> TCP (checksum reported, MSS option)
 //
-// Every protocol step is a vpnwire view or engine; this file only chooses
-// the next step, keeps the per-capture state (reassembler, SAs, reorder
-// windows) and prints. Memory is bounded (pipeline_limits): a fixed set of
-// buffers, one reassembler with a byte budget, a bounded number of sessions
-// and SAs, and one byte budget for everything the reorder stage holds (the
-// sessions' windows and the inner packets they keep until delivery).
+// One error convention: every stage that finds a problem calls
+// frame_record::fail (the first error of the frame: layer, library errc
+// name, offset within the layer) or warn, and decoding of that branch stops
+// at an error; warnings (checksums, the snap length) never stop it.
+//
+// Memory is bounded (pipeline_limits): a fixed set of buffers, one
+// reassembler with a byte budget, a bounded number of sessions and SAs, and
+// one byte budget for everything the reorder stage holds.
 #pragma once
 
 #include "capture.hpp"
-#include "doctor.hpp"
-#include "json.hpp"
-#include "l2tp_json.hpp"
+#include "link.hpp"
 #include "options.hpp"
-#include "output.hpp"
 #include "ppp_stage.hpp"
+#include "record.hpp"
+#include "snap_cut.hpp"
 
 #include "vpnwire/core/time.hpp"
 #include "vpnwire/esp/inbound_sa.hpp"
@@ -35,10 +43,10 @@
 #include "vpnwire/ip/tcp.hpp"
 #include "vpnwire/ip/udp.hpp"
 #include "vpnwire/l2tp/avp.hpp"
+#include "vpnwire/l2tp/catalogue.hpp"
 #include "vpnwire/l2tp/header.hpp"
 #include "vpnwire/l2tp/hidden.hpp"
 #include "vpnwire/l2tp/message.hpp"
-#include "vpnwire/ppp/frame.hpp"
 #include "vpnwire/seq/reorder_window.hpp"
 
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
@@ -58,7 +66,6 @@
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -67,24 +74,7 @@ namespace vpnwire_cli {
 namespace ip = vpnwire::ip;
 namespace esp = vpnwire::esp;
 namespace seq = vpnwire::seq;
-namespace ppp = vpnwire::ppp;
-
-/// Totals printed at the end of decode and used by doctor.
-struct run_summary {
-  std::uint64_t frames = 0;
-  std::uint64_t bytes = 0;
-  std::uint64_t errors = 0;         ///< frames whose "error" is not null
-  std::uint64_t decrypted = 0;      ///< ESP packets verified and decrypted
-  std::uint64_t esp_without_sa = 0; ///< ESP packets whose SPI had no --esp-sa
-  std::uint64_t reassembled = 0;    ///< datagrams completed
-  std::uint64_t fragments = 0;      ///< fragments stored (not completing)
-  std::uint64_t reorder_delivered = 0;
-  std::uint64_t reorder_dropped = 0;
-  std::uint64_t sessions_over_limit = 0; ///< data packets of sessions beyond the session cap or budget
-  std::uint64_t budget_releases = 0;     ///< packets released early because the reorder budget was full
-  std::uint64_t inner_written = 0;
-  std::map<std::string, std::uint64_t> error_counts; ///< "layer/code" -> frames
-};
+namespace l2 = vpnwire::l2tp;
 
 /// Converts --esp-sa to the library's SA description. The CLI decapsulates in
 /// transport mode and trims tunnel-mode TFC padding by the inner IPv4 length
@@ -141,22 +131,39 @@ struct run_summary {
   return ip::overlap_policy::rfc5722;
 }
 
-/// The reorder policy of --reorder. timeout=0 means what it means on Linux
-/// (pppol2tp reorder timeout 0): no reordering, out-of-order packets dropped.
-[[nodiscard]] inline seq::policy to_seq_policy(const reorder_option &r) noexcept {
+/// How long a depth-only window keeps a mid-stream session's first arrivals
+/// on probation (a depth limit has no clock; the depth itself ends it sooner).
+inline constexpr std::chrono::hours depth_probation{1};
+
+/// The reorder policy of --reorder for one session. `established`: the
+/// capture holds the session's establishment (ICRQ/ICRP or OCRQ/OCRP), so
+/// its data starts at Ns 0 (RFC 2661 §5.4) and the window is anchored there;
+/// otherwise the capture joined the session mid-stream and the window takes
+/// the probation anchor: it holds the first arrivals for the timeout (or
+/// until the depth limit) and moves its anchor back when a lower Ns comes,
+/// so a swapped first pair is kept. timeout=0 means what it means on Linux
+/// (pppol2tp reorder timeout 0): no reordering, out-of-order packets
+/// dropped; strict anchors like Linux, at 0 or at the first packet seen.
+[[nodiscard]] inline seq::policy to_seq_policy(const reorder_option &r, bool established) noexcept {
+  using seq::anchor_mode;
   switch (r.mode) {
-  case reorder_option::kind::strict: return seq::policy::strict();
   case reorder_option::kind::none: return seq::policy::pass_through();
-  case reorder_option::kind::depth: return seq::policy::reordering().with_depth(static_cast<std::uint32_t>(r.value));
-  case reorder_option::kind::timeout:
-    if (r.value == 0) return seq::policy::strict();
-    return seq::policy::with_timeout(std::chrono::milliseconds(r.value));
+  case reorder_option::kind::strict: break;
+  case reorder_option::kind::depth: {
+    const auto p = seq::policy::reordering().with_depth(static_cast<std::uint32_t>(r.value));
+    return established ? p.with_anchor(anchor_mode::explicit_value) : p.with_probation(depth_probation);
   }
-  return seq::policy::strict();
+  case reorder_option::kind::timeout:
+    if (r.value == 0) break;
+    const auto p = seq::policy::with_timeout(std::chrono::milliseconds(r.value));
+    return established ? p.with_anchor(anchor_mode::explicit_value) : p.with_anchor(anchor_mode::probation);
+  }
+  const auto p = seq::policy::strict();
+  return established ? p.with_anchor(anchor_mode::explicit_value) : p;
 }
 
-/// What is held in a reorder window: enough to print the delivery and to
-/// write the inner packet in delivery order.
+/// What is held in a reorder window: the frame that carried it and its
+/// innermost packet, to be written in delivery order.
 struct held_packet {
   std::uint64_t frame = 0;
   std::vector<std::byte> inner; ///< innermost IPv4 packet (empty: none)
@@ -170,14 +177,14 @@ struct pipeline_limits {
   /// Bytes of fragments the reassembler holds at most.
   std::size_t reasm_bytes = std::size_t{8} << 20;
   /// Sessions with their own reorder window; data of further sessions is
-  /// passed through unordered and counted (sessions_over_limit).
+  /// passed through unordered (an `unordered` event).
   std::size_t max_sessions = 4096;
   /// Bytes the reorder stage holds at most: each session's window (a fixed
   /// size, see pipeline::session_bytes) plus the inner packets held in them.
   /// When a packet would not fit, the sessions holding packets are released
   /// oldest first, as their timeout would (gaps skipped, held packets
-  /// delivered, counted in budget_releases); a packet that cannot fit even
-  /// then is dropped with reason "over_reorder_budget".
+  /// delivered, marked budget_release); a packet that cannot fit even then
+  /// is dropped with reason "over_reorder_budget".
   std::size_t reorder_bytes = std::size_t{64} << 20;
 };
 
@@ -185,127 +192,82 @@ class pipeline {
 public:
   /// Packets a session's reorder window holds at most (L2TP Ns is 16 bits).
   static constexpr std::size_t reorder_capacity = 1024;
-  /// Sessions with their own reorder window by default.
-  static constexpr std::size_t max_sessions = pipeline_limits{}.max_sessions;
-  /// Nesting limit (IP in ESP in IP ...): deeper packets are reported, not decoded.
+  /// Nesting limit (IP in ESP in IP ...): deeper packets are recorded as not decoded.
   static constexpr int max_depth = 4;
 
-  pipeline(const decode_options &o, output &out, doctor *doc, const pipeline_limits &limits = {})
-      : opt_(o), out_(out), doc_(doc), lim_(limits), reasm_(make_reasm_config(o, limits)),
-        policy_(to_seq_policy(o.reorder)) {
+  explicit pipeline(const decode_options &o, const pipeline_limits &limits = {})
+      : opt_(o), lim_(limits), reasm_(make_reasm_config(o, limits)) {
     for (auto &b : reasm_buf_) b.resize(65535);
     for (auto &b : esp_buf_) b.resize(65535 + 64);
     secret_ = vpnwire::as_bytes(opt_.l2tp_secret);
   }
 
-  /// Builds the SAs and opens --write-inner. False with a one-line error.
-  [[nodiscard]] bool ready(std::string &error) {
+  /// Builds the SAs and the hidden-AVP digest. Nothing when ready; else the
+  /// option this build or these keys cannot honour, as one sentence (a
+  /// usage error).
+  [[nodiscard]] std::optional<std::string> ready() {
     for (const auto &o : opt_.sas) {
       const esp::sa_config cfg = to_sa_config(o);
-      if (auto v = cfg.validate(); !v) {
-        error = "--esp-sa spi=" + hex32(o.spi) + ": " + std::string(esp::name(v.code()));
-        return false;
-      }
+      if (auto v = cfg.validate(); !v) return "--esp-sa spi=" + hex32(o.spi) + ": " + std::string(esp::name(v.code()));
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
       std::vector<std::byte> material(o.key);
       material.insert(material.end(), o.salt.begin(), o.salt.begin() + (info(o.enc).salted ? 4 : 0));
       auto t = esp::crypto::openssl_transform::make(cfg, material, o.auth_key);
-      if (!t) {
-        error = "--esp-sa spi=" + hex32(o.spi) + ": " + std::string(esp::name(t.code()));
-        return false;
-      }
+      if (!t) return "--esp-sa spi=" + hex32(o.spi) + ": " + std::string(esp::name(t.code()));
       sas_.emplace(o.spi, std::make_unique<inbound>(cfg, std::move(*t)));
-      sa_opts_.emplace(o.spi, o);
 #else
-      error = "--esp-sa: this vpnwire was built without OpenSSL and cannot decrypt ESP";
-      return false;
+      return std::string("--esp-sa: this vpnwire was built without OpenSSL and cannot decrypt ESP");
 #endif
     }
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
-    if (opt_.have_secret && !md5_.ok()) {
-      error = "--l2tp-secret: OpenSSL MD5 is not available (FIPS mode?)";
-      return false;
-    }
+    if (opt_.have_secret && !md5_.ok()) return std::string("--l2tp-secret: OpenSSL MD5 is not available (FIPS mode?)");
 #else
-    if (opt_.have_secret) {
-      error = "--l2tp-secret: this vpnwire was built without OpenSSL and cannot decrypt hidden AVPs";
-      return false;
-    }
+    if (opt_.have_secret)
+      return std::string("--l2tp-secret: this vpnwire was built without OpenSSL and cannot decrypt hidden AVPs");
 #endif
-    if (!opt_.write_inner.empty() && !inner_.open(opt_.write_inner, linktype_raw, error)) return false;
-    return true;
+    return std::nullopt;
   }
 
-  [[nodiscard]] std::uint64_t frames() const noexcept { return sum_.frames; }
   /// Bytes the reorder stage holds now (windows and held inner packets);
   /// never above limits().reorder_bytes.
   [[nodiscard]] std::size_t reorder_bytes_held() const noexcept { return held_bytes_; }
   [[nodiscard]] const pipeline_limits &limits() const noexcept { return lim_; }
-  [[nodiscard]] const run_summary &summary() const noexcept { return sum_; }
 
-  /// Decodes one captured frame and prints its line (and any reorder lines it caused).
-  void on_frame(link_kind kind, const captured_frame &f) {
-    ++sum_.frames;
-    sum_.bytes += f.data.size();
+  /// Dissects frame number `number` into `rec` (cleared first). Timeouts
+  /// due before the frame arrived are applied first (rec.released).
+  void dissect(std::uint64_t number, const captured_frame &f, frame_record &rec) {
+    rec.clear();
+    delivered_used_ = 0;
+    hidden_used_ = 0;
+    rec_ = &rec;
+    rec.number = number;
+    rec.ts_ns = f.ts_ns;
+    rec.caplen = static_cast<std::uint32_t>(f.data.size());
+    rec.wirelen = f.wire_length;
+    rec.interface = f.interface;
+    rec.linktype = f.linktype;
+    rec.snaplen = f.snaplen;
     now_ = vpnwire::from_nanoseconds(f.ts_ns);
-    last_ts_ = f.ts_ns;
-    fr_ = frame_state{};
-    fr_.n = sum_.frames;
-    fr_.ts_ns = f.ts_ns;
-    line_.clear();
-    after_.clear();
-    json_writer j(line_);
-    jw_ = opt_.json ? &j : nullptr;
-    if (jw_) {
-      j.begin_object();
-      j.field("frame", fr_.n);
-      j.key("layers");
-      j.begin_array();
-    } else {
-      append_time(line_, f.ts_ns);
-    }
-    // Release what timed out before this frame arrived, in arrival-time order.
+    cut_.reset(f.data, f.wire_length);
+
+    events_ = &rec.released;
     poll_sessions(now_);
+    events_ = &rec.events;
 
-    decode_link(kind, f);
-
-    if (jw_) {
-      j.end_array();
-      j.key("error");
-      if (fr_.has_error) {
-        j.begin_object();
-        j.field_str("layer", fr_.err_layer);
-        j.field_str("code", fr_.err_code);
-        j.field("offset", fr_.err_offset);
-        j.end_object();
-      } else {
-        j.null();
-      }
-      j.end_object();
-    } else if (fr_.has_error) {
-      line_.append(" [error ").append(fr_.err_layer).append(" ").append(fr_.err_code).append(" at ");
-      line_.append(std::to_string(fr_.err_offset)).append("]");
-    }
-    line_.push_back('\n');
-    if (fr_.has_error) {
-      ++sum_.errors;
-      ++sum_.error_counts[std::string(fr_.err_layer) + "/" + std::string(fr_.err_code)];
-      if (doc_) doc_->on_error(fr_.n, fr_.err_layer, fr_.err_code, fr_.err_offset);
-    }
-    if (!doc_) {
-      out_.write(pending_);
-      out_.write(line_);
-      out_.write(after_);
-    }
-    pending_.clear();
-    if (fr_.inner_ready && !fr_.inner_held) write_inner(fr_.inner);
-    jw_ = nullptr;
+    const link_result l = decode_link(rec, f);
+    network(l, f.linktype == linktype::ppp || f.linktype == linktype::ppp_hdlc);
+    rec.finish_cut();
+    rec_ = nullptr;
   }
 
   /// End of capture: held packets leave their windows as the policy would
-  /// after its timeout (or, without a timeout, as a flush would).
-  void finish() {
-    line_.clear();
+  /// after its timeout (or, without a timeout, as a flush would), into
+  /// `rec.released` of an end-of-capture record (number 0).
+  void finish(frame_record &rec) {
+    rec.clear();
+    delivered_used_ = 0;
+    rec_ = &rec;
+    events_ = &rec.released;
     const bool timed = opt_.reorder.mode == reorder_option::kind::timeout && opt_.reorder.value != 0;
     const auto end = now_ + std::chrono::milliseconds(timed ? opt_.reorder.value : 0);
     for (auto &[key, s] : sessions_) {
@@ -315,57 +277,7 @@ public:
       s->held_since = 0;
     }
     waiting_.clear();
-    if (!doc_) out_.write(pending_);
-    pending_.clear();
-  }
-
-  [[nodiscard]] bool close(std::string &error) { return inner_.close(error); }
-
-  /// The closing summary of decode (stderr-free: it goes to stdout after the frames).
-  void print_summary() {
-    std::string s;
-    if (opt_.json) {
-      json_writer j(s);
-      j.begin_object();
-      j.key("summary");
-      j.begin_object();
-      j.field("frames", sum_.frames);
-      j.field("bytes", sum_.bytes);
-      j.field("errors", sum_.errors);
-      j.field("esp_decrypted", sum_.decrypted);
-      j.field("esp_without_sa", sum_.esp_without_sa);
-      j.field("datagrams_reassembled", sum_.reassembled);
-      j.field("reorder_delivered", sum_.reorder_delivered);
-      j.field("reorder_dropped", sum_.reorder_dropped);
-      j.field("reorder_unordered", sum_.sessions_over_limit);
-      j.field("reorder_budget_releases", sum_.budget_releases);
-      if (inner_.is_open() || !opt_.write_inner.empty()) j.field("inner_written", sum_.inner_written);
-      j.key("error_counts");
-      j.begin_object();
-      for (const auto &[k, v] : sum_.error_counts) j.field(k, v);
-      j.end_object();
-      j.end_object();
-      j.end_object();
-      s.push_back('\n');
-    } else {
-      s += "-- " + std::to_string(sum_.frames) + " frames, " + std::to_string(sum_.bytes) + " bytes, " +
-           std::to_string(sum_.errors) + " with errors";
-      if (sum_.decrypted || sum_.esp_without_sa)
-        s += ", ESP decrypted " + std::to_string(sum_.decrypted) + " (no SA: " + std::to_string(sum_.esp_without_sa) +
-             ")";
-      if (sum_.reassembled) s += ", " + std::to_string(sum_.reassembled) + " datagrams reassembled";
-      if (sum_.reorder_delivered || sum_.reorder_dropped)
-        s += ", L2TP delivered " + std::to_string(sum_.reorder_delivered) + " dropped " +
-             std::to_string(sum_.reorder_dropped);
-      if (sum_.sessions_over_limit)
-        s += ", " + std::to_string(sum_.sessions_over_limit) + " L2TP data packets unordered (session limit)";
-      if (sum_.budget_releases)
-        s += ", " + std::to_string(sum_.budget_releases) + " released early (reorder memory budget)";
-      if (!opt_.write_inner.empty()) s += ", " + std::to_string(sum_.inner_written) + " inner packets written";
-      s += "\n";
-      for (const auto &[k, v] : sum_.error_counts) s += "--   " + k + ": " + std::to_string(v) + "\n";
-    }
-    out_.write(s);
+    rec_ = nullptr;
   }
 
 private:
@@ -375,7 +287,7 @@ private:
 
   using window_type = seq::reorder_window<held_packet, 16, reorder_capacity, seq::policy, seq::single_thread>;
   struct session {
-    explicit session(seq::policy p) : window(p) {}
+    explicit session(seq::policy p) : window(p, 0) {}
     window_type window;
     std::uint64_t held_since = 0; ///< frame that made the window non-empty (0: empty)
   };
@@ -386,22 +298,6 @@ public:
   static constexpr std::size_t session_bytes = sizeof(session) + 64;
 
 private:
-  struct frame_state {
-    std::uint64_t n = 0;
-    std::int64_t ts_ns = 0;
-    bool has_error = false;
-    std::string_view err_layer;
-    std::string_view err_code;
-    std::size_t err_offset = 0;
-    vpnwire::bytes_view inner; ///< innermost IPv4 packet seen so far
-    bool inner_ready = false;
-    bool inner_held = false; ///< the reorder stage owns the inner packet
-    std::uint32_t outer_src = 0, outer_dst = 0;
-    bool seen_outer = false;
-    std::uint32_t esp_spi = 0; ///< SPI of the ESP layer this frame went through (0: none)
-    bool natt = false;
-  };
-
   static ip::reassembler_config make_reasm_config(const decode_options &o, const pipeline_limits &l) {
     ip::reassembler_config c;
     c.policy = to_overlap_policy(o.reassembly);
@@ -415,214 +311,116 @@ private:
     std::snprintf(b, sizeof b, "0x%08x", v);
     return b;
   }
+  static vpnwire::mutable_bytes mutable_bytes_of(std::vector<std::byte> &v) { return {v.data(), v.size()}; }
 
-  static void append_time(std::string &s, std::int64_t ts_ns) {
-    const std::int64_t sec = ts_ns / 1'000'000'000;
-    const std::int64_t us = (ts_ns % 1'000'000'000) / 1000;
-    char b[48];
-    std::snprintf(b, sizeof b, "%02lld:%02lld:%02lld.%06lld ", static_cast<long long>((sec / 3600) % 24),
-                  static_cast<long long>((sec / 60) % 60), static_cast<long long>(sec % 60),
-                  static_cast<long long>(us));
-    s += b;
+  /// The checksum field value that would verify, from the result of
+  /// verifying with the stored value in place (one's complement arithmetic:
+  /// the sum without the field is the sum with it minus the field).
+  static std::uint16_t expected_checksum(std::uint16_t verify, std::uint16_t stored) noexcept {
+    std::uint32_t sum = static_cast<std::uint16_t>(~verify);
+    sum += static_cast<std::uint16_t>(~stored);
+    sum = (sum & 0xFFFFU) + (sum >> 16);
+    sum = (sum & 0xFFFFU) + (sum >> 16);
+    return static_cast<std::uint16_t>(~sum);
   }
 
-  template <class E> void error(std::string_view layer, vpnwire::error_info<E> e, std::size_t base = 0) {
-    if (fr_.has_error) return;
-    fr_.has_error = true;
-    fr_.err_layer = layer;
-    fr_.err_code = name(e.code);
-    fr_.err_offset = base + e.offset;
-  }
+  // ------------------------------------------------------------ network layer
 
-  void text(std::string_view s) {
-    if (!jw_) line_.append(s);
-  }
-  void text_ipv4(std::uint32_t a) {
-    if (!jw_) json_writer::append_ipv4(line_, a);
-  }
-  void text_num(std::uint64_t v) {
-    if (!jw_) line_.append(std::to_string(v));
-  }
-
-  // ------------------------------------------------------------ link
-
-  void decode_link(link_kind kind, const captured_frame &f) {
-    auto l = parse_link(kind, f.data);
-    if (!l) {
-      error(kind == link_kind::ethernet ? "eth" : "sll", l.error());
+  /// Continues with what a link or PPP stage said follows. `ppp_link`: the
+  /// frame's link type is PPP or PPP_HDLC (Cisco HDLC may appear there).
+  void network(const link_result &l, bool ppp_link) {
+    switch (l.next) {
+    case next_protocol::none: return;
+    case next_protocol::ipv4: ip_stage(l.payload, 0, 0); return;
+    case next_protocol::ipv6: rec_->add(not_decoded_layer{"ipv6", 0, l.payload.size()}); return;
+    case next_protocol::pppoe_discovery:
+    case next_protocol::pppoe_session:
+      network(decode_pppoe(*rec_, cut_, l.next == next_protocol::pppoe_session, l.payload), false);
       return;
+    case next_protocol::ppp: network(decode_ppp(*rec_, cut_, l.payload, ppp_link), false); return;
     }
-    if (jw_ && kind != link_kind::raw_ip) {
-      json_writer &j = *jw_;
-      j.begin_object();
-      if (kind == link_kind::ethernet) {
-        j.field_str("proto", "eth");
-        j.key("eth.dst");
-        j.mac(l->eth_dst);
-        j.key("eth.src");
-        j.mac(l->eth_src);
-        j.field("eth.type", l->ethertype);
-        if (l->has_vlan) j.field("vlan.id", l->vlan_id);
-      } else {
-        j.field_str("proto", "sll");
-        j.field("sll.pkttype", l->sll_pkttype);
-        j.field("sll.hatype", l->sll_hatype);
-        j.field("sll.halen", l->sll_halen);
-        if (kind == link_kind::sll2) j.field("sll.ifindex", l->sll_ifindex);
-        if (l->sll_addr.size() == 6) {
-          j.key("sll.src.eth");
-          j.mac(std::span<const std::byte, 6>(l->sll_addr.data(), 6));
-        }
-        j.field("sll.etype", l->ethertype);
-      }
-      j.end_object();
-    }
-    switch (l->ethertype) {
-    case 0x0800: ip_stage(l->payload, 0, 0); break;
-    case 0x8864:
-    case 0x8863: pppoe_stage(l->ethertype, l->payload); break;
-    default: {
-      char b[40];
-      std::snprintf(b, sizeof b, "ethertype 0x%04x (not decoded)", l->ethertype);
-      text(b);
-    }
-    }
-  }
-
-  // ------------------------------------------------------------ PPPoE / PPP
-
-  void pppoe_stage(std::uint16_t ethertype, vpnwire::bytes_view b) {
-    ppp_stage_result r = decode_pppoe(jw_, ethertype, b);
-    text(r.text);
-    if (r.has_error) {
-      error_raw(r.err_layer, r.err_code, r.err_offset);
-      return;
-    }
-    if (r.ipv4) ip_stage(*r.ipv4, 0, 0);
-  }
-
-  void error_raw(std::string_view layer, std::string_view code, std::size_t offset) {
-    if (fr_.has_error) return;
-    fr_.has_error = true;
-    fr_.err_layer = layer;
-    fr_.err_code = code;
-    fr_.err_offset = offset;
   }
 
   // ------------------------------------------------------------ IPv4
 
+  /// An IPv4 packet at nesting `depth`; `context` keeps fragments of
+  /// different tunnels apart in the reassembler.
   void ip_stage(vpnwire::bytes_view b, int depth, std::uint64_t context) {
+    frame_record &rec = *rec_;
     if (depth >= max_depth) {
-      text(" | (nesting limit)");
+      rec.add(not_decoded_layer{"nesting_limit", static_cast<std::uint32_t>(depth), b.size()});
       return;
     }
-    auto v = ip::parse_ipv4(b);
+    // The header checksum is judged below, never fatal.
+    auto v = ip::parse_ipv4_unchecked(b);
+    bool cut_here = false;
+    std::uint16_t wire_total = 0;
+    if (!v && cut_.reaches_cut(b)) {
+      if (v.code() != ip::errc::total_length_beyond_buffer) {
+        if (v.code() == ip::errc::truncated || v.code() == ip::errc::header_beyond_buffer) {
+          rec.note_cut("ip", b.size());
+          return;
+        }
+      } else {
+        wire_total = vpnwire::core::load_be16(b.data() + 2);
+        const vpnwire::bytes_view copy = cut_.patched(b, 2, static_cast<std::uint16_t>(b.size()));
+        if (copy.empty()) {
+          rec.note_cut("ip", b.size());
+          return;
+        }
+        v = ip::parse_ipv4_unchecked(copy);
+        cut_here = static_cast<bool>(v);
+      }
+    }
     if (!v) {
-      error("ip", v.error());
+      rec.fail("ip", v.error());
       return;
     }
-    if (depth > 0 || fr_.seen_outer) text(" | ");
-    text("IP ");
-    text_ipv4(v->source());
-    text(" > ");
-    text_ipv4(v->destination());
-    if (!fr_.seen_outer) {
-      fr_.seen_outer = true;
-      fr_.outer_src = v->source();
-      fr_.outer_dst = v->destination();
-    }
+    // The header as captured (the copy of a cut packet differs in its length field).
+    const vpnwire::bytes_view header = b.first(v->header_length());
+    ipv4_layer l;
+    l.depth = static_cast<std::uint8_t>(depth);
+    l.header_length = static_cast<std::uint8_t>(v->header_length());
+    l.tos = v->tos();
+    l.total_length = cut_here ? wire_total : v->total_length();
+    l.id = v->identification();
+    l.flags = static_cast<std::uint8_t>(vpnwire::core::load_u8(header.data() + 6) >> 5);
+    l.fragment_offset = static_cast<std::uint16_t>(v->fragment_offset());
+    l.ttl = v->ttl();
+    l.protocol = v->protocol();
+    l.checksum = v->checksum();
+    l.checksum_calculated = ip::ipv4_header_checksum(header);
+    l.src = v->source();
+    l.dst = v->destination();
+    l.status = l.checksum == l.checksum_calculated ? checksum_status::good : checksum_status::bad;
+    if (l.status == checksum_status::bad) rec.warn("ip", ip::name(ip::errc::bad_header_checksum), 10);
+    const std::size_t layer_index = rec.layers.size();
+    rec.add(l);
+    if (cut_here) rec.note_cut("ip", b.size());
+
     ip::ipv4_view pkt = *v;
-    bool reassembled = false;
-    std::vector<std::uint64_t> frag_frames;
     if (v->is_fragment()) {
-      const frag_key key{v->source(), v->destination(), v->identification(), v->protocol(), context};
-      auto r = reasm_.submit(v->packet(), context, now_, mutable_bytes_of(reasm_buf_[static_cast<std::size_t>(depth)]));
-      auto &frames = frag_frames_[key];
-      if (frames.empty()) frag_first_ts_[key] = fr_.ts_ns;
-      if (frames.size() < 256) frames.push_back(fr_.n);
-      if (doc_) doc_->on_fragment(fr_.n, *v, depth);
-      if (!r) {
-        emit_ip_layer(*v, nullptr, 0);
-        frag_frames_.erase(key);
-        frag_first_ts_.erase(key);
-        error("ip", r.error());
+      if (cut_here) {
+        // Part of the fragment is missing: it cannot join a reassembly.
+        add_event(fragment_event(event::kind::fragment_not_captured, layer_index));
+        rec.inner = {};
         return;
       }
-      if (r->status == ip::delivery_status::incomplete) {
-        // The datagram is written when it completes, not fragment by fragment.
-        fr_.inner_ready = false;
-        ++sum_.fragments;
-        emit_ip_layer(*v, nullptr, 0);
-        text(" frag id ");
-        text_num(v->identification());
-        text(" off ");
-        text_num(v->fragment_offset());
-        text(v->more_fragments() ? "+" : "");
-        prune_fragments();
-        return;
-      }
-      frag_frames = std::move(frames);
-      frag_frames_.erase(key);
-      frag_first_ts_.erase(key);
-      auto whole = ip::parse_ipv4_unchecked(r->datagram);
-      if (!whole) {
-        error("ip", whole.error());
-        return;
-      }
+      auto whole = reassemble(*v, depth, context, layer_index);
+      if (!whole) return;
       pkt = *whole;
-      reassembled = true;
-      ++sum_.reassembled;
-      emit_ip_layer(*v, &frag_frames, pkt.total_length());
-      text(" reassembled ");
-      text_num(pkt.total_length());
-      text(" bytes from ");
-      text_num(frag_frames.size());
-      text(" fragments");
-      if (doc_) doc_->on_reassembled(fr_.n, pkt, frag_frames, depth);
-    } else {
-      emit_ip_layer(*v, nullptr, 0);
     }
-    (void)reassembled;
-    fr_.inner = pkt.packet();
-    fr_.inner_ready = true;
+    rec.inner = cut_here ? vpnwire::bytes_view{} : pkt.packet();
+    const vpnwire::bytes_view payload = pkt.payload();
     switch (pkt.protocol()) {
-    case ip::proto::udp: udp_stage(pkt, depth, context); break;
-    case ip::proto::esp: esp_stage(pkt.payload(), depth, false); break;
-    case ip::proto::tcp: tcp_stage(pkt); break;
-    default: text(" proto "); text_num(pkt.protocol());
+    case ip::proto::udp: udp_stage(l.src, l.dst, payload, depth); break;
+    case ip::proto::esp: esp_stage(payload, depth); break;
+    case ip::proto::tcp:
+      tcp_stage(l.src, l.dst, payload, cut_here ? l.total_length - std::size_t{l.header_length} : payload.size());
+      break;
+    case esp::next_header_ipv6: rec.add(not_decoded_layer{"ipv6", 0, payload.size()}); break;
+    default: rec.add(not_decoded_layer{"ip.proto", pkt.protocol(), payload.size()});
     }
-  }
-
-  static vpnwire::mutable_bytes mutable_bytes_of(std::vector<std::byte> &v) { return {v.data(), v.size()}; }
-
-  void emit_ip_layer(const ip::ipv4_view &v, const std::vector<std::uint64_t> *frags, std::size_t reassembled_len) {
-    if (!jw_) return;
-    json_writer &j = *jw_;
-    j.begin_object();
-    j.field_str("proto", "ip");
-    j.field("ip.version", v.version());
-    j.field("ip.hdr_len", v.header_length());
-    j.field("ip.dsfield", v.tos());
-    j.field("ip.len", v.total_length());
-    j.field("ip.id", v.identification());
-    j.field_bool("ip.flags.rb", v.reserved_flag());
-    j.field_bool("ip.flags.df", v.dont_fragment());
-    j.field_bool("ip.flags.mf", v.more_fragments());
-    j.field("ip.frag_offset", v.fragment_offset() / 8); // Wireshark shows the field itself (8-byte units)
-    j.field("ip.ttl", v.ttl());
-    j.field("ip.proto", v.protocol());
-    j.field("ip.checksum", v.checksum());
-    j.field_ipv4("ip.src", v.source());
-    j.field_ipv4("ip.dst", v.destination());
-    if (frags) {
-      j.field("ip.reassembled_in", fr_.n);
-      j.field("ip.reassembled.length", reassembled_len - v.header_length());
-      j.key("ip.fragment");
-      j.begin_array();
-      for (std::uint64_t n : *frags) j.number(n);
-      j.end_array();
-    }
-    j.end_object();
   }
 
   struct frag_key {
@@ -635,11 +433,50 @@ private:
     }
   };
 
+  /// Offers a fragment to the reassembler: a fragment_held event while its
+  /// datagram is incomplete, fragment_completed (with every fragment's
+  /// frame) and the whole datagram when it completes.
+  std::optional<ip::ipv4_view> reassemble(const ip::ipv4_view &v, int depth, std::uint64_t context,
+                                          std::size_t layer_index) {
+    frame_record &rec = *rec_;
+    const frag_key key{v.source(), v.destination(), v.identification(), v.protocol(), context};
+    auto r = reasm_.submit(v.packet(), context, now_, mutable_bytes_of(reasm_buf_[static_cast<std::size_t>(depth)]));
+    auto &frames = frag_frames_[key];
+    if (frames.empty()) frag_first_ts_[key] = rec.ts_ns;
+    if (frames.size() < 256) frames.push_back(rec.number);
+    if (!r) {
+      frag_frames_.erase(key);
+      frag_first_ts_.erase(key);
+      rec.fail("ip", r.error());
+      return std::nullopt;
+    }
+    if (r->status == ip::delivery_status::incomplete) {
+      add_event(fragment_event(event::kind::fragment_held, layer_index));
+      rec.inner = {}; // the datagram is written when it completes, not fragment by fragment
+      prune_fragments();
+      return std::nullopt;
+    }
+    auto whole = ip::parse_ipv4_unchecked(r->datagram);
+    event e = fragment_event(event::kind::fragment_completed, layer_index);
+    e.fragments.first = static_cast<std::uint32_t>(rec.fragment_frames.size());
+    rec.fragment_frames.insert(rec.fragment_frames.end(), frames.begin(), frames.end());
+    e.fragments.count = static_cast<std::uint32_t>(frames.size());
+    frag_frames_.erase(key);
+    frag_first_ts_.erase(key);
+    if (!whole) {
+      rec.fail("ip", whole.error());
+      return std::nullopt;
+    }
+    e.datagram_length = whole->total_length();
+    add_event(e);
+    return *whole;
+  }
+
   /// Forgets fragment-frame lists of datagrams the reassembler has given up
   /// on (timed out): keeps the bookkeeping as bounded as the reassembler.
   void prune_fragments() {
     if (frag_frames_.size() <= 2048) return;
-    const std::int64_t limit = fr_.ts_ns - std::int64_t{30} * 1'000'000'000;
+    const std::int64_t limit = rec_->ts_ns - std::int64_t{30} * 1'000'000'000;
     for (auto it = frag_first_ts_.begin(); it != frag_first_ts_.end();) {
       if (it->second < limit || frag_frames_.size() > 4096) {
         frag_frames_.erase(it->first);
@@ -652,402 +489,415 @@ private:
 
   // ------------------------------------------------------------ UDP, TCP
 
-  /// The udp layer object (JSON) or its text, shared by plain and
-  /// transport-mode ESP UDP.
-  void udp_layer(const ip::udp_view &u, const char *text_prefix) {
-    if (jw_) {
-      json_writer &j = *jw_;
-      j.begin_object();
-      j.field_str("proto", "udp");
-      j.field("udp.srcport", u.source_port());
-      j.field("udp.dstport", u.destination_port());
-      j.field("udp.length", u.length());
-      j.field("udp.checksum", u.checksum());
-      j.end_object();
+  /// A UDP datagram from `src` to `dst` (for transport-mode ESP, the outer
+  /// packet's addresses, as Wireshark checks it; a NAT between the peers
+  /// makes such a checksum fail, RFC 3948 §3.1.2).
+  void udp_stage(std::uint32_t src, std::uint32_t dst, vpnwire::bytes_view b, int depth) {
+    frame_record &rec = *rec_;
+    auto u = ip::parse_udp(b);
+    bool cut_here = false;
+    if (!u && cut_.reaches_cut(b)) {
+      if (u.code() == ip::errc::truncated) {
+        rec.note_cut("udp", b.size());
+        return;
+      }
+      if (u.code() == ip::errc::udp_length_invalid && vpnwire::core::load_be16(b.data() + 4) > b.size()) {
+        const vpnwire::bytes_view copy = cut_.patched(b, 4, static_cast<std::uint16_t>(b.size()));
+        if (copy.empty()) {
+          rec.note_cut("udp", b.size());
+          return;
+        }
+        u = ip::parse_udp(copy);
+        cut_here = static_cast<bool>(u);
+      }
     }
-    text(text_prefix);
-    text_num(u.source_port());
-    text(" > ");
-    text_num(u.destination_port());
-  }
-
-  void udp_stage(const ip::ipv4_view &pkt, int depth, std::uint64_t context) {
-    (void)context;
-    auto u = ip::parse_udp_checked(pkt);
     if (!u) {
-      error("udp", u.error(), pkt.header_length());
+      rec.fail("udp", u.error());
       return;
     }
-    udp_layer(*u, " UDP ");
-    const bool natt = u->source_port() == esp::natt_port || u->destination_port() == esp::natt_port;
-    const bool l2tp = u->source_port() == vpnwire::l2tp::udp_port || u->destination_port() == vpnwire::l2tp::udp_port;
+    udp_layer l;
+    l.src_port = u->source_port();
+    l.dst_port = u->destination_port();
+    l.length = cut_here ? vpnwire::core::load_be16(b.data() + 4) : u->length();
+    l.checksum = u->checksum();
+    l.checksum_calculated = l.checksum;
+    if (l.checksum == 0) {
+      l.status = checksum_status::not_present;
+    } else if (!cut_here) {
+      const std::uint16_t r = ip::pseudo_header_checksum(src, dst, ip::proto::udp, u->datagram());
+      l.status = r == 0 ? checksum_status::good : checksum_status::bad;
+      if (r != 0) {
+        l.checksum_calculated = expected_checksum(r, l.checksum);
+        if (l.checksum_calculated == 0) l.checksum_calculated = 0xFFFF;
+        rec.warn("udp", ip::name(ip::errc::bad_udp_checksum), 6);
+      }
+    }
+    rec.add(l);
+    if (cut_here) rec.note_cut("udp", b.size());
+    const vpnwire::bytes_view payload = u->payload();
+    const bool natt = l.src_port == esp::natt_port || l.dst_port == esp::natt_port;
+    const bool l2tp = l.src_port == l2::udp_port || l.dst_port == l2::udp_port;
     if (natt) {
-      auto c = esp::classify_udp4500(u->payload());
+      auto c = esp::classify_udp4500(payload);
       if (!c) {
-        error("esp", c.error());
+        if (cut_.reaches_cut(payload) && c.code() == esp::errc::too_short)
+          rec.note_cut("esp", payload.size());
+        else
+          rec.fail("esp", c.error());
         return;
       }
       switch (c->kind) {
-      case esp::natt_kind::keepalive: text(" NAT-keepalive"); return;
-      case esp::natt_kind::ike: text(" IKE"); return;
-      case esp::natt_kind::esp:
-        fr_.natt = true;
-        esp_stage(c->payload, depth, true);
+      case esp::natt_kind::keepalive: rec.add(natt_layer{true}); return;
+      case esp::natt_kind::ike:
+        rec.add(natt_layer{false});
+        rec.add(not_decoded_layer{"isakmp", 0, c->payload.size()});
         return;
+      case esp::natt_kind::esp: esp_stage(c->payload, depth); return;
       }
     } else if (l2tp) {
-      l2tp_stage(u->payload(), depth);
-    } else if (u->source_port() == 500 || u->destination_port() == 500) {
-      text(" IKE");
+      l2tp_stage(payload, depth);
+    } else if (l.src_port == 500 || l.dst_port == 500) {
+      rec.add(not_decoded_layer{"isakmp", 0, payload.size()});
     }
   }
 
-  void tcp_stage(const ip::ipv4_view &pkt) {
-    if (pkt.fragment_offset() != 0) return;
-    auto t = ip::parse_tcp(pkt.payload());
+  /// A TCP segment from `src` to `dst`, `wire_length` bytes on the wire.
+  void tcp_stage(std::uint32_t src, std::uint32_t dst, vpnwire::bytes_view b, std::size_t wire_length) {
+    frame_record &rec = *rec_;
+    auto t = ip::parse_tcp(b);
     if (!t) {
-      error("tcp", t.error(), pkt.header_length());
+      if (cut_.reaches_cut(b) && (t.code() == ip::errc::truncated || t.code() == ip::errc::tcp_header_beyond_buffer))
+        rec.note_cut("tcp", b.size());
+      else
+        rec.fail("tcp", t.error());
       return;
     }
-    std::optional<std::uint16_t> mss;
+    const bool cut_here = cut_.reaches_cut(b) && wire_length > b.size();
+    tcp_layer l;
+    l.src_port = t->source_port();
+    l.dst_port = t->destination_port();
+    l.seq = t->sequence();
+    l.ack = t->acknowledgment();
+    l.header_length = static_cast<std::uint8_t>(t->header_length());
+    l.flags = static_cast<std::uint16_t>((vpnwire::core::load_be16(t->segment().data() + 12)) & 0x0FFFU);
+    l.window = t->window();
+    l.checksum = t->checksum();
+    l.checksum_calculated = l.checksum;
+    l.urgent = t->urgent_pointer();
+    l.payload_length = (cut_here ? wire_length : b.size()) - t->header_length();
+    l.options.first = static_cast<std::uint32_t>(rec.tcp_options.size());
     auto it = t->option_iter();
     while (!it.done()) {
       auto o = it.next();
       if (!o) {
-        error("tcp", o.error(), pkt.header_length() + 20);
+        rec.fail("tcp", o.error(), ip::tcp_min_header);
         break;
       }
-      if (o->type == ip::tcp_option::mss && o->data.size() == 2) mss = vpnwire::core::load_be16(o->data.data());
+      rec.tcp_options.push_back(tcp_option{o->type, static_cast<std::uint8_t>(o->size)});
+      if (o->type == ip::tcp_option::mss && o->data.size() == 2) l.mss = vpnwire::core::load_be16(o->data.data());
     }
-    if (jw_) {
-      json_writer &j = *jw_;
-      j.begin_object();
-      j.field_str("proto", "tcp");
-      j.field("tcp.srcport", t->source_port());
-      j.field("tcp.dstport", t->destination_port());
-      j.field("tcp.seq_raw", t->sequence());
-      j.field("tcp.ack_raw", t->acknowledgment());
-      j.field("tcp.hdr_len", t->header_length());
-      j.field("tcp.flags", t->flags());
-      j.field_bool("tcp.flags.syn", t->syn());
-      j.field_bool("tcp.flags.ack", t->ack());
-      j.field("tcp.window_size_value", t->window());
-      if (mss) j.field("tcp.options.mss_val", *mss);
-      j.end_object();
+    l.options.count = static_cast<std::uint32_t>(rec.tcp_options.size()) - l.options.first;
+    if (!cut_here) {
+      const std::uint16_t r = ip::pseudo_header_checksum(src, dst, ip::proto::tcp, t->segment());
+      l.status = r == 0 ? checksum_status::good : checksum_status::bad;
+      if (r != 0) {
+        l.checksum_calculated = expected_checksum(r, l.checksum);
+        rec.warn("tcp", cli_code::bad_tcp_checksum, 16);
+      }
     }
-    text(" TCP ");
-    text_num(t->source_port());
-    text(" > ");
-    text_num(t->destination_port());
-    if (t->syn()) text(t->ack() ? " [S.]" : " [S]");
-    if (mss) {
-      text(" mss ");
-      text_num(*mss);
-    }
-    if (doc_ && t->syn() && mss) doc_->on_syn(fr_.n, pkt, *mss, fr_.esp_spi, fr_.natt);
+    rec.add(l);
+    if (cut_here) rec.note_cut("tcp", b.size());
   }
 
   // ------------------------------------------------------------ ESP
 
-  void esp_stage(vpnwire::bytes_view b, int depth, bool natt) {
-    auto p = esp::parse_packet(b);
-    if (!p) {
-      error("esp", p.error());
+  void esp_stage(vpnwire::bytes_view b, int depth) {
+    frame_record &rec = *rec_;
+    if (depth >= max_depth) {
+      rec.add(not_decoded_layer{"nesting_limit", static_cast<std::uint32_t>(depth), b.size()});
       return;
     }
-    if (jw_) {
-      json_writer &j = *jw_;
-      j.begin_object();
-      j.field_str("proto", "esp");
-      j.field("esp.spi", p->spi());
-      j.field("esp.sequence", p->sequence_low());
+    auto p = esp::parse_packet(b);
+    if (!p) {
+      if (cut_.reaches_cut(b) && p.code() == esp::errc::too_short)
+        rec.note_cut("esp", b.size());
+      else
+        rec.fail("esp", p.error());
+      return;
     }
-    text(" ESP(spi=");
-    text(hex32(p->spi()));
-    text(",seq=");
-    text_num(p->sequence_low());
-    text(")");
-    fr_.esp_spi = p->spi();
-    (void)natt;
+    esp_layer l;
+    l.spi = p->spi();
+    l.seq = p->sequence_low();
+    const std::size_t index = rec.layers.size();
+    rec.add(l);
+    auto esp_ref = [&]() -> esp_layer & { return std::get<esp_layer>(rec.layers[index]); };
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
     auto it = sas_.find(p->spi());
-    if (it == sas_.end()) {
-      ++sum_.esp_without_sa;
-      if (jw_) jw_->end_object();
-      text(" encrypted");
-      if (doc_) doc_->on_esp(fr_.n, p->spi(), p->sequence_low(), b.size(), false, {});
+    if (it == sas_.end()) return; // no_sa
+    if (cut_.reaches_cut(b)) {
+      // The ICV and part of the ciphertext were not captured.
+      esp_ref().state = esp_layer::payload_state::not_captured;
+      rec.note_cut("esp", b.size());
       return;
     }
     std::vector<std::byte> &buf = esp_buf_[static_cast<std::size_t>(depth)];
     std::memcpy(buf.data(), b.data(), b.size());
     auto d = it->second->decap(vpnwire::mutable_bytes(buf.data(), b.size()));
     if (!d) {
-      if (jw_) jw_->end_object();
-      if (doc_) doc_->on_esp(fr_.n, p->spi(), p->sequence_low(), b.size(), true, d.code());
-      error("esp", d.error());
+      esp_ref().state = esp_layer::payload_state::failed;
+      rec.fail("esp", d.error());
       return;
     }
-    ++sum_.decrypted;
-    if (doc_) {
-      doc_->on_esp(fr_.n, p->spi(), p->sequence_low(), b.size(), true, esp::errc::ok);
-      doc_->on_esp_payload(p->spi(), d->next_header);
-    }
-    if (jw_) {
-      jw_->field("esp.pad_len", d->pad_length);
-      jw_->field("esp.protocol", d->next_header);
-      jw_->end_object();
-    }
+    esp_ref().state = esp_layer::payload_state::decrypted;
+    esp_ref().pad_length = d->pad_length;
+    esp_ref().next_header = d->next_header;
     if (d->outcome == esp::decap_outcome::dummy) {
-      text(" dummy");
+      esp_ref().dummy = true;
       return;
     }
     const vpnwire::bytes_view payload = d->payload;
+    const ipv4_layer *outer = last_ip();
+    const std::uint32_t src = outer ? outer->src : 0, dst = outer ? outer->dst : 0;
     switch (d->next_header) {
     case esp::next_header_ipv4: ip_stage(payload, depth + 1, std::uint64_t{p->spi()} + 1); break;
-    case ip::proto::udp: transport_udp(payload, depth); break;
-    case ip::proto::tcp: text(" | TCP (transport mode)"); break;
-    default: text(" next header "); text_num(d->next_header);
+    case esp::next_header_ipv6: rec.add(not_decoded_layer{"ipv6", 0, payload.size()}); break;
+    // Transport mode: the pseudo-header is the outer packet's.
+    case ip::proto::udp: udp_stage(src, dst, payload, depth + 1); break;
+    case ip::proto::tcp: tcp_stage(src, dst, payload, payload.size()); break;
+    default: rec.add(not_decoded_layer{"ip.proto", d->next_header, payload.size()});
     }
 #else
     (void)depth;
-    ++sum_.esp_without_sa;
-    if (jw_) jw_->end_object();
-    text(" encrypted");
-    if (doc_) doc_->on_esp(fr_.n, p->spi(), p->sequence_low(), b.size(), false, {});
+    esp_ref().state = esp_layer::payload_state::no_backend;
 #endif
   }
 
-  /// Transport-mode ESP carrying UDP (L2TP/IPsec): the UDP header belongs to
-  /// the outer IPv4 packet, so its checksum is not checked against a
-  /// pseudo-header (NAT-T peers commonly send it stale; RFC 3948 §3.1.2).
-  void transport_udp(vpnwire::bytes_view payload, int depth) {
-    auto u = ip::parse_udp(payload);
-    if (!u) {
-      error("udp", u.error());
-      return;
-    }
-    udp_layer(*u, " | UDP ");
-    if (u->source_port() == vpnwire::l2tp::udp_port || u->destination_port() == vpnwire::l2tp::udp_port)
-      l2tp_stage(u->payload(), depth + 1);
+  [[nodiscard]] const ipv4_layer *last_ip() const noexcept {
+    for (auto it = rec_->layers.rbegin(); it != rec_->layers.rend(); ++it)
+      if (const auto *p = std::get_if<ipv4_layer>(&*it)) return p;
+    return nullptr;
   }
 
   // ------------------------------------------------------------ L2TP
 
   void l2tp_stage(vpnwire::bytes_view b, int depth) {
-    namespace l2 = vpnwire::l2tp;
+    frame_record &rec = *rec_;
     auto h = l2::parse_header(b);
-    if (!h) {
-      error("l2tp", h.error());
-      return;
-    }
-    if (jw_) {
-      json_writer &j = *jw_;
-      j.begin_object();
-      j.field_str("proto", "l2tp");
-      j.field("l2tp.type", h->is_control() ? 1 : 0);
-      j.field_bool("l2tp.length_bit", h->has_length());
-      j.field_bool("l2tp.seq_bit", h->has_sequence());
-      j.field_bool("l2tp.offset_bit", h->has_offset());
-      j.field_bool("l2tp.priority", h->priority());
-      j.field("l2tp.version", h->version());
-      if (h->has_length()) j.field("l2tp.length", h->length());
-      j.field("l2tp.tunnel", h->tunnel_id());
-      j.field("l2tp.session", h->session_id());
-      if (h->has_sequence()) {
-        j.field("l2tp.Ns", h->ns());
-        j.field("l2tp.Nr", h->nr());
+    bool cut_here = false;
+    std::uint16_t wire_length = 0;
+    if (!h && cut_.reaches_cut(b)) {
+      if (h.code() == l2::errc::header_truncated) {
+        rec.note_cut("l2tp", b.size());
+        return;
       }
-      if (h->has_offset()) j.field("l2tp.offset", h->offset_size());
+      if (h.code() == l2::errc::length_beyond_datagram) {
+        wire_length = vpnwire::core::load_be16(b.data() + 2);
+        const vpnwire::bytes_view copy = cut_.patched(b, 2, static_cast<std::uint16_t>(b.size()));
+        if (copy.empty()) {
+          rec.note_cut("l2tp", b.size());
+          return;
+        }
+        h = l2::parse_header(copy);
+        cut_here = static_cast<bool>(h);
+      }
     }
-    text(" L2TP ");
-    if (h->is_control()) {
-      control_stage(*h);
-      if (jw_) jw_->end_object();
+    if (!h) {
+      rec.fail("l2tp", h.error());
       return;
     }
-    if (jw_) jw_->end_object();
-    text("data t=");
-    text_num(h->tunnel_id());
-    text(" s=");
-    text_num(h->session_id());
-    if (h->has_sequence()) {
-      text(" Ns=");
-      text_num(h->ns());
-      text(" Nr=");
-      text_num(h->nr());
+    l2tp_layer l;
+    l.flags = vpnwire::core::load_be16(b.data());
+    l.control = h->is_control();
+    l.length_bit = h->has_length();
+    l.seq_bit = h->has_sequence();
+    l.offset_bit = h->has_offset();
+    l.priority = h->priority();
+    l.version = static_cast<std::uint8_t>(h->version());
+    l.length = cut_here ? wire_length : (h->has_length() ? h->length() : 0);
+    l.tunnel = h->tunnel_id();
+    l.session = h->session_id();
+    l.ns = h->ns();
+    l.nr = h->nr();
+    l.offset_size = h->has_offset() ? h->offset_size() : 0;
+    if (cut_here) rec.note_cut("l2tp", b.size());
+    if (l.control) {
+      control_stage(*h, l, cut_here);
+      rec.add(l);
+      return;
     }
-    if (doc_)
-      doc_->on_l2tp_data(fr_.n, fr_.ts_ns, fr_.outer_src, fr_.outer_dst, h->tunnel_id(), h->session_id(),
-                         h->has_sequence(), h->ns(), fr_.esp_spi, h->has_length());
-    // The PPP frame and what it carries are decoded now, for this frame's line;
-    // delivery order is the reorder window's business.
-    // Inner fragments are only merged within their own session (reassembler context).
-    ppp_inner(h->payload(), depth, (std::uint64_t{1} << 48) | (std::uint64_t{h->tunnel_id()} << 16) | h->session_id());
-    if (!h->has_sequence()) return;
-    reorder(*h);
+    rec.add(l);
+    // The PPP frame and what it carries are decoded now, for this frame's
+    // record; delivery order is the reorder window's business. Inner
+    // fragments are only merged within their own session (reassembler context).
+    const std::uint64_t context = (std::uint64_t{1} << 48) | (std::uint64_t{l.tunnel} << 16) | l.session;
+    const link_result next = decode_ppp(rec, cut_, h->payload());
+    if (next.next == next_protocol::ipv4)
+      ip_stage(next.payload, depth + 1, context);
+    else if (next.next == next_protocol::ipv6)
+      rec.add(not_decoded_layer{"ipv6", 0, next.payload.size()});
+    if (l.seq_bit) reorder(l.tunnel, l.session, l.ns);
   }
 
-  void ppp_inner(vpnwire::bytes_view b, int depth, std::uint64_t context) {
-    auto f = ppp::parse_frame(b);
-    if (!f) {
-      error("ppp", f.error());
-      return;
-    }
-    ppp_stage_result r = decode_ppp_payload(jw_, *f);
-    text(" | ");
-    text(r.text);
-    if (r.has_error) {
-      error_raw(r.err_layer, r.err_code, r.err_offset);
-      return;
-    }
-    if (r.ipv4) ip_stage(*r.ipv4, depth + 1, context);
-  }
-
-  void control_stage(const vpnwire::l2tp::header_view &h) {
-    namespace l2 = vpnwire::l2tp;
+  /// A control message: every AVP in order with its value (hidden ones
+  /// decrypted when the secret is known, with the nearest preceding Random
+  /// Vector), checked against the catalogue; then the message rules.
+  void control_stage(const l2::header_view &h, l2tp_layer &l, bool cut_here) {
+    frame_record &rec = *rec_;
     const vpnwire::bytes_view body = h.payload();
-    if (body.empty()) {
-      text("ZLB t=");
-      text_num(h.tunnel_id());
-      text(" Ns=");
-      text_num(h.ns());
-      text(" Nr=");
-      text_num(h.nr());
-      return;
-    }
-    std::uint16_t msg_type = 0;
-    bool seq_required = false;
-    // Every AVP, in order, with its value (hidden ones decrypted when the
-    // secret is known, with the nearest preceding Random Vector).
-    if (jw_) {
-      jw_->key("l2tp.avps");
-      jw_->begin_array();
-    }
+    const std::size_t base = h.payload_offset();
+    l.avps.first = static_cast<std::uint32_t>(rec.avps.size());
+    std::optional<std::uint16_t> assigned_tunnel, assigned_session;
     l2::avp_reader rd(body);
     l2::avp_view a;
     vpnwire::bytes_view rv;
     while (rd.next(a)) {
-      if (a.is_ietf() && a.type() == static_cast<std::uint16_t>(l2::avp_type::message_type) && a.value().size() == 2 &&
-          msg_type == 0)
-        msg_type = vpnwire::core::load_be16(a.value().data());
-      if (a.is_ietf() && a.type() == static_cast<std::uint16_t>(l2::avp_type::sequencing_required)) seq_required = true;
-      if (jw_) {
-        json_writer &j = *jw_;
-        j.begin_object();
-        j.field_bool("l2tp.avp.mandatory", a.mandatory());
-        j.field_bool("l2tp.avp.hidden", a.hidden());
-        j.field("l2tp.avp.length", a.length());
-        j.field("l2tp.avp.vendor_id", a.vendor_id());
-        j.field("l2tp.avp.type", a.type());
+      l2tp_avp e{a.mandatory(), a.hidden(), static_cast<std::uint16_t>(a.length()), a.vendor_id(), a.type(),
+                 a.value(),     false};
+      const bool ietf = a.is_ietf();
+      if (ietf && a.hidden()) {
+        auto plain = reveal(a, rv, base);
+        if (plain)
+          e.value = *plain;
+        else
+          e.still_hidden = true;
       }
-      avp_value(a, rv, h.payload_offset());
-      if (a.is_ietf() && a.type() == static_cast<std::uint16_t>(l2::avp_type::random_vector)) rv = a.value();
-      if (jw_) jw_->end_object();
+      if (ietf && !e.still_hidden) {
+        if (auto c = l2::check_value(a.type(), e.value); !c) rec.fail("l2tp", c.error(), base + a.value_offset());
+        using A = l2::avp_type;
+        switch (static_cast<A>(a.type())) {
+        case A::message_type:
+          if (l.message_type == 0 && e.value.size() == 2) l.message_type = vpnwire::core::load_be16(e.value.data());
+          break;
+        case A::sequencing_required: l.seq_required = true; break;
+        case A::random_vector: rv = e.value; break;
+        case A::assigned_tunnel_id:
+          if (e.value.size() == 2) assigned_tunnel = vpnwire::core::load_be16(e.value.data());
+          break;
+        case A::assigned_session_id:
+          if (e.value.size() == 2) assigned_session = vpnwire::core::load_be16(e.value.data());
+          break;
+        default: break;
+        }
+      }
+      rec.avps.push_back(e);
     }
-    if (jw_) jw_->end_array();
+    l.avps.count = static_cast<std::uint32_t>(rec.avps.size()) - l.avps.first;
+    l.avps_cut = cut_here; // the message ends where the capture does, AVP boundary or not
     if (rd.error().code != l2::errc::ok) {
-      error("l2tp", rd.error(), h.payload_offset());
+      // An AVP running into the end of a cut capture is where the capture stopped.
+      const bool at_cut =
+          rd.error().code == l2::errc::avp_length_beyond_message || rd.error().code == l2::errc::avp_header_truncated;
+      if (!cut_here || !at_cut) rec.fail("l2tp", rd.error(), base);
       return;
     }
-    text(message_short_name(msg_type));
-    text(" t=");
-    text_num(h.tunnel_id());
-    text(" s=");
-    text_num(h.session_id());
-    text(" Ns=");
-    text_num(h.ns());
-    text(" Nr=");
-    text_num(h.nr());
-    if (seq_required) text(" seq-required");
+    if (body.empty() || cut_here) return; // a ZLB; or a cut message, whose rules cannot be judged
     auto m = l2::validate_message(body);
-    if (!m) {
-      error("l2tp", m.error(), h.payload_offset());
-    } else if (m->action() != l2::disposition::accept) {
-      text(" (");
-      text(l2::name(m->action()));
-      text(")");
-    }
-    if (doc_)
-      doc_->on_l2tp_control(fr_.n, fr_.outer_src, fr_.outer_dst, h.tunnel_id(), h.session_id(), msg_type, seq_required);
+    if (!m)
+      rec.fail("l2tp", m.error(), base);
+    else if (m->action() != l2::disposition::accept)
+      l.disposition = l2::name(m->action());
+    note_establishment(l.message_type, h.tunnel_id(), assigned_tunnel, assigned_session);
   }
 
-  void avp_value(const vpnwire::l2tp::avp_view &a, vpnwire::bytes_view rv, std::size_t base) {
-    namespace l2 = vpnwire::l2tp;
-    if (!a.is_ietf()) {
-      if (jw_) jw_->field_hex("vpnwire.avp.value", a.value());
-      return;
-    }
-    vpnwire::bytes_view value = a.value();
-    if (a.hidden()) {
+  /// The plain value of a hidden AVP, decrypted into this frame's arena;
+  /// nothing (the AVP stays hidden) without the secret. Errors go to the record.
+  std::optional<vpnwire::bytes_view> reveal(const l2::avp_view &a, vpnwire::bytes_view rv, std::size_t base) {
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
-      if (!opt_.have_secret) {
-        if (jw_) jw_->field_hex("vpnwire.avp.hidden_value", value);
-        return;
-      }
-      if (rv.empty()) {
-        error("l2tp", vpnwire::fail(l2::errc::hidden_avp_without_random_vector, a.offset()), base);
-        return;
-      }
-      auto plain = l2::decode_hidden(md5_, a.type(), value, secret_, rv, mutable_bytes_of(hidden_buf_));
-      if (!plain) {
-        error("l2tp", plain.error(), base + a.value_offset());
-        return;
-      }
-      value = *plain;
+    if (!opt_.have_secret) return std::nullopt;
+    if (rv.empty()) {
+      rec_->fail("l2tp", name(l2::errc::hidden_avp_without_random_vector), base + a.offset());
+      return std::nullopt;
+    }
+    const vpnwire::mutable_bytes out(hidden_arena_.data() + hidden_used_, hidden_arena_.size() - hidden_used_);
+    auto plain = l2::decode_hidden(md5_, a.type(), a.value(), secret_, rv, out);
+    if (!plain) {
+      rec_->fail("l2tp", plain.error(), base + a.value_offset());
+      return std::nullopt;
+    }
+    hidden_used_ += a.value().size();
+    return *plain;
 #else
-      (void)rv;
-      if (jw_) jw_->field_hex("vpnwire.avp.hidden_value", value);
-      return;
+    (void)a;
+    (void)rv;
+    (void)base;
+    return std::nullopt;
 #endif
+  }
+
+  // ------------------------------------------------------------ sessions
+
+  using session_key = std::uint32_t; // tunnel << 16 | session
+
+  /// Learns, from the control messages of the capture, which sessions were
+  /// established in it: SCCRQ/SCCRP pair the two ends' tunnel IDs; an
+  /// ICRQ/ICRP/OCRQ/OCRP assigns its sender's session ID, which the peer
+  /// puts in the data it sends back (tunnel = the sender's own tunnel).
+  void note_establishment(std::uint16_t message_type, std::uint16_t header_tunnel,
+                          std::optional<std::uint16_t> assigned_tunnel, std::optional<std::uint16_t> assigned_session) {
+    constexpr std::uint16_t sccrp = 2, ocrq = 7, ocrp = 8, icrq = 10, icrp = 11;
+    if (message_type == sccrp && assigned_tunnel && peer_tunnel_.size() < lim_.max_sessions) {
+      peer_tunnel_[header_tunnel] = *assigned_tunnel;
+      peer_tunnel_[*assigned_tunnel] = header_tunnel;
     }
-    if (!jw_) {
-      if (auto c = l2::check_value(a.type(), value); !c) error("l2tp", c.error(), base + a.value_offset());
-      return;
-    }
-    auto e = write_avp_value(*jw_, a.type(), value);
-    if (e.code != l2::errc::ok) error("l2tp", e, base + a.value_offset());
+    const bool call = message_type == icrq || message_type == icrp || message_type == ocrq || message_type == ocrp;
+    if (!call || !assigned_session || established_.size() >= lim_.max_sessions) return;
+    auto own = peer_tunnel_.find(header_tunnel);
+    if (own != peer_tunnel_.end())
+      established_.insert((std::uint32_t{own->second} << 16) | *assigned_session);
+    else
+      established_.insert((std::uint32_t{0xFFFF} << 16) | *assigned_session); // tunnel unknown: match the session alone
+  }
+
+  [[nodiscard]] bool established(session_key key) const {
+    return established_.count(key) != 0 || established_.count((std::uint32_t{0xFFFF} << 16) | (key & 0xFFFFU)) != 0;
   }
 
   // ------------------------------------------------------------ reorder
 
-  using session_key = std::uint32_t; // tunnel << 16 | session
-
-  void reorder(const vpnwire::l2tp::header_view &h) {
-    const session_key key = (std::uint32_t{h.tunnel_id()} << 16) | h.session_id();
+  void reorder(std::uint16_t tunnel, std::uint16_t session_id, std::uint16_t ns) {
+    frame_record &rec = *rec_;
+    const session_key key = (std::uint32_t{tunnel} << 16) | session_id;
+    cur_key_ = key;
     auto it = sessions_.find(key);
     if (it == sessions_.end()) {
       if (sessions_.size() >= lim_.max_sessions || !make_room(session_bytes)) {
-        ++sum_.sessions_over_limit;
-        return; // delivered unordered: the inner packet is written with the frame
+        // Delivered unordered: the inner packet is written with the frame.
+        add_event(session_event(event::kind::unordered, key, ns, rec.number));
+        return;
       }
-      it = sessions_.emplace(key, std::make_unique<session>(policy_)).first;
+      it = sessions_.emplace(key, std::make_unique<session>(to_seq_policy(opt_.reorder, established(key)))).first;
       held_bytes_ += session_bytes;
     }
     session &s = *it->second;
-    fr_.inner_held = true;
-    const std::size_t cost = fr_.inner_ready ? fr_.inner.size() : 0;
+    rec.inner_held = true;
+    const std::size_t cost = rec.inner.size();
     if (!make_room(cost)) {
       cur_key_ = key;
-      drop_line(key, h.ns(), fr_.n, "over_reorder_budget");
+      event e = session_event(event::kind::drop, key, ns, rec.number);
+      e.reason = "over_reorder_budget";
+      add_event(e);
       return;
     }
     held_packet item;
-    item.frame = fr_.n;
-    if (cost != 0) item.inner.assign(fr_.inner.begin(), fr_.inner.end());
+    item.frame = rec.number;
+    if (cost != 0) item.inner.assign(rec.inner.begin(), rec.inner.end());
     const std::size_t held_cost = item.inner.capacity();
     held_bytes_ += held_cost;
     cur_key_ = key;
-    const auto outcome = s.window.insert(h.ns(), std::move(item), now_, sink_after());
+    const auto outcome = s.window.insert(ns, std::move(item), now_, sink());
     if (!seq::accepted(outcome)) held_bytes_ -= held_cost; // the item stayed with us
     update_waiting(key, s);
-    if (!seq::accepted(outcome)) drop_line(key, h.ns(), fr_.n, seq::name(outcome));
-    if (doc_) doc_->on_reorder_outcome(fr_.n, key, h.ns(), outcome);
+    if (!seq::accepted(outcome)) {
+      event e = session_event(event::kind::drop, key, ns, rec.number);
+      e.reason = seq::name(outcome);
+      add_event(e);
+    }
   }
 
   /// Keeps waiting_ (sessions holding packets, oldest first) in step with a window.
   void update_waiting(session_key key, session &s) {
     if (s.window.held() != 0 && s.held_since == 0) {
-      s.held_since = fr_.n;
+      s.held_since = rec_->number;
       waiting_.emplace(s.held_since, key);
     } else if (s.window.held() == 0 && s.held_since != 0) {
       waiting_.erase({s.held_since, key});
@@ -1060,20 +910,23 @@ private:
   /// skipped and what is held is delivered in order. False if even with every
   /// window empty the bytes do not fit.
   [[nodiscard]] bool make_room(std::size_t cost) {
+    const session_key saved = cur_key_;
     while (held_bytes_ + cost > lim_.reorder_bytes && !waiting_.empty()) {
       const session_key key = waiting_.begin()->second;
       waiting_.erase(waiting_.begin());
       session &s = *sessions_.at(key);
       cur_key_ = key;
-      sum_.budget_releases += s.window.flush(sink_after());
+      budget_release_ = true;
+      s.window.flush(sink());
+      budget_release_ = false;
       s.held_since = 0;
     }
+    cur_key_ = saved;
     return held_bytes_ + cost <= lim_.reorder_bytes;
   }
 
   void poll_sessions(vpnwire::time_point now) {
-    if (opt_.reorder.mode != reorder_option::kind::timeout || opt_.reorder.value == 0) return;
-    // Only sessions holding packets can time out (waiting_ is usually empty).
+    // Only sessions holding packets can time out or end a probation.
     for (auto it = waiting_.begin(); it != waiting_.end();) {
       cur_key_ = it->second;
       session &s = *sessions_.at(it->second);
@@ -1087,96 +940,73 @@ private:
     }
   }
 
-  /// Receives what a reorder window delivers and prints it into `to`.
+  /// Receives what a reorder window delivers: a deliver event for the
+  /// current record's events_ list, with the packet kept until the next frame.
   struct delivery_sink {
     pipeline *self;
-    std::string *to;
-    void operator()(std::uint16_t ns, held_packet &&p) const { self->deliver(*to, ns, std::move(p)); }
+    void operator()(std::uint16_t ns, held_packet &&p) const { self->deliver(ns, std::move(p)); }
   };
-  /// Delivery lines that go before the current frame's line (timeouts that
-  /// fired before it arrived, end-of-capture releases).
-  delivery_sink sink() { return delivery_sink{this, &pending_}; }
-  /// Delivery lines that go after the current frame's line.
-  delivery_sink sink_after() { return delivery_sink{this, &after_}; }
+  delivery_sink sink() { return delivery_sink{this}; }
 
-  void deliver(std::string &to, std::uint16_t ns, held_packet &&p) {
-    ++sum_.reorder_delivered;
+  void deliver(std::uint16_t ns, held_packet &&p) {
     held_bytes_ -= p.inner.capacity();
-    if (doc_) doc_->on_deliver(cur_key_, ns, p.frame);
-    if (!p.inner.empty()) write_inner(p.inner);
-    if (doc_) return;
-    if (opt_.json) {
-      json_writer j(to);
-      j.begin_object();
-      j.key("deliver");
-      j.begin_object();
-      j.field("tunnel", cur_key_ >> 16);
-      j.field("session", cur_key_ & 0xFFFFU);
-      j.field("ns", ns);
-      j.field("frame", p.frame);
-      j.end_object();
-      j.end_object();
-      to.push_back('\n');
-    }
+    if (delivered_used_ == delivered_.size()) delivered_.emplace_back();
+    std::vector<std::byte> &keep = delivered_[delivered_used_++];
+    keep.swap(p.inner);
+    event e = session_event(event::kind::deliver, cur_key_, ns, p.frame);
+    e.budget_release = budget_release_;
+    e.packet = vpnwire::bytes_view(keep.data(), keep.size());
+    add_event(e);
   }
 
-  void drop_line(session_key key, std::uint16_t ns, std::uint64_t frame, std::string_view reason) {
-    ++sum_.reorder_dropped;
-    if (doc_) return;
-    if (opt_.json) {
-      json_writer j(after_);
-      j.begin_object();
-      j.key("drop");
-      j.begin_object();
-      j.field("tunnel", key >> 16);
-      j.field("session", key & 0xFFFFU);
-      j.field("ns", ns);
-      j.field("frame", frame);
-      j.field_str("reason", reason);
-      j.end_object();
-      j.end_object();
-      after_.push_back('\n');
-    } else {
-      after_ += "   reorder: dropped tunnel " + std::to_string(key >> 16) + " session " +
-                std::to_string(key & 0xFFFFU) + " Ns=" + std::to_string(ns) + " (frame " + std::to_string(frame) +
-                "): " + std::string(reason) + "\n";
-    }
+  void add_event(const event &e) { events_->push_back(e); }
+  [[nodiscard]] event fragment_event(event::kind k, std::size_t layer_index) const {
+    event e;
+    e.what = k;
+    e.frame = rec_->number;
+    e.layer_index = layer_index;
+    return e;
   }
-
-  void write_inner(vpnwire::bytes_view pkt) {
-    if (!inner_.is_open()) return;
-    std::string err;
-    if (inner_.write_frame(last_ts_, pkt, err)) ++sum_.inner_written;
+  [[nodiscard]] static event session_event(event::kind k, session_key key, std::uint16_t ns, std::uint64_t frame) {
+    event e;
+    e.what = k;
+    e.tunnel = static_cast<std::uint16_t>(key >> 16);
+    e.session = static_cast<std::uint16_t>(key & 0xFFFFU);
+    e.ns = ns;
+    e.frame = frame;
+    return e;
   }
 
   const decode_options &opt_;
-  output &out_;
-  doctor *doc_;
   pipeline_limits lim_;
   ip::reassembler reasm_;
-  seq::policy policy_;
-  run_summary sum_;
-  frame_state fr_;
-  json_writer *jw_ = nullptr;
-  std::string line_, after_, pending_;
+  frame_record *rec_ = nullptr;
+  std::vector<event> *events_ = nullptr;
+  snap_cut cut_;
   vpnwire::time_point now_{};
-  std::int64_t last_ts_ = 0;
   std::array<std::vector<std::byte>, max_depth> reasm_buf_;
   std::array<std::vector<std::byte>, max_depth> esp_buf_;
-  std::vector<std::byte> hidden_buf_ = std::vector<std::byte>(1024);
+  /// Decrypted hidden AVP values of the current frame (a message is at most
+  /// 65535 bytes, so its plain values fit).
+  std::vector<std::byte> hidden_arena_ = std::vector<std::byte>(65536);
+  std::size_t hidden_used_ = 0;
+  /// Packets delivered during the current frame, kept until the next one.
+  std::vector<std::vector<std::byte>> delivered_;
+  std::size_t delivered_used_ = 0;
   std::map<frag_key, std::vector<std::uint64_t>> frag_frames_;
   std::map<frag_key, std::int64_t> frag_first_ts_;
   std::map<session_key, std::unique_ptr<session>> sessions_;
+  std::map<std::uint16_t, std::uint16_t> peer_tunnel_;
+  std::set<session_key> established_;
   /// Sessions whose window holds packets, by the frame that started the
   /// hold: the oldest first.
   std::set<std::pair<std::uint64_t, session_key>> waiting_;
   std::size_t held_bytes_ = 0; ///< bytes charged to the reorder budget
   session_key cur_key_ = 0;
-  pcap_writer inner_;
+  bool budget_release_ = false;
   vpnwire::bytes_view secret_;
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
   std::map<std::uint32_t, std::unique_ptr<inbound>> sas_;
-  std::map<std::uint32_t, esp_sa_option> sa_opts_;
   vpnwire::crypto::openssl_md5 md5_;
 #endif
 };

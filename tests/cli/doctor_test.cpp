@@ -8,7 +8,9 @@
 //    no gap is skipped and nothing arrives late; with 1 ms less (when that is
 //    shorter than the longest wait) something is.
 #include "doctor.hpp"
-#include "output.hpp"
+#include "options.hpp"
+#include "record.hpp"
+#include "summary.hpp"
 
 #include "vpnwire/seq/reorder_window.hpp"
 
@@ -79,22 +81,34 @@ std::vector<arrival> generate(std::mt19937 &rng) {
   return a;
 }
 
+/// Doctor's report on sequenced L2TP data arriving as `a` (records as the
+/// pipeline makes them: IPv4, UDP, L2TP data with Ns).
 std::string report(const std::vector<arrival> &a) {
-  doctor d;
+  const decode_options o;
+  doctor d(o);
+  run_summary sum;
   std::uint64_t frame = 0;
-  for (const auto &p : a) d.on_l2tp_data(++frame, p.ts, 0x0A000001U, 0x0A000002U, 7, 9, true, p.ns, 0, false);
-  std::FILE *f = std::tmpfile();
-  {
-    output out(f);
-    d.report(out, frame, 0);
-    EXPECT_TRUE(out.flush());
+  frame_record rec;
+  for (const auto &p : a) {
+    rec.clear();
+    rec.number = ++frame;
+    rec.ts_ns = p.ts;
+    ipv4_layer ip;
+    ip.src = 0x0A000001U;
+    ip.dst = 0x0A000002U;
+    ip.protocol = 17;
+    rec.add(ip);
+    rec.add(udp_layer{1701, 1701, 0, 0, 0, checksum_status::not_present});
+    l2tp_layer l;
+    l.seq_bit = true;
+    l.tunnel = 7;
+    l.session = 9;
+    l.ns = p.ns;
+    rec.add(l);
+    sum.add(rec);
+    d.add(rec);
   }
-  std::rewind(f);
-  std::string s;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) s.append(buf, n);
-  std::fclose(f);
-  return s;
+  return d.report(sum);
 }
 
 struct window_result {

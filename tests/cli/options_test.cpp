@@ -209,6 +209,19 @@ TEST(DecodeArguments, ReorderMemoryInMiB) {
   EXPECT_EQ(missing.error, "--reorder-memory: missing value");
 }
 
+TEST(DecodeArguments, EvidenceCount) {
+  auto r = parse_decode_args(args({"--evidence", "1000000", "cap.pcap"}));
+  ASSERT_TRUE(r) << r.error;
+  EXPECT_EQ(r.value.evidence, 1000000U);
+  EXPECT_EQ(parse_decode_args(args({"cap.pcap"})).value.evidence, 0U) << "0: doctor's default";
+  for (std::string_view bad : {"0", "1000001", "-3", "many", ""}) {
+    auto e = parse_decode_args(args({"--evidence", bad, "cap.pcap"}));
+    EXPECT_FALSE(e) << bad;
+    EXPECT_EQ(e.error, "--evidence: '" + std::string(bad) + "' is not a count from 1 to 1000000");
+  }
+  EXPECT_EQ(parse_decode_args(args({"--evidence=2", "--evidence=3", "cap.pcap"})).error, "--evidence: given twice");
+}
+
 TEST(DecodeArguments, DefaultsAreDropAndTimeout30) {
   auto r = parse_decode_args(args({"cap.pcap"}));
   ASSERT_TRUE(r);

@@ -5,6 +5,7 @@
 // apart, a 1454-byte path, MSS 1460) and from the hand-computed MTUs of
 // options_test.cpp, not from running the CLI.
 #include "capture.hpp"
+#include "cli_test_support.hpp"
 #include "test_bytes.hpp"
 
 #include "vpnwire/esp/crypto/openssl.hpp"
@@ -28,90 +29,7 @@
 
 namespace {
 
-using namespace vpnwire_cli;
-
-const std::string cli = VPNWIRE_CLI_PATH;
-const std::string captures = VPNWIRE_CAPTURES_DIR;
-const std::string incident1 = captures + "/incident1-l2tp-reorder.pcap";
-const std::string incident2 = captures + "/incident2-esp-pppoe-mtu.pcap";
-const std::string sa1 = "--esp-sa spi=0xc1000001,enc=aes-cbc,key=0x00112233445566778899aabbccddeeff,auth=hmac-sha1-96,"
-                        "auth-key=0x0102030405060708090a0b0c0d0e0f1011121314 "
-                        "--esp-sa spi=0x5e000001,enc=aes-cbc,key=0xffeeddccbbaa99887766554433221100,auth=hmac-sha1-96,"
-                        "auth-key=0x2122232425262728292a2b2c2d2e2f3031323334";
-const std::string sa2 = "--esp-sa spi=0xa0000001,enc=aes-gcm-16,key=0x000102030405060708090a0b0c0d0e0fcafebabe "
-                        "--esp-sa spi=0xb0000001,enc=aes-gcm-16,key=0x101112131415161718191a1b1c1d1e1fdeadbeef";
-
-struct run_result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string tmp(const std::string &name) { return ::testing::TempDir() + "cli_run_test_" + name; }
-
-std::string slurp(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-/// Runs `cli args` through the shell; stdout and stderr captured separately.
-run_result run(const std::string &args, const std::string &program = cli) {
-  const std::string out = tmp("stdout"), err = tmp("stderr");
-  const std::string cmd = "exec " + program + " " + args + " >" + out + " 2>" + err;
-  run_result r;
-  const pid_t pid = fork();
-  if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char *>(nullptr));
-    _exit(127);
-  }
-  int st = 0;
-  waitpid(pid, &st, 0);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
-
-std::vector<std::string> lines(const std::string &s) {
-  std::vector<std::string> v;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) v.push_back(l);
-  return v;
-}
-
-std::size_t count(const std::string &hay, const std::string &needle) {
-  std::size_t n = 0;
-  for (std::size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
-  return n;
-}
-
-bool one_line(const std::string &s) { return !s.empty() && count(s, "\n") == 1 && s.rfind("vpnwire: ", 0) == 0; }
-
-/// Frames of a capture, to build derived captures.
-std::vector<captured_frame> frames_of(const std::string &path, std::vector<std::vector<std::byte>> &store) {
-  capture_reader r;
-  std::string err;
-  EXPECT_TRUE(r.open(path, err)) << err;
-  std::vector<captured_frame> out;
-  captured_frame f;
-  while (r.next(f, err) == 1) {
-    store.emplace_back(f.data.begin(), f.data.end());
-    out.push_back(f);
-  }
-  for (std::size_t i = 0; i < out.size(); ++i) out[i].data = store[i];
-  return out;
-}
-
-void write_capture(const std::string &path, int linktype,
-                   const std::vector<std::pair<std::int64_t, std::vector<std::byte>>> &frames) {
-  pcap_writer w;
-  std::string err;
-  ASSERT_TRUE(w.open(path, linktype, err)) << err;
-  for (const auto &[ts, d] : frames) ASSERT_TRUE(w.write_frame(ts, d, err)) << err;
-  ASSERT_TRUE(w.close(err)) << err;
-}
+using namespace cli_test;
 
 /// The layers of each JSON frame line from the first "ip" layer on, and the error.
 std::vector<std::string> from_ip_layer(const std::string &out) {
@@ -180,7 +98,8 @@ TEST(Errors, MalformedOptionsAreOneLineAndExit2) {
         std::string("decode --esp-sa spi=0x1000 ") + incident1, std::string("decode --esp-sa"),
         std::string("doctor --reorder sometimes ") + incident1, std::string("decode --reassembly x ") + incident1,
         std::string("decode --bogus ") + incident1, std::string("decode"), std::string("doctor --json ") + incident1,
-        std::string("doctor --write-inner x.pcap ") + incident1, std::string("mtu --esp rot13")}) {
+        std::string("doctor --write-inner x.pcap ") + incident1, std::string("decode --evidence 3 ") + incident1,
+        std::string("mtu --esp rot13")}) {
     auto r = run(args);
     EXPECT_EQ(r.status, 2) << args;
     EXPECT_TRUE(one_line(r.err)) << args << ": " << r.err;
@@ -216,7 +135,7 @@ TEST(Errors, MalformedPacketsNeverStopTheRun) {
     cut.emplace_back(fr[i].ts_ns, std::vector<std::byte>(fr[i].data.begin(),
                                                          fr[i].data.begin() + static_cast<std::ptrdiff_t>(keep)));
   }
-  write_capture(tmp("malformed.pcap"), linktype_ethernet, cut);
+  write_capture(tmp("malformed.pcap"), linktype::ethernet, cut);
   auto r = run("decode --json " + sa2 + " " + tmp("malformed.pcap"));
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(r.err.empty());
@@ -228,7 +147,7 @@ TEST(Errors, MalformedPacketsNeverStopTheRun) {
     if (l.find("\"error\":null}") == std::string::npos) {
       ++errors;
       EXPECT_TRUE(
-          std::regex_search(l, std::regex(R"("error":\{"layer":"[a-z]+","code":"[a-z_0-9]+","offset":[0-9]+\}\}$)")))
+          std::regex_search(l, std::regex(R"("error":\{"layer":"[a-z0-9]+","code":"[a-z_0-9]+","offset":[0-9]+\}\}$)")))
           << l;
     }
   }
@@ -358,7 +277,7 @@ TEST(Reorder, HeldPacketsLeaveAtTheEndAsAfterTheTimeout) {
   std::vector<std::pair<std::int64_t, std::vector<std::byte>>> kept;
   for (std::size_t i = 0; i < fr.size(); ++i)
     if (i != 86) kept.emplace_back(fr[i].ts_ns, std::vector<std::byte>(fr[i].data.begin(), fr[i].data.end()));
-  write_capture(tmp("held.pcap"), linktype_ethernet, kept);
+  write_capture(tmp("held.pcap"), linktype::ethernet, kept);
   auto r = run("decode --json --reorder timeout=1000 " + sa1 + " " + tmp("held.pcap"));
   ASSERT_EQ(r.status, 0);
   const auto ls = lines(r.out);
@@ -374,9 +293,11 @@ std::vector<std::vector<std::byte>> read_inner(const std::string &path) {
   capture_reader r;
   std::string err;
   EXPECT_TRUE(r.open(path, err)) << err;
-  EXPECT_EQ(r.kind(), link_kind::raw_ip);
   captured_frame f;
-  while (r.next(f, err) == 1) store.emplace_back(f.data.begin(), f.data.end());
+  while (r.next(f, err) == 1) {
+    EXPECT_EQ(f.linktype, linktype::raw);
+    store.emplace_back(f.data.begin(), f.data.end());
+  }
   return store;
 }
 
@@ -447,7 +368,7 @@ void overlap_capture(const std::string &path) {
   first[4] = std::byte{0};
   first[5] = std::byte{40};
   first[6] = first[7] = std::byte{0};
-  write_capture(path, linktype_raw,
+  write_capture(path, linktype::raw,
                 {{1'000'000'000, fragment(0, true, first)}, {1'000'100'000, fragment(16, false, second)}});
 }
 
@@ -506,9 +427,9 @@ TEST(LinkTypes, RawSllSll2AndPcapngDecodeLikeEthernet) {
     h2.insert(h2.end(), ip.begin(), ip.end());
     sll2.emplace_back(f.ts_ns, h2);
   }
-  write_capture(tmp("raw.pcap"), linktype_raw, raw);
-  write_capture(tmp("sll.pcap"), linktype_linux_sll, sll);
-  write_capture(tmp("sll2.pcap"), linktype_linux_sll2, sll2);
+  write_capture(tmp("raw.pcap"), linktype::raw, raw);
+  write_capture(tmp("sll.pcap"), linktype::linux_sll, sll);
+  write_capture(tmp("sll2.pcap"), linktype::linux_sll2, sll2);
   auto base = run("decode --json " + sa1 + " " + incident1);
   ASSERT_EQ(base.status, 0);
   const auto want = from_ip_layer(base.out);
@@ -520,7 +441,7 @@ TEST(LinkTypes, RawSllSll2AndPcapngDecodeLikeEthernet) {
   }
   auto sl = run("decode --json " + sa1 + " " + tmp("sll2.pcap"));
   EXPECT_NE(sl.out.find("{\"proto\":\"sll\",\"sll.pkttype\":4,\"sll.hatype\":1,\"sll.halen\":6,\"sll.ifindex\":2,"
-                        "\"sll.src.eth\":\"02:00:00:00:00:0a\",\"sll.etype\":2048}"),
+                        "\"sll.src.eth\":\"02:00:00:00:00:0a\",\"sll.unused\":\"0000\",\"sll.etype\":2048}"),
             std::string::npos);
   // pcapng, converted by Wireshark's editcap (an independent writer).
   if (std::system("command -v editcap >/dev/null 2>&1") == 0) {
@@ -581,7 +502,7 @@ TEST(Doctor, AntiReplayDropsAndErrorsHaveTheirFrames) {
   for (const auto &f : fr) v.emplace_back(f.ts_ns, std::vector<std::byte>(f.data.begin(), f.data.end()));
   v.emplace_back(fr.back().ts_ns + 1000, std::vector<std::byte>(fr[16].data.begin(), fr[16].data.end()));
   v.emplace_back(fr.back().ts_ns + 2000, std::vector<std::byte>(fr[16].data.begin(), fr[16].data.begin() + 40));
-  write_capture(tmp("replay.pcap"), linktype_ethernet, v);
+  write_capture(tmp("replay.pcap"), linktype::ethernet, v);
   auto r = run("doctor " + sa1 + " " + tmp("replay.pcap"));
   ASSERT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("anti-replay drops on SA spi 0xc1000001"), std::string::npos) << r.out;
@@ -679,9 +600,9 @@ void expect_clean_run(const std::string &args, std::size_t frames) {
   for (const auto &l : lines(r.out)) {
     if (l.rfind("{\"frame\"", 0) != 0) continue;
     ++seen;
-    EXPECT_TRUE(
-        l.find("\"error\":null}") != std::string::npos ||
-        std::regex_search(l, std::regex(R"re("error":\{"layer":"[a-z]+","code":"[a-z_0-9]+","offset":[0-9]+\}\}$)re")))
+    EXPECT_TRUE(l.find("\"error\":null}") != std::string::npos ||
+                std::regex_search(
+                    l, std::regex(R"re("error":\{"layer":"[a-z0-9]+","code":"[a-z_0-9]+","offset":[0-9]+\}\}$)re")))
         << l;
   }
   if (args.rfind("decode --json", 0) == 0) {
@@ -693,13 +614,13 @@ TEST(Robustness, CorruptedFramesAreReportedNeverFatal) {
   const auto plain = plain_l2tp_frames();
   ASSERT_EQ(plain.size(), 88U);
   // The uncorrupted plain capture decodes like the encrypted one.
-  write_capture(tmp("plain.pcap"), linktype_raw, plain);
+  write_capture(tmp("plain.pcap"), linktype::raw, plain);
   auto clean = run("decode --json --l2tp-secret demo-secret " + tmp("plain.pcap"));
   ASSERT_EQ(clean.status, 0);
   EXPECT_NE(clean.out.find("\"l2tp.avp.calling_number\":\"5551234\""), std::string::npos);
   EXPECT_EQ(count(clean.out, "\"error\":null}"), 88U);
   const auto bad1 = corrupt(plain, 1);
-  write_capture(tmp("plain-corrupt.pcap"), linktype_raw, bad1);
+  write_capture(tmp("plain-corrupt.pcap"), linktype::raw, bad1);
   expect_clean_run("decode --json --l2tp-secret demo-secret " + tmp("plain-corrupt.pcap"), bad1.size());
   expect_clean_run("decode --reorder depth=3 " + tmp("plain-corrupt.pcap"), bad1.size());
   expect_clean_run("doctor " + tmp("plain-corrupt.pcap"), bad1.size());
@@ -708,7 +629,7 @@ TEST(Robustness, CorruptedFramesAreReportedNeverFatal) {
   std::vector<std::pair<std::int64_t, std::vector<std::byte>>> v2;
   for (const auto &f : fr) v2.emplace_back(f.ts_ns, std::vector<std::byte>(f.data.begin(), f.data.end()));
   const auto bad2 = corrupt(v2, 2);
-  write_capture(tmp("i2-corrupt.pcap"), linktype_ethernet, bad2);
+  write_capture(tmp("i2-corrupt.pcap"), linktype::ethernet, bad2);
   expect_clean_run("decode --json " + sa2 + " " + tmp("i2-corrupt.pcap"), bad2.size());
   expect_clean_run("doctor " + sa2 + " " + tmp("i2-corrupt.pcap"), bad2.size());
 }
@@ -721,6 +642,7 @@ TEST(Generator, RebuildsTheCheckedInCapturesByteForByte) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(slurp(dir + "/incident1-l2tp-reorder.pcap"), slurp(incident1));
   EXPECT_EQ(slurp(dir + "/incident2-esp-pppoe-mtu.pcap"), slurp(incident2));
+  EXPECT_EQ(slurp(dir + "/incident1-l2tp-plain.pcap"), slurp(captures + "/incident1-l2tp-plain.pcap"));
 }
 
 TEST(Memory, DecodingStreamsInConstantMemory) {
@@ -791,7 +713,7 @@ std::size_t hostile_reorder_capture(const std::string &path, unsigned sessions, 
       ++n;
     }
   }
-  write_capture(path, linktype_raw, frames);
+  write_capture(path, linktype::raw, frames);
   return n;
 }
 
