@@ -316,7 +316,7 @@ bool forge(forge_state &st, vpnwire_cli::link_kind kind, std::uint8_t mode, byte
   f.destination = demo_sas[which].dst;
   f.protocol = natt ? vpnwire::ip::proto::udp : vpnwire::ip::proto::esp;
   f.identification = st.ip_id++;
-  auto h = vpnwire::ip::build_ipv4_header(f, udp_len + esp_len, vpnwire::mutable_bytes(pkt.data(), 20));
+  auto h = vpnwire::ip::build_ipv4_header(vpnwire::mutable_bytes(pkt.data(), 20), f, udp_len + esp_len);
   FUZZ_CHECK(h && *h == 20);
   std::uint16_t ethertype = 0x0800;
   if (pppoe) {
