@@ -139,7 +139,11 @@ struct ipv6_family {
       // upper-layer header (RFC 7112).
       while (!w.done()) {
         auto h = w.next();
-        if (!h) return h.error();
+        if (h) continue;
+        // A first fragment whose chain runs past its end lacks part of it.
+        if (f.more && h.code() == errc::extension_header_truncated)
+          return fail(errc::incomplete_header_chain, pkt.size());
+        return h.error();
       }
       if (!f.more) { // RFC 6946: an atomic fragment, delivered alone
         f.kind = reassembly::fragment_kind::atomic;
