@@ -283,9 +283,12 @@ TEST(PieceList, AMergeThatWouldOverflowLeavesTheListUnchanged) {
 TEST(CopyStore, PlacesADatagramInOneRunAndAssemblesItInPlaceWithItsHeaderInFront) {
   copy_store st;
   ASSERT_TRUE(st.init(4, 65535, 64 * 64, 64, 64));
-  st.on_create(0, 200, true); // 200 bytes: 4 blocks from the cursor
-  ASSERT_TRUE(st.fits(0, 0, 200));
-  st.reserve(0, 0, 200);
+  copy_store::slot_state s0, s1;
+  st.on_create(0, s0, 200, true); // 200 bytes: 4 blocks from the cursor
+  EXPECT_EQ(s0.hint, 0U);
+  ASSERT_TRUE(st.fits(0, s0, 0, 200));
+  st.reserve(0, s0, 0, 200);
+  EXPECT_EQ(s0.block_limit, 4U);
   std::vector<std::byte> data(200);
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::byte>(i);
   st.write(0, 0, data);
@@ -297,12 +300,34 @@ TEST(CopyStore, PlacesADatagramInOneRunAndAssemblesItInPlaceWithItsHeaderInFront
   std::byte *c = st.assemble(0, 200, 20, out, false); // into the caller's buffer
   EXPECT_EQ(c, out.data());
   EXPECT_TRUE(std::equal(data.begin(), data.end(), out.begin() + 20));
-  st.release(0);
+  // The next datagram's run follows the first one's.
+  st.on_create(1, s1, 8, false);
+  EXPECT_EQ(s1.hint, 4U);
+  st.release(0, s0);
   EXPECT_EQ(st.bytes_in_use(), 0U);
   // A fragment needing more blocks than are free does not fit.
-  st.on_create(1, 8, false);
-  EXPECT_FALSE(st.fits(1, 0, 64 * 65));
+  EXPECT_FALSE(st.fits(1, s1, 0, 64 * 65));
   EXPECT_FALSE(copy_store::hopeless(0, 64 * 65)); // eviction might help: the engine decides
+}
+
+TEST(CopyStore, ScatteredBlocksAreGatheredInOrder) {
+  copy_store st;
+  ASSERT_TRUE(st.init(2, 65535, 64 * 8, 64, 64));
+  copy_store::slot_state a, b;
+  st.on_create(0, a, 64, false);
+  st.on_create(1, b, 64, false);
+  std::vector<std::byte> data(256);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::byte>(i * 3);
+  // Interleave the two datagrams block by block so neither is one run.
+  for (std::uint32_t off = 0; off < 256; off += 64) {
+    st.reserve(0, a, off, off + 64);
+    st.reserve(1, b, off, off + 64);
+  }
+  st.write(0, 0, data);
+  std::vector<std::byte> out(300);
+  std::byte *o = st.assemble(0, 256, 20, out, true);
+  EXPECT_EQ(o, out.data()); // not contiguous: gathered into the buffer
+  EXPECT_TRUE(std::equal(data.begin(), data.end(), out.begin() + 20));
 }
 
 TEST(BorrowStore, CountsTheCallersBytesAndHandsTokensBackOnlyWhenDropped) {
@@ -312,20 +337,22 @@ TEST(BorrowStore, CountsTheCallersBytesAndHandsTokensBackOnlyWhenDropped) {
   borrow_store st;
   ASSERT_TRUE(st.init(
       2, 4, 100, [](void *c, std::uint64_t t) noexcept { static_cast<log_t *>(c)->tokens.push_back(t); }, &log));
-  st.on_create(0, 0, false);
+  borrow_store::slot_state s0, s1;
+  borrow_store::on_create(0, s0, 0, false);
   EXPECT_TRUE(st.hopeless(0, 101));
-  ASSERT_TRUE(st.fits(0, 0, 60));
-  st.reserve(0, 0, 60);
+  ASSERT_TRUE(st.fits(0, s0, 0, 60));
+  st.reserve(0, s0, 0, 60);
   st.set_token(0, 0, 11);
-  st.on_create(1, 0, false);
-  EXPECT_FALSE(st.fits(1, 0, 41));
-  ASSERT_TRUE(st.fits(1, 0, 40));
-  st.reserve(1, 0, 40);
+  borrow_store::on_create(1, s1, 0, false);
+  EXPECT_FALSE(st.fits(1, s1, 0, 41));
+  ASSERT_TRUE(st.fits(1, s1, 0, 40));
+  st.reserve(1, s1, 0, 40);
   st.set_token(1, 0, 22);
   EXPECT_EQ(st.bytes_in_use(), 100U);
-  st.release(0, 1, false); // delivered: the caller has the token from the delivery
+  EXPECT_EQ(s0.held + s1.held, 100U);
+  st.release(0, s0, 1, false); // delivered: the caller has the token from the delivery
   EXPECT_TRUE(log.tokens.empty());
-  st.release(1, 1, true); // dropped: handed back
+  st.release(1, s1, 1, true); // dropped: handed back
   EXPECT_EQ(log.tokens, std::vector<std::uint64_t>{22});
   EXPECT_EQ(st.bytes_in_use(), 0U);
 }

@@ -97,7 +97,7 @@ struct ipv6_family {
   }
 
   /// Classifies one packet (see the file comment for the errors).
-  [[nodiscard]] static result<reassembly::fragment_info<key_type>, errc>
+  [[nodiscard]] VPNWIRE_ALWAYS_INLINE static result<reassembly::fragment_info<key_type>, errc>
   classify(bytes_view packet, std::uint64_t context, const reassembler_config &cfg) noexcept {
     auto parsed = detail::parse_ipv6(packet);
     if (!parsed) return parsed.error();

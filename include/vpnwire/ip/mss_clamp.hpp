@@ -2,6 +2,7 @@
 // hosts believe): the MSS option of a SYN or SYN-ACK is lowered in place to
 // min(current, limit) and the TCP checksum is patched with RFC 1624's
 // incremental update, so the rest of the segment is never read for a sum.
+// IPv4 and IPv6 (after the extension headers); clamp_mss picks by version.
 #pragma once
 
 #include "vpnwire/core/bytes.hpp"
@@ -9,6 +10,7 @@
 #include "vpnwire/core/result.hpp"
 #include "vpnwire/ip/errc.hpp"
 #include "vpnwire/ip/ipv4.hpp"
+#include "vpnwire/ip/ipv6.hpp"
 #include "vpnwire/ip/tcp.hpp"
 
 #include <cstddef>
@@ -97,25 +99,61 @@ inline void patch_checksum(std::byte *seg, std::size_t at, std::uint16_t old_val
 }
 } // namespace detail
 
-/// Lowers the MSS option of a TCP SYN (or SYN-ACK) inside the IPv4 packet
-/// `packet` to `limit` when it is larger; never raises it. Only the option
-/// value and the TCP checksum are written. A non-first fragment is skipped;
-/// a first fragment (MF set, offset 0) is clamped when its TCP header is
-/// complete. The IPv4 header checksum is not verified (routers clamp before
-/// or after their own checks) and is unchanged. `limit` has the type of
-/// tunnel_limits::tcp_mss; a limit above 65535 never lowers anything.
+/// Lowers the MSS option of a TCP SYN (or SYN-ACK) inside the IPv4
+/// packet `packet` to `limit` when it is larger; never raises it. Only the
+/// option value and the TCP checksum are written. A non-first fragment is
+/// skipped; a first fragment (MF set, offset 0) is clamped when its TCP
+/// header is complete. The IPv4 header checksum is not verified (routers
+/// clamp before or after their own checks) and is unchanged. `limit` has
+/// the type of tunnel_limits::tcp_mss; a limit above 65535 never lowers
+/// anything.
 ///
 /// Errors, with nothing written: any parse_ipv4_unchecked error; not_tcp (9);
 /// parse_tcp errors offset by the IPv4 header length; option_truncated or
 /// option_length_invalid (offset of the option in the packet), also for an
 /// MSS option whose length is not 4.
-[[nodiscard]] inline result<mss_clamp_result, errc> clamp_mss(mutable_bytes packet, std::size_t limit) noexcept {
+[[nodiscard]] inline result<mss_clamp_result, errc> clamp_mss_ipv4(mutable_bytes packet, std::size_t limit) noexcept {
   auto ipr = parse_ipv4_unchecked(packet);
   if (!ipr) return ipr.error();
   const mutable_ipv4_view &ip = *ipr;
   if (ip.protocol() != proto::tcp) return fail(errc::not_tcp, 9);
   if (ip.fragment_offset() != 0) return mss_clamp_result{mss_clamp_status::non_first_fragment, 0, 0};
   return detail::clamp_segment(ip.payload(), ip.header_length(), limit);
+}
+
+/// As clamp_mss_ipv4, for an IPv6 packet: the TCP segment is found after
+/// the extension headers (RFC 8200); a non-first fragment is skipped; a
+/// first fragment is clamped when its TCP header is complete (RFC 7112
+/// requires it). The TCP checksum is patched with RFC 1624's update, which
+/// holds for the IPv6 pseudo-header as well (it does not change).
+///
+/// Errors, with nothing written: any parse_ipv6 error; the errors of
+/// basic_ipv6_view::upper_layer (header chain); not_tcp (the offset of the
+/// upper-layer header) when the chain does not end at TCP; parse_tcp
+/// errors and option errors offset by the segment's position.
+[[nodiscard]] inline result<mss_clamp_result, errc> clamp_mss_ipv6(mutable_bytes packet, std::size_t limit,
+                                                                   ipv6_chain_limits chain = {}) noexcept {
+  auto ipr = parse_ipv6(packet);
+  if (!ipr) return ipr.error();
+  auto ul = ipr->upper_layer(chain);
+  if (!ul) return ul.error();
+  if (ul->is_fragment() && ul->fragment_offset != 0)
+    return mss_clamp_result{mss_clamp_status::non_first_fragment, 0, 0};
+  if (ul->protocol != proto::tcp) return fail(errc::not_tcp, ul->offset);
+  return detail::clamp_segment(ul->bytes, ul->offset, limit);
+}
+
+/// Clamps the MSS of a TCP SYN in an IPv4 or IPv6 packet (by its version
+/// field): clamp_mss_ipv4 or clamp_mss_ipv6, with their errors.
+/// Errors: truncated (0) for an empty packet; bad_version (0) for a version
+/// other than 4 or 6.
+[[nodiscard]] inline result<mss_clamp_result, errc> clamp_mss(mutable_bytes packet, std::size_t limit) noexcept {
+  if (packet.empty()) return fail(errc::truncated, 0);
+  switch (core::load_u8(packet.data()) >> 4) {
+  case 4: return clamp_mss_ipv4(packet, limit);
+  case 6: return clamp_mss_ipv6(packet, limit);
+  default: return fail(errc::bad_version, 0);
+  }
 }
 
 } // namespace ip

@@ -91,7 +91,7 @@ struct ipv4_family {
   }
 
   /// Errors: parse_ipv4's; empty_fragment (2); misaligned_fragment (2); oversize (6).
-  [[nodiscard]] static result<reassembly::fragment_info<key_type>, errc>
+  [[nodiscard]] VPNWIRE_ALWAYS_INLINE static result<reassembly::fragment_info<key_type>, errc>
   classify(bytes_view packet, std::uint64_t context, const reassembler_config &) noexcept {
     auto parsed = detail::parse_ipv4(packet, true);
     if (!parsed) return parsed.error();

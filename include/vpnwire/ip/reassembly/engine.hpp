@@ -247,7 +247,17 @@ template <class Family, class Storage> class basic_reassembler {
   using key_type = typename Family::key_type;
   using info_type = reassembly::fragment_info<key_type>;
   using store_type = std::conditional_t<borrowing, reassembly::borrow_store, reassembly::copy_store>;
-  using table_type = reassembly::slot_table<key_type, reassembly::datagram_state>;
+  // A slot's value: the datagram's state and the store's few bytes, so a
+  // fragment's bookkeeping is in the slot's first cache line.
+  struct slot_value {
+    reassembly::datagram_state d;
+    typename store_type::slot_state st;
+  };
+  using table_type = reassembly::slot_table<key_type, slot_value>;
+  // Saved headers are kept in whole cache lines.
+  struct alignas(64) header_line {
+    std::byte b[64];
+  };
   static constexpr std::uint32_t none = table_type::none;
   struct deferred {};
 
@@ -397,10 +407,11 @@ private:
   [[nodiscard]] bool allocate() noexcept {
     piece_cap_ = rejects_overlaps(cfg_.policy) ? cfg_.max_fragments : 2 * cfg_.max_fragments;
     header_cap_ = Family::header_capacity(cfg_);
+    header_lines_ = (header_cap_ + sizeof(header_line) - 1) / sizeof(header_line);
     if (!table_.init(cfg_.max_datagrams, cfg_.hash_seed)) return false;
     if (!pieces_.allocate(cfg_.max_datagrams * piece_cap_)) return false;
     if (!rejects_overlaps(cfg_.policy) && !scratch_.allocate(2 * piece_cap_ + 4)) return false;
-    if (!headers_.allocate(cfg_.max_datagrams * header_cap_)) return false;
+    if (!headers_.allocate(cfg_.max_datagrams * header_lines_)) return false;
     if (!chain_header_.allocate(header_cap_)) return false;
     if constexpr (borrowing) {
       if (!chain_pieces_.allocate(std::max<std::size_t>(piece_cap_, 1))) return false;
@@ -414,17 +425,19 @@ private:
   }
 
   [[nodiscard]] reassembly::piece_list pieces(std::uint32_t s) noexcept {
-    return reassembly::piece_list(&pieces_[std::size_t{s} * piece_cap_], table_.value(s).npieces, piece_cap_);
+    return reassembly::piece_list(&pieces_[std::size_t{s} * piece_cap_], table_.value(s).d.npieces, piece_cap_);
   }
-  [[nodiscard]] std::byte *saved_header(std::uint32_t s) noexcept { return &headers_[std::size_t{s} * header_cap_]; }
+  [[nodiscard]] std::byte *saved_header(std::uint32_t s) noexcept { return headers_[std::size_t{s} * header_lines_].b; }
 
   // Frees slot s; zero copy: hands its fragments back through the release
   // callback when the datagram is dropped (hand_back), not when it is delivered.
   void release(std::uint32_t s, bool hand_back) noexcept {
+    slot_value &v = table_.value(s);
     if constexpr (borrowing)
-      store_.release(s, table_.value(s).nfrags, hand_back);
+      store_.release(s, v.st, v.d.nfrags, hand_back);
     else
-      store_.release(s);
+      store_.release(s, v.st);
+    (void)hand_back;
     table_.erase(s);
   }
 
@@ -442,7 +455,7 @@ private:
                        bool final) noexcept {
     if (table_.full()) evict_oldest(none);
     const std::uint32_t s = table_.insert(k, bucket, now + cfg_.timeout);
-    store_.on_create(s, first_end, final);
+    store_.on_create(s, table_.value(s).st, first_end, final);
     ++counters_.started;
     return s;
   }
@@ -451,9 +464,10 @@ private:
   // it does not fit. False when even that is not enough.
   bool reserve(std::uint32_t s, std::uint32_t start, std::uint32_t end) noexcept {
     if (store_.hopeless(start, end)) return false;
-    while (!store_.fits(s, start, end))
+    typename store_type::slot_state &st = table_.value(s).st;
+    while (!store_.fits(s, st, start, end))
       if (!evict_oldest(s)) return false;
-    store_.reserve(s, start, end);
+    store_.reserve(s, st, start, end);
     return true;
   }
 
@@ -510,7 +524,7 @@ private:
     const std::size_t bucket = table_.bucket_of(f.key);
     std::uint32_t s = table_.find(f.key, bucket);
     if (s == none) s = create(f.key, bucket, now, end, !f.more);
-    reassembly::datagram_state &d = table_.value(s);
+    reassembly::datagram_state &d = table_.value(s).d;
 
     // Length consistency (the last fragment fixes the length).
     if (!f.more) {
@@ -574,7 +588,7 @@ private:
 
   result<raw_delivery, errc> complete(std::uint32_t s, const info_type &f, mutable_bytes out,
                                       bool internal_out) noexcept {
-    const reassembly::datagram_state &d = table_.value(s);
+    const reassembly::datagram_state &d = table_.value(s).d;
     const std::size_t hlen = d.header_len;
     if (Family::too_large(hlen, d.final_end))
       return drop(s, errc::datagram_too_large, f.offset_field, counters_.oversize);
@@ -641,11 +655,12 @@ private:
   reassembler_config cfg_;
   std::size_t piece_cap_ = 0;
   std::size_t header_cap_ = 0;
+  std::size_t header_lines_ = 0;
   table_type table_;
   store_type store_;
   detail::fixed_array<reassembly::piece> pieces_;  // per slot: piece_cap_ pieces
   detail::fixed_array<reassembly::piece> scratch_; // target-based policies: the rebuilt list
-  detail::fixed_array<std::byte> headers_;         // per slot: the first fragment's header
+  detail::fixed_array<header_line> headers_;       // per slot: the first fragment's header
   detail::fixed_array<std::byte> output_;          // copying: the internal output buffer
   detail::fixed_array<bytes_view> chain_pieces_;   // zero copy: the payload pieces of the last delivery
   detail::fixed_array<std::byte> chain_header_;    // zero copy: its header

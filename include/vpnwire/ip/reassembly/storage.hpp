@@ -11,12 +11,15 @@
 // fragments (in its piece lists) and this store keeps each fragment's
 // caller token and counts the caller's bytes referenced against the budget.
 //
-// Both have the same shape for the engine:
-//   hopeless(start, end)      the fragment can never fit, whatever is evicted
-//   fits(slot, start, end)    it fits now (else the engine evicts the oldest and asks again)
-//   reserve(slot, start, end) takes what it needs (after fits)
-//   write(slot, start, data)  stores the bytes (copy) or nothing (borrow)
-//   release(slot, ...)        frees what the slot held
+// Both have the same shape for the engine, which keeps each slot's
+// `slot_state` (a few bytes) in its slot table entry, beside the datagram's
+// own state, so that a fragment touches one cache line of bookkeeping:
+//   on_create(slot, st, first_end, final)   a new datagram
+//   hopeless(start, end)            the fragment can never fit, whatever is evicted
+//   fits(slot, st, start, end)      it fits now (else the engine evicts the oldest and asks again)
+//   reserve(slot, st, start, end)   takes what it needs (after fits)
+//   write(slot, start, data)        stores the bytes (copy) or nothing (borrow)
+//   release(slot, st, ...)          frees what the slot held
 #pragma once
 
 #include "vpnwire/core/bytes.hpp"
@@ -48,7 +51,7 @@ public:
                           std::size_t header_room) noexcept {
     if (!pool_.init(byte_budget, block_size, header_room)) return false;
     per_slot_ = (max_payload + pool_.block_size()) / pool_.block_size();
-    if (!table_.allocate(slots * per_slot_) || !state_.allocate(slots)) return false;
+    if (!table_.allocate(slots * per_slot_)) return false;
     table_.fill(none);
     cursor_ = 0;
     est_blocks_ = 0;
@@ -62,7 +65,14 @@ public:
   }
   /// The budget in force (whole blocks).
   [[nodiscard]] std::size_t byte_budget() const noexcept { return pool_.blocks() * pool_.block_size(); }
-  [[nodiscard]] std::size_t memory() const noexcept { return pool_.memory() + table_.memory() + state_.memory(); }
+  [[nodiscard]] std::size_t memory() const noexcept { return pool_.memory() + table_.memory(); }
+
+  /// Per slot, kept by the caller: the placement hint and the extent of
+  /// the block table in use.
+  struct slot_state {
+    std::uint32_t hint = none;     // preferred pool block of payload block 0 (placement, not a reservation)
+    std::uint32_t block_limit = 0; // one past the highest block index ever allocated
+  };
 
   /// A new datagram in `slot` whose first fragment ends at `first_end`
   /// (`final`: that fragment is the last, so the size is known).
@@ -75,8 +85,7 @@ public:
   /// its own datagram is done, takes the next one's header. When the pool is
   /// empty the cursor restarts at its front, which keeps the memory touched
   /// small.
-  void on_create(std::uint32_t slot, std::uint32_t first_end, bool final) noexcept {
-    slot_state &st = state_[slot];
+  void on_create(std::uint32_t, slot_state &st, std::uint32_t first_end, bool final) noexcept {
     st.block_limit = 0;
     std::size_t est = (std::size_t{first_end} - 1) / pool_.block_size() + 1;
     if (!final && est_blocks_ > est) est = est_blocks_;
@@ -93,7 +102,8 @@ public:
   [[nodiscard]] static constexpr bool hopeless(std::uint32_t, std::uint32_t) noexcept { return false; }
 
   /// True when the free blocks cover every block of [start, end) the slot lacks.
-  [[nodiscard]] bool fits(std::uint32_t slot, std::uint32_t start, std::uint32_t end) const noexcept {
+  [[nodiscard]] bool fits(std::uint32_t slot, const slot_state &, std::uint32_t start,
+                          std::uint32_t end) const noexcept {
     const std::uint32_t *t = table(slot);
     std::size_t missing = 0;
     for (std::size_t i = start >> pool_.shift(); i <= (end - 1) >> pool_.shift(); ++i) missing += t[i] == none;
@@ -102,9 +112,8 @@ public:
 
   /// Takes the blocks of [start, end) the slot lacks, the placement's
   /// preferred ones when free. Precondition: fits().
-  void reserve(std::uint32_t slot, std::uint32_t start, std::uint32_t end) noexcept {
+  void reserve(std::uint32_t slot, slot_state &st, std::uint32_t start, std::uint32_t end) noexcept {
     std::uint32_t *t = table(slot);
-    slot_state &st = state_[slot];
     const std::size_t last = (end - 1) >> pool_.shift();
     for (std::size_t i = start >> pool_.shift(); i <= last; ++i) {
       if (t[i] != none) continue;
@@ -133,9 +142,8 @@ public:
   }
 
   /// Returns the slot's blocks to the pool.
-  void release(std::uint32_t slot) noexcept {
+  void release(std::uint32_t slot, slot_state &st) noexcept {
     std::uint32_t *t = table(slot);
-    slot_state &st = state_[slot];
     for (std::size_t i = 0; i < st.block_limit; ++i) {
       if (t[i] != none) {
         pool_.give_back(t[i]);
@@ -180,10 +188,6 @@ public:
   }
 
 private:
-  struct slot_state {
-    std::uint32_t hint = none;     // preferred pool block of payload block 0 (placement, not a reservation)
-    std::uint32_t block_limit = 0; // one past the highest block index ever allocated
-  };
   [[nodiscard]] std::uint32_t *table(std::uint32_t slot) noexcept { return &table_[std::size_t{slot} * per_slot_]; }
   [[nodiscard]] const std::uint32_t *table(std::uint32_t slot) const noexcept {
     return &table_[std::size_t{slot} * per_slot_];
@@ -191,7 +195,6 @@ private:
 
   block_pool pool_;
   detail::fixed_array<std::uint32_t> table_; // per slot: pool block of each payload block, or none
-  detail::fixed_array<slot_state> state_;
   std::size_t per_slot_ = 0;
   std::size_t cursor_ = 0;     // where the next datagram's run of blocks starts
   std::size_t est_blocks_ = 0; // blocks of the last completed datagram
@@ -216,23 +219,28 @@ public:
     release_ = on_release;
     release_context_ = on_release_context;
     held_total_ = 0;
-    return tokens_.allocate(slots * max_fragments) && held_.allocate(slots);
+    return tokens_.allocate(slots * max_fragments);
   }
+
+  /// Per slot, kept by the caller: the caller's bytes it references.
+  struct slot_state {
+    std::uint32_t held = 0;
+  };
 
   /// Bytes of the caller's fragments referenced, all slots.
   [[nodiscard]] std::size_t bytes_in_use() const noexcept { return held_total_; }
   [[nodiscard]] std::size_t byte_budget() const noexcept { return budget_; }
-  [[nodiscard]] std::size_t memory() const noexcept { return tokens_.memory() + held_.memory(); }
+  [[nodiscard]] std::size_t memory() const noexcept { return tokens_.memory(); }
 
-  void on_create(std::uint32_t slot, std::uint32_t, bool) noexcept { held_[slot] = 0; }
+  static void on_create(std::uint32_t, slot_state &st, std::uint32_t, bool) noexcept { st.held = 0; }
   /// A fragment larger than the whole budget never fits.
   [[nodiscard]] bool hopeless(std::uint32_t start, std::uint32_t end) const noexcept { return end - start > budget_; }
-  [[nodiscard]] bool fits(std::uint32_t, std::uint32_t start, std::uint32_t end) const noexcept {
+  [[nodiscard]] bool fits(std::uint32_t, const slot_state &, std::uint32_t start, std::uint32_t end) const noexcept {
     return held_total_ + (end - start) <= budget_;
   }
-  void reserve(std::uint32_t slot, std::uint32_t start, std::uint32_t end) noexcept {
+  void reserve(std::uint32_t, slot_state &st, std::uint32_t start, std::uint32_t end) noexcept {
     held_total_ += end - start;
-    held_[slot] += end - start;
+    st.held += end - start;
   }
   /// Nothing to copy: the pieces point at the caller's bytes.
   static constexpr void write(std::uint32_t, std::uint32_t, bytes_view) noexcept {}
@@ -249,16 +257,15 @@ public:
 
   /// Forgets the slot's bytes; with `hand_back` (a dropped datagram, not a
   /// delivered one) passes each of its `count` tokens to the release callback.
-  void release(std::uint32_t slot, std::size_t count, bool hand_back) noexcept {
-    held_total_ -= held_[slot];
-    held_[slot] = 0;
+  void release(std::uint32_t slot, slot_state &st, std::size_t count, bool hand_back) noexcept {
+    held_total_ -= st.held;
+    st.held = 0;
     if (hand_back && release_ != nullptr)
       for (const std::uint64_t t : tokens(slot, count)) release_(release_context_, t);
   }
 
 private:
   detail::fixed_array<std::uint64_t> tokens_; // per slot: the token of each stored fragment
-  detail::fixed_array<std::uint32_t> held_;   // per slot: bytes referenced
   std::size_t held_total_ = 0;
   std::size_t budget_ = 0;
   std::size_t max_fragments_ = 0;
