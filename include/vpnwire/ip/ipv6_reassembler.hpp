@@ -96,16 +96,15 @@ struct ipv6_family {
     return cfg.max_header_length;
   }
 
-  /// Classifies one packet (see the file comment for the errors).
-  [[nodiscard]] VPNWIRE_ALWAYS_INLINE static result<reassembly::fragment_info<key_type>, errc>
-  classify(bytes_view packet, std::uint64_t context, const reassembler_config &cfg) noexcept {
+  /// Fills `f` (default-constructed) for one packet (see the file comment
+  /// for the errors).
+  [[nodiscard]] VPNWIRE_ALWAYS_INLINE static result<void, errc>
+  classify(bytes_view packet, std::uint64_t context, const reassembler_config &cfg,
+           reassembly::fragment_info<key_type> &f) noexcept {
     auto parsed = detail::parse_ipv6(packet);
     if (!parsed) return parsed.error();
     const ipv6_view &v = *parsed;
     const bytes_view pkt = v.packet();
-    reassembly::fragment_info<key_type> f;
-    f.length_field = 4;
-    f.offset_field = 6;
     // Walk to the Fragment header (usually the first extension header).
     ipv6_chain_walker w = v.extension_headers(cfg.ipv6_chain);
     ipv6_extension_header fh;
@@ -121,11 +120,11 @@ struct ipv6_family {
     }
     if (!found) {
       if (is_extension_header(w.format().next_header())) return fail(errc::extension_header_truncated, pkt.size());
+      f.kind = reassembly::fragment_kind::whole;
       f.data = pkt;
-      return f;
+      return {};
     }
     const std::size_t at = fh.offset;
-    f.offset_field = at + 2;
     if (at > cfg.max_header_length) return fail(errc::header_chain_too_long, at);
     f.header = pkt.first(at);
     f.next_header_at = static_cast<std::uint16_t>(w.format().fragment_named_at());
@@ -133,6 +132,8 @@ struct ipv6_family {
     f.data = pkt.subspan(at + ipv6_fragment_header_size);
     f.start = fh.fragment_offset();
     f.more = fh.more_fragments();
+    f.offset_field = static_cast<std::uint16_t>(at + 2);
+    f.length_field = 4;
     if (f.start == 0) {
       // The rest of the chain is in this packet: walk it (a second
       // Fragment header is an error), and for a first fragment require the
@@ -148,7 +149,7 @@ struct ipv6_family {
       if (!f.more) { // RFC 6946: an atomic fragment, delivered alone
         f.kind = reassembly::fragment_kind::atomic;
         f.end = static_cast<std::uint32_t>(f.data.size());
-        return f;
+        return {};
       }
       const std::uint8_t upper = w.format().next_header();
       if (is_extension_header(upper) || w.rest().size() < upper_layer_header_size(upper))
@@ -160,7 +161,7 @@ struct ipv6_family {
     if (at - ipv6_header_size + f.end > ipv6_max_payload) return fail(errc::oversize, at + 2);
     f.kind = reassembly::fragment_kind::fragment;
     f.key = key_type{v.source(), v.destination(), context, fh.identification()};
-    return f;
+    return {};
   }
 
   [[nodiscard]] static constexpr bool too_large(std::size_t header_len, std::uint32_t payload) noexcept {
@@ -170,8 +171,9 @@ struct ipv6_family {
   /// The first fragment's unfragmentable part, rewritten for the whole
   /// packet: payload length recomputed, and the Next Header field that
   /// named the Fragment header set to the Fragment header's Next Header.
-  static void write_header(const std::byte *saved, std::size_t hlen, std::uint16_t next_header_at,
-                           std::uint8_t next_header, std::byte *o, std::uint32_t payload) noexcept {
+  VPNWIRE_ALWAYS_INLINE static void write_header(const std::byte *saved, std::size_t hlen, std::uint16_t next_header_at,
+                                                 std::uint8_t next_header, std::byte *o,
+                                                 std::uint32_t payload) noexcept {
     if (o != saved) {
       std::memcpy(o, saved, ipv6_header_size); // a fixed-size copy, then the extension headers
       if (hlen > ipv6_header_size) std::memcpy(o + ipv6_header_size, saved + ipv6_header_size, hlen - ipv6_header_size);

@@ -90,30 +90,38 @@ struct ipv4_family {
     return ipv4_max_header;
   }
 
+  /// Fills `f` (default-constructed) for one packet.
   /// Errors: parse_ipv4's; empty_fragment (2); misaligned_fragment (2); oversize (6).
-  [[nodiscard]] VPNWIRE_ALWAYS_INLINE static result<reassembly::fragment_info<key_type>, errc>
-  classify(bytes_view packet, std::uint64_t context, const reassembler_config &) noexcept {
+  [[nodiscard]] VPNWIRE_ALWAYS_INLINE static result<void, errc>
+  classify(bytes_view packet, std::uint64_t context, const reassembler_config &,
+           reassembly::fragment_info<key_type> &f) noexcept {
     auto parsed = detail::parse_ipv4(packet, true);
     if (!parsed) return parsed.error();
     const ipv4_view &v = *parsed;
-    reassembly::fragment_info<key_type> f;
-    f.offset_field = 6;
-    f.length_field = 2;
     if (!v.is_fragment()) {
+      f.kind = reassembly::fragment_kind::whole;
       f.data = v.packet();
-      return f;
+      return {};
     }
-    f.data = v.payload();
-    if (f.data.empty()) return fail(errc::empty_fragment, 2);
-    f.more = v.more_fragments();
-    if (f.more && (f.data.size() & 7U) != 0) return fail(errc::misaligned_fragment, 2);
-    f.start = v.fragment_offset();
-    f.end = f.start + static_cast<std::uint32_t>(f.data.size());
-    if (f.end > ipv4_max_total) return fail(errc::oversize, 6);
+    const bytes_view data = v.payload();
+    if (data.empty()) return fail(errc::empty_fragment, 2);
+    const bool more = v.more_fragments();
+    if (more && (data.size() & 7U) != 0) return fail(errc::misaligned_fragment, 2);
+    const std::uint32_t start = v.fragment_offset();
+    const std::uint32_t end = start + static_cast<std::uint32_t>(data.size());
+    if (end > ipv4_max_total) return fail(errc::oversize, 6);
     f.kind = reassembly::fragment_kind::fragment;
     f.key = key_type{v.source(), v.destination(), context, v.identification(), v.protocol()};
-    if (f.start == 0) f.header = v.header();
-    return f;
+    f.start = start;
+    f.end = end;
+    f.more = more;
+    f.data = data;
+    if (start == 0) f.header = v.header();
+    f.next_header_at = 0;
+    f.next_header = 0;
+    f.offset_field = 6;
+    f.length_field = 2;
+    return {};
   }
 
   [[nodiscard]] static constexpr bool too_large(std::size_t header_len, std::uint32_t payload) noexcept {
@@ -122,8 +130,8 @@ struct ipv4_family {
 
   /// The first fragment's header, rewritten for the whole datagram: total
   /// length, MF and offset cleared (RF and DF kept), checksum recomputed.
-  static void write_header(const std::byte *saved, std::size_t hlen, std::uint16_t, std::uint8_t, std::byte *o,
-                           std::uint32_t payload) noexcept {
+  VPNWIRE_ALWAYS_INLINE static void write_header(const std::byte *saved, std::size_t hlen, std::uint16_t, std::uint8_t,
+                                                 std::byte *o, std::uint32_t payload) noexcept {
     if (o != saved) {
       std::memcpy(o, saved, ipv4_min_header); // a fixed-size copy, then the options
       if (hlen > ipv4_min_header) std::memcpy(o + ipv4_min_header, saved + ipv4_min_header, hlen - ipv4_min_header);

@@ -200,27 +200,31 @@ enum class fragment_kind : std::uint8_t {
   atomic    ///< IPv6 atomic fragment: delivered alone.
 };
 
-/// What a Family makes of one packet.
+/// What a Family makes of one packet. Deliberately without default member
+/// initialisers: it is filled per packet on the hot path, and classify()
+/// sets every field the engine reads for the kind it returns (whole: kind
+/// and data; atomic: also header, next_header_at, next_header; fragment:
+/// all, header only when start is 0).
 template <class Key> struct fragment_info {
-  fragment_kind kind = fragment_kind::whole;
-  Key key{};
+  fragment_kind kind;
+  Key key;
   /// The fragment's data range in the datagram's payload.
-  std::uint32_t start = 0;
-  std::uint32_t end = 0;
-  bool more = false;
+  std::uint32_t start;
+  std::uint32_t end;
+  bool more;
   /// fragment, atomic: the fragment's data; whole: the packet.
-  bytes_view data{};
+  bytes_view data;
   /// A first fragment's (or an atomic fragment's) header to keep: the IPv4
   /// header, or the IPv6 unfragmentable part.
-  bytes_view header{};
+  bytes_view header;
   /// IPv6: offset in `header` of the Next Header field naming the Fragment
   /// header, and the Fragment header's own Next Header.
-  std::uint16_t next_header_at = 0;
-  std::uint8_t next_header = 0;
+  std::uint16_t next_header_at;
+  std::uint8_t next_header;
   /// Offsets reported with the engine's errors about this fragment: its
   /// fragment offset field and its length field.
-  std::size_t offset_field = 0;
-  std::size_t length_field = 0;
+  std::uint16_t offset_field;
+  std::uint16_t length_field;
 };
 
 /// Per datagram: what every fragment reads and updates first.
@@ -405,7 +409,9 @@ private:
   }
 
   [[nodiscard]] bool allocate() noexcept {
-    piece_cap_ = rejects_overlaps(cfg_.policy) ? cfg_.max_fragments : 2 * cfg_.max_fragments;
+    rejects_ = rejects_overlaps(cfg_.policy);
+    by_run_ = cfg_.policy == overlap_policy::linux_current;
+    piece_cap_ = rejects_ ? cfg_.max_fragments : 2 * cfg_.max_fragments;
     header_cap_ = Family::header_capacity(cfg_);
     header_lines_ = (header_cap_ + sizeof(header_line) - 1) / sizeof(header_line);
     if (!table_.init(cfg_.max_datagrams, cfg_.hash_seed)) return false;
@@ -462,7 +468,7 @@ private:
 
   // Makes room for [start, end) in slot s, evicting older datagrams while
   // it does not fit. False when even that is not enough.
-  bool reserve(std::uint32_t s, std::uint32_t start, std::uint32_t end) noexcept {
+  VPNWIRE_ALWAYS_INLINE bool reserve(std::uint32_t s, std::uint32_t start, std::uint32_t end) noexcept {
     if (store_.hopeless(start, end)) return false;
     typename store_type::slot_state &st = table_.value(s).st;
     while (!store_.fits(s, st, start, end))
@@ -504,12 +510,11 @@ private:
                                          mutable_bytes out, bool internal_out) noexcept {
     ++counters_.requests;
     expire(now);
-    auto classified = Family::classify(packet, context, cfg_);
-    if (!classified) {
-      count_rejection(classified.code());
-      return classified.error();
+    info_type f;
+    if (auto c = Family::classify(packet, context, cfg_, f); !c) {
+      count_rejection(c.code());
+      return c.error();
     }
-    const info_type &f = *classified;
     if (f.kind == reassembly::fragment_kind::whole) {
       ++counters_.not_fragments;
       if constexpr (borrowing) {
@@ -535,8 +540,8 @@ private:
     }
 
     reassembly::piece_list list = pieces(s);
-    if (rejects_overlaps(cfg_.policy)) {
-      const auto p = list.place(start, end, cfg_.policy == overlap_policy::linux_current);
+    if (rejects_) {
+      const auto p = list.place(start, end, by_run_);
       if (p.kind == reassembly::placement_kind::overlap)
         return drop(s, errc::overlap, f.offset_field, counters_.overlaps);
       if (p.kind == reassembly::placement_kind::duplicate) {
@@ -653,6 +658,8 @@ private:
   }
 
   reassembler_config cfg_;
+  bool rejects_ = true; // rfc5722 or linux_current: one piece per fragment
+  bool by_run_ = false; // linux_current
   std::size_t piece_cap_ = 0;
   std::size_t header_cap_ = 0;
   std::size_t header_lines_ = 0;

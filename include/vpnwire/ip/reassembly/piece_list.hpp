@@ -18,6 +18,8 @@
 //    bytes; at most 2 pieces per fragment stored.
 #pragma once
 
+#include "vpnwire/detail/config.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -153,7 +155,8 @@ public:
   /// fragment [start, end) goes, or why it cannot. linux_current chains a
   /// fragment appended exactly at the tail into the tail's run; any other
   /// fragment starts a run of its own.
-  [[nodiscard]] placement place(std::uint32_t start, std::uint32_t end, bool by_run) const noexcept {
+  [[nodiscard]] VPNWIRE_ALWAYS_INLINE placement place(std::uint32_t start, std::uint32_t end,
+                                                      bool by_run) const noexcept {
     placement p{placement_kind::store, n_, start};
     if (n_ == 0) return p;
     const piece &last = ps_[n_ - 1];
@@ -173,7 +176,8 @@ public:
 
   /// Stores [start, end) where place() said (kind store). Precondition:
   /// size() < capacity().
-  void insert(const placement &p, std::uint32_t start, std::uint32_t end, const std::byte *src) noexcept {
+  VPNWIRE_ALWAYS_INLINE void insert(const placement &p, std::uint32_t start, std::uint32_t end,
+                                    const std::byte *src) noexcept {
     if (p.at != n_)
       std::memmove(static_cast<void *>(ps_ + p.at + 1), static_cast<const void *>(ps_ + p.at),
                    (n_ - p.at) * sizeof(piece));

@@ -18,6 +18,7 @@
 #pragma once
 
 #include "vpnwire/core/time.hpp"
+#include "vpnwire/detail/config.hpp"
 #include "vpnwire/ip/detail/fixed_array.hpp"
 
 #include <cstddef>
@@ -110,12 +111,12 @@ public:
   [[nodiscard]] const keyed_hash &hash() const noexcept { return hash_; }
 
   /// The bucket of a key.
-  [[nodiscard]] std::size_t bucket_of(const Key &k) const noexcept {
+  [[nodiscard]] VPNWIRE_ALWAYS_INLINE std::size_t bucket_of(const Key &k) const noexcept {
     const std::uint64_t h = k.hash(hash_);
     return static_cast<std::size_t>(h ^ (h >> 29)) & mask_;
   }
   /// The slot holding `k` (whose bucket is `bucket`), or none.
-  [[nodiscard]] std::uint32_t find(const Key &k, std::size_t bucket) const noexcept {
+  [[nodiscard]] VPNWIRE_ALWAYS_INLINE std::uint32_t find(const Key &k, std::size_t bucket) const noexcept {
     for (std::uint32_t s = buckets_[bucket]; s != none; s = entries_[s].hash_next)
       if (entries_[s].key == k) return s;
     return none;

@@ -102,8 +102,8 @@ public:
   [[nodiscard]] static constexpr bool hopeless(std::uint32_t, std::uint32_t) noexcept { return false; }
 
   /// True when the free blocks cover every block of [start, end) the slot lacks.
-  [[nodiscard]] bool fits(std::uint32_t slot, const slot_state &, std::uint32_t start,
-                          std::uint32_t end) const noexcept {
+  [[nodiscard]] VPNWIRE_ALWAYS_INLINE bool fits(std::uint32_t slot, const slot_state &, std::uint32_t start,
+                                                std::uint32_t end) const noexcept {
     const std::uint32_t *t = table(slot);
     std::size_t missing = 0;
     for (std::size_t i = start >> pool_.shift(); i <= (end - 1) >> pool_.shift(); ++i) missing += t[i] == none;
@@ -112,7 +112,8 @@ public:
 
   /// Takes the blocks of [start, end) the slot lacks, the placement's
   /// preferred ones when free. Precondition: fits().
-  void reserve(std::uint32_t slot, slot_state &st, std::uint32_t start, std::uint32_t end) noexcept {
+  VPNWIRE_ALWAYS_INLINE void reserve(std::uint32_t slot, slot_state &st, std::uint32_t start,
+                                     std::uint32_t end) noexcept {
     std::uint32_t *t = table(slot);
     const std::size_t last = (end - 1) >> pool_.shift();
     for (std::size_t i = start >> pool_.shift(); i <= last; ++i) {
@@ -127,7 +128,7 @@ public:
   }
 
   /// Copies `data` to offset `start` of the slot's datagram.
-  void write(std::uint32_t slot, std::uint32_t start, bytes_view data) noexcept {
+  VPNWIRE_ALWAYS_INLINE void write(std::uint32_t slot, std::uint32_t start, bytes_view data) noexcept {
     const std::uint32_t *t = table(slot);
     const std::size_t bs = pool_.block_size();
     std::size_t off = start;
