@@ -273,6 +273,8 @@ template <class Family, class Storage> class basic_reassembler {
     std::byte *data = nullptr;
     std::size_t size = 0;
   };
+  // What submit_impl returns: the zero-copy reassembler's delivery itself.
+  using impl_delivery = std::conditional_t<borrowing, chained_delivery, raw_delivery>;
 
 public:
   using family_type = Family;
@@ -344,10 +346,7 @@ public:
   requires(detail::lasting<R> &&borrowing)
       [[nodiscard]] result<chained_delivery, errc> submit(R &&packet, std::uint64_t token, std::uint64_t context,
                                                           time_point now) noexcept {
-    auto r = submit_impl(bytes_view(detail::as_span(packet)), token, context, now, mutable_bytes{}, false);
-    if (!r) return r.error();
-    if (r->status == delivery_status::incomplete) return chained_delivery{};
-    return chain_;
+    return submit_impl(bytes_view(detail::as_span(packet)), token, context, now, mutable_bytes{}, false);
   }
 
   /// The reassembler may refer to the packet (the pass-through, the zero-copy
@@ -469,10 +468,13 @@ private:
   // Makes room for [start, end) in slot s, evicting older datagrams while
   // it does not fit. False when even that is not enough.
   VPNWIRE_ALWAYS_INLINE bool reserve(std::uint32_t s, std::uint32_t start, std::uint32_t end) noexcept {
-    if (store_.hopeless(start, end)) return false;
     typename store_type::slot_state &st = table_.value(s).st;
-    while (!store_.fits(s, st, start, end))
-      if (!evict_oldest(s)) return false;
+    if (VPNWIRE_UNLIKELY(!store_.fits(s, st, start, end))) {
+      if (store_.hopeless(start, end)) return false;
+      do {
+        if (!evict_oldest(s)) return false;
+      } while (!store_.fits(s, st, start, end));
+    }
     store_.reserve(s, st, start, end);
     return true;
   }
@@ -506,8 +508,8 @@ private:
     return basic_delivery<Bytes>{r->status, Bytes(r->data, r->size)};
   }
 
-  result<raw_delivery, errc> submit_impl(bytes_view packet, std::uint64_t token, std::uint64_t context, time_point now,
-                                         mutable_bytes out, bool internal_out) noexcept {
+  result<impl_delivery, errc> submit_impl(bytes_view packet, std::uint64_t token, std::uint64_t context, time_point now,
+                                          mutable_bytes out, bool internal_out) noexcept {
     ++counters_.requests;
     expire(now);
     info_type f;
@@ -517,10 +519,10 @@ private:
     }
     if (f.kind == reassembly::fragment_kind::whole) {
       ++counters_.not_fragments;
-      if constexpr (borrowing) {
-        chain_ = chained_delivery{delivery_status::not_fragment, f.data, {}, {}, f.data.size()};
-      }
-      return raw_delivery{delivery_status::not_fragment, nullptr, f.data.size()};
+      if constexpr (borrowing)
+        return chained_delivery{delivery_status::not_fragment, f.data, {}, {}, f.data.size()};
+      else
+        return raw_delivery{delivery_status::not_fragment, nullptr, f.data.size()};
     }
     if (f.kind == reassembly::fragment_kind::atomic) return deliver_atomic(f, out, internal_out);
 
@@ -586,13 +588,13 @@ private:
     }
     if (!d.has_final || d.covered != d.final_end || d.header_len == 0) {
       ++counters_.stored;
-      return raw_delivery{};
+      return impl_delivery{};
     }
     return complete(s, f, out, internal_out);
   }
 
-  result<raw_delivery, errc> complete(std::uint32_t s, const info_type &f, mutable_bytes out,
-                                      bool internal_out) noexcept {
+  result<impl_delivery, errc> complete(std::uint32_t s, const info_type &f, mutable_bytes out,
+                                       bool internal_out) noexcept {
     const reassembly::datagram_state &d = table_.value(s).d;
     const std::size_t hlen = d.header_len;
     if (Family::too_large(hlen, d.final_end))
@@ -607,12 +609,12 @@ private:
       for (std::size_t i = 0; i < ps.size(); ++i) chain_pieces_[i] = bytes_view(ps[i].src, ps[i].end - ps[i].start);
       // The slot's token list stays as it is until the slot is reused (by a
       // later submit), so the span is valid as documented.
-      chain_ = chained_delivery{delivery_status::complete, bytes_view(o, hlen),
+      const chained_delivery cd{delivery_status::complete, bytes_view(o, hlen),
                                 std::span<const bytes_view>(chain_pieces_.data(), ps.size()),
                                 store_.tokens(s, d.nfrags), total};
       release(s, false);
       ++counters_.reassembled;
-      return raw_delivery{delivery_status::complete, nullptr, total};
+      return cd;
     } else {
       if (out.size() < total) return drop(s, errc::buffer_too_small, out.size(), counters_.output_too_small);
       std::byte *o = store_.assemble(s, d.final_end, hlen, out, internal_out);
@@ -625,7 +627,7 @@ private:
 
   // An IPv6 atomic fragment (RFC 6946): delivered alone, as the packet
   // without its Fragment header; never merged with a reassembly.
-  result<raw_delivery, errc> deliver_atomic(const info_type &f, mutable_bytes out, bool internal_out) noexcept {
+  result<impl_delivery, errc> deliver_atomic(const info_type &f, mutable_bytes out, bool internal_out) noexcept {
     const std::size_t hlen = f.header.size();
     const std::size_t total = hlen + f.data.size();
     if constexpr (borrowing) {
@@ -635,13 +637,13 @@ private:
       Family::write_header(f.header.data(), hlen, f.next_header_at, f.next_header, o,
                            static_cast<std::uint32_t>(f.data.size()));
       chain_pieces_[0] = f.data;
-      chain_ = chained_delivery{delivery_status::atomic_fragment,
+      const chained_delivery cd{delivery_status::atomic_fragment,
                                 bytes_view(o, hlen),
                                 std::span<const bytes_view>(chain_pieces_.data(), 1),
                                 {},
                                 total};
       ++counters_.atomic_fragments;
-      return raw_delivery{delivery_status::atomic_fragment, nullptr, total};
+      return cd;
     } else {
       (void)internal_out;
       if (out.size() < total) {
@@ -671,7 +673,6 @@ private:
   detail::fixed_array<std::byte> output_;          // copying: the internal output buffer
   detail::fixed_array<bytes_view> chain_pieces_;   // zero copy: the payload pieces of the last delivery
   detail::fixed_array<std::byte> chain_header_;    // zero copy: its header
-  chained_delivery chain_{};                       // zero copy: the last delivery
   reassembler_counters counters_{};
 };
 
