@@ -194,6 +194,9 @@ TEST(EnumNames, EveryPublicEnumOfIpHasItsNames) {
   EXPECT_EQ(ip::name(static_cast<ip::mss_clamp_status>(200)), "unknown");
   EXPECT_EQ(ip::name(static_cast<ip::delivery_status>(200)), "unknown");
   EXPECT_EQ(ip::name(static_cast<ip::error_scope>(200)), "unknown");
+  EXPECT_EQ(ip::reassembly::name(ip::reassembly::fragment_kind::atomic), "atomic");
+  EXPECT_EQ(ip::reassembly::name(ip::reassembly::placement_kind::duplicate), "duplicate");
+  EXPECT_EQ(ip::reassembly::name(static_cast<ip::reassembly::placement_kind>(9)), "unknown");
   // Every value up to the first "unknown" has a distinct name.
   std::set<std::string_view> names;
   for (unsigned i = 0; i < 5; ++i) names.insert(ip::name(static_cast<ip::mss_clamp_status>(i)));

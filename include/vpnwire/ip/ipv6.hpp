@@ -68,9 +68,10 @@ using ipv6_address = std::array<std::byte, 16>;
 [[nodiscard]] constexpr std::size_t upper_layer_header_size(std::uint8_t protocol) noexcept {
   switch (protocol) {
   case proto::tcp: return 20;
-  case proto::udp: return 8;
-  case proto::icmpv6: return 8;
-  case proto::esp: return 8;
+  case proto::udp:    // source and destination ports, length, checksum
+  case proto::icmpv6: // type, code, checksum and the 4-byte field every message has
+  case proto::esp:    // SPI and sequence number
+    return 8;
   case proto::no_next_header: return 0;
   default: return 1;
   }

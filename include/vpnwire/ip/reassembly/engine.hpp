@@ -200,6 +200,16 @@ enum class fragment_kind : std::uint8_t {
   atomic    ///< IPv6 atomic fragment: delivered alone.
 };
 
+/// The enumerator's name, e.g. "atomic".
+[[nodiscard]] constexpr std::string_view name(fragment_kind k) noexcept {
+  switch (k) {
+  case fragment_kind::whole: return "whole";
+  case fragment_kind::fragment: return "fragment";
+  case fragment_kind::atomic: return "atomic";
+  }
+  return "unknown";
+}
+
 /// What a Family makes of one packet. Deliberately without default member
 /// initialisers: it is filled per packet on the hot path, and classify()
 /// sets every field the engine reads for the kind it returns (whole: kind

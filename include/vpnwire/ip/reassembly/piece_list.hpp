@@ -123,6 +123,16 @@ enum class placement_kind : std::uint8_t {
   overlap    ///< Any other overlap: the datagram must be dropped.
 };
 
+/// The enumerator's name, e.g. "duplicate".
+[[nodiscard]] constexpr std::string_view name(placement_kind k) noexcept {
+  switch (k) {
+  case placement_kind::store: return "store";
+  case placement_kind::duplicate: return "duplicate";
+  case placement_kind::overlap: return "overlap";
+  }
+  return "unknown";
+}
+
 /// Where place() put a fragment: its index in the list and, for
 /// linux_current, the start of the run it joins.
 struct placement {
