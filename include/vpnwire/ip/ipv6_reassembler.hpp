@@ -24,6 +24,9 @@
 //  - RFC 7112: a first fragment must carry the whole header chain through
 //    the upper-layer header (incomplete_header_chain);
 //  - a second Fragment header in a packet is rejected (multiple_fragment_headers);
+//  - an atomic fragment, like a packet without Fragment header, whose
+//    payload ends inside its header chain is malformed
+//    (extension_header_truncated);
 //  - the reassembled packet is the first fragment's unfragmentable part
 //    (the fixed header and the extension headers before the Fragment
 //    header), with the Next Header field that named the Fragment header set
@@ -146,7 +149,10 @@ struct ipv6_family {
           return fail(errc::incomplete_header_chain, pkt.size());
         return h.error();
       }
-      if (!f.more) { // RFC 6946: an atomic fragment, delivered alone
+      if (!f.more) { // RFC 6946: an atomic fragment, delivered alone as a whole packet
+        if (is_extension_header(w.format().next_header()))
+          return fail(errc::extension_header_truncated,
+                      pkt.size()); // its chain ends early: malformed, as a whole packet
         f.kind = reassembly::fragment_kind::atomic;
         f.end = static_cast<std::uint32_t>(f.data.size());
         return {};
