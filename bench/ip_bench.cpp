@@ -1,8 +1,14 @@
-// IPv4 engines against their real alternatives, in one binary:
-//  - reassembly of 2-, 3- and 8-fragment datagrams, in order, reversed and
-//    in random order, with 100, 1000 and 3000 datagrams outstanding at once:
-//    vpnwire::ip::reassembler vs DPDK's rte_ip_frag (22.11) and libtins'
-//    IPv4Reassembler;
+// IP engines against their real alternatives, in one binary:
+//  - IPv4 reassembly of 2-, 3- and 8-fragment datagrams, in order, reversed
+//    and in random order, with 100, 1000 and 3000 datagrams outstanding at
+//    once: vpnwire::ip::reassembler vs DPDK's rte_ip_frag (22.11) and
+//    libtins' IPv4Reassembler;
+//  - IPv6 reassembly of the same shapes ("reassembly6_*", 1232-byte
+//    fragments as for a 1280-byte MTU): vpnwire::ip::ipv6_reassembler vs
+//    DPDK's rte_ipv6_frag_reassemble_packet (libtins has no IPv6
+//    reassembler). DPDK's caller must find the Fragment header
+//    (rte_ipv6_frag_get_ipv6_fragment_header, inside the timing, as in
+//    DPDK's examples/ip_reassembly); vpnwire walks the header chain itself;
 //  - TCP MSS clamping per SYN: vpnwire's RFC 1624 in-place update vs
 //    rewriting the option and recomputing the TCP checksum in full.
 //
@@ -17,6 +23,7 @@
 // vpnwire's time includes writing every datagram contiguously;
 // vpnwire_zero_copy (ip::borrowing_reassembler) copies nothing and delivers
 // a chain of the caller's fragments, which is what DPDK does.
+#include "vpnwire/ip/ipv6_reassembler.hpp"
 #include "vpnwire/ip/mss_clamp.hpp"
 #include "vpnwire/ip/reassembler.hpp"
 #include "vpnwire/ip/udp.hpp"
@@ -77,24 +84,54 @@ bytes make_fragment(std::uint16_t id, std::uint32_t src, std::uint32_t offset, b
   return p;
 }
 
-// N datagrams of k fragments (1480 data bytes, the last 520), sent round
-// robin: fragment slot j of every datagram before slot j+1, so all N are
-// outstanding together; within a datagram the fragments come in `o` order.
+// An IPv6 fragment: fixed header, Fragment header, data.
+bytes make_fragment6(std::uint32_t id, std::uint32_t src, std::uint32_t offset, bool mf, std::size_t len,
+                     std::uint8_t fill) {
+  bytes p(48 + len, std::byte{fill});
+  std::byte *o = p.data();
+  core::store_be32(o, 0x60000000U);
+  core::store_be16(o + 4, static_cast<std::uint16_t>(8 + len));
+  o[6] = std::byte{44};
+  o[7] = std::byte{64};
+  std::memset(o + 8, 0, 32);
+  core::store_be32(o + 8, 0x20010DB8);
+  core::store_be32(o + 20, src);
+  core::store_be32(o + 24, 0x20010DB8);
+  core::store_be32(o + 36, 2);
+  o[40] = std::byte{17};
+  o[41] = std::byte{0};
+  core::store_be16(o + 42, static_cast<std::uint16_t>(offset | (mf ? 1U : 0U)));
+  core::store_be32(o + 44, id);
+  return p;
+}
+
+enum class family { v4, v6 };
+
+// N datagrams of k fragments (IPv4: 1480 data bytes; IPv6: 1232, for a
+// 1280-byte MTU; the last fragment 520), sent round robin: fragment slot j
+// of every datagram before slot j+1, so all N are outstanding together;
+// within a datagram the fragments come in `o` order.
 struct workload {
   std::vector<bytes> frags;
   std::size_t datagrams = 0;
 };
 
-workload make_workload(std::size_t n, std::size_t k, order o) {
+std::size_t data_per_fragment(family f) { return f == family::v4 ? 1480 : 1232; }
+
+workload make_workload(std::size_t n, std::size_t k, order o, family fam = family::v4) {
   std::mt19937 rng(static_cast<unsigned>(n * 31 + k * 7 + static_cast<unsigned>(o)));
   std::vector<std::vector<bytes>> per(n);
+  const std::size_t step = data_per_fragment(fam);
   for (std::size_t d = 0; d < n; ++d) {
     const auto id = static_cast<std::uint16_t>(d);
     const std::uint32_t src = 0x0A010000U + static_cast<std::uint32_t>(d >> 16);
     for (std::size_t i = 0; i < k; ++i) {
       const bool last = i + 1 == k;
-      per[d].push_back(make_fragment(id, src, static_cast<std::uint32_t>(i * 1480), !last, last ? 520 : 1480,
-                                     static_cast<std::uint8_t>(d + i)));
+      const auto off = static_cast<std::uint32_t>(i * step);
+      const std::size_t len = last ? 520 : step;
+      const auto fill = static_cast<std::uint8_t>(d + i);
+      per[d].push_back(fam == family::v4 ? make_fragment(id, src, off, !last, len, fill)
+                                         : make_fragment6(static_cast<std::uint32_t>(d), src, off, !last, len, fill));
     }
     if (o == order::reversed) std::reverse(per[d].begin(), per[d].end());
     if (o == order::random) std::shuffle(per[d].begin(), per[d].end(), rng);
@@ -126,9 +163,10 @@ struct rx_buffers {
 // Passes of the workload through one of vpnwire's engines: `submit(r, packet,
 // index, now)` returns whether a datagram completed (and consumes it).
 template <class Engine, class Submit>
-void run_engine(benchmark::State &state, std::size_t k, order o, ip::reassembler_config cfg, Submit submit) {
+void run_engine(benchmark::State &state, std::size_t k, order o, ip::reassembler_config cfg, Submit submit,
+                family fam = family::v4) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  const workload w = make_workload(n, k, o);
+  const workload w = make_workload(n, k, o, fam);
   rx_buffers rx(w);
   cfg.max_datagrams = n;
   cfg.max_fragments = 64;
@@ -177,6 +215,38 @@ void run_vpnwire_zero_copy(benchmark::State &state, std::size_t k, order o) {
                                         });
 }
 
+// IPv6, copying and zero copy, configured as for IPv4.
+void run_vpnwire6(benchmark::State &state, std::size_t k, order o) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  ip::reassembler_config cfg;
+  cfg.block_size = 2048;
+  cfg.byte_budget = n * ((k * 1232) / 2048 + 2) * 2048;
+  run_engine<ip::ipv6_reassembler>(
+      state, k, o, cfg,
+      [](ip::ipv6_reassembler &r, bytes_view f, std::size_t, time_point now) {
+        auto d = r.submit(f, 0, now);
+        if (!d || d->status != ip::delivery_status::complete) return false;
+        benchmark::DoNotOptimize(d->datagram.data());
+        return true;
+      },
+      family::v6);
+}
+
+void run_vpnwire6_zero_copy(benchmark::State &state, std::size_t k, order o) {
+  ip::reassembler_config cfg;
+  cfg.byte_budget = static_cast<std::size_t>(state.range(0)) * k * 1300;
+  run_engine<ip::ipv6_borrowing_reassembler>(
+      state, k, o, cfg,
+      [](ip::ipv6_borrowing_reassembler &r, bytes_view f, std::size_t i, time_point now) {
+        auto d = r.submit(f, i, 0, now);
+        if (!d || d->status != ip::delivery_status::complete) return false;
+        benchmark::DoNotOptimize(d->payload.front().data());
+        benchmark::DoNotOptimize(d->tokens.data());
+        return true;
+      },
+      family::v6);
+}
+
 #if VPNWIRE_BENCH_DPDK
 rte_mempool *dpdk_pool() {
   static rte_mempool *pool = [] {
@@ -190,14 +260,14 @@ rte_mempool *dpdk_pool() {
   return pool;
 }
 
-void run_dpdk(benchmark::State &state, std::size_t k, order o) {
+void run_dpdk_family(benchmark::State &state, std::size_t k, order o, family fam) {
   const auto n = static_cast<std::size_t>(state.range(0));
   rte_mempool *pool = dpdk_pool();
   if (pool == nullptr) {
     state.SkipWithError("rte_eal_init or the mbuf pool failed");
     return;
   }
-  const workload w = make_workload(n, k, o);
+  const workload w = make_workload(n, k, o, fam);
   std::uint32_t buckets = 1;
   while (buckets < 2 * n) buckets <<= 1;
   rte_ip_frag_tbl *tbl =
@@ -221,14 +291,21 @@ void run_dpdk(benchmark::State &state, std::size_t k, order o) {
       char *p = rte_pktmbuf_append(in[i], static_cast<std::uint16_t>(w.frags[i].size()));
       std::memcpy(p, w.frags[i].data(), w.frags[i].size());
       in[i]->l2_len = 0;
-      in[i]->l3_len = 20;
+      in[i]->l3_len = fam == family::v4 ? 20 : 40 + 8; // IPv6: the fixed and Fragment headers
     }
     state.ResumeTiming();
     std::uint64_t tsc = rte_rdtsc();
     for (std::size_t i = 0; i < in.size(); ++i) {
       if ((i & 31U) == 0) tsc = rte_rdtsc(); // one timestamp per burst of 32, as a poll loop does
-      auto *hdr = rte_pktmbuf_mtod(in[i], rte_ipv4_hdr *);
-      rte_mbuf *m = rte_ipv4_frag_reassemble_packet(tbl, &dr, in[i], tsc, hdr);
+      rte_mbuf *m = nullptr;
+      if (fam == family::v4) {
+        auto *hdr = rte_pktmbuf_mtod(in[i], rte_ipv4_hdr *);
+        m = rte_ipv4_frag_reassemble_packet(tbl, &dr, in[i], tsc, hdr);
+      } else {
+        auto *hdr = rte_pktmbuf_mtod(in[i], rte_ipv6_hdr *);
+        rte_ipv6_fragment_ext *fh = rte_ipv6_frag_get_ipv6_fragment_header(hdr);
+        m = rte_ipv6_frag_reassemble_packet(tbl, &dr, in[i], tsc, hdr, fh);
+      }
       if (m != nullptr) out.push_back(m);
       if (dr.cnt >= RTE_IP_FRAG_DEATH_ROW_LEN) rte_ip_frag_free_death_row(&dr, 3);
     }
@@ -243,6 +320,8 @@ void run_dpdk(benchmark::State &state, std::size_t k, order o) {
   if (done != static_cast<std::size_t>(state.iterations()) * n) state.SkipWithError("not every datagram completed");
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.frags.size()));
 }
+void run_dpdk(benchmark::State &state, std::size_t k, order o) { run_dpdk_family(state, k, o, family::v4); }
+void run_dpdk6(benchmark::State &state, std::size_t k, order o) { run_dpdk_family(state, k, o, family::v6); }
 #endif
 
 #if VPNWIRE_BENCH_TINS
@@ -366,6 +445,23 @@ const int registered = [] {
 #if VPNWIRE_BENCH_TINS
       add("libtins", run_tins);
       add("libtins_with_parse", run_tins_with_parse);
+#endif
+    }
+  }
+  for (std::size_t k : {2U, 3U, 8U}) {
+    for (order o : {order::in_order, order::reversed, order::random}) {
+      const std::string group = "reassembly6_" + std::to_string(k) + "frag_" + order_name(o);
+      auto add = [&](const std::string &impl, void (*fn)(benchmark::State &, std::size_t, order)) {
+        benchmark::RegisterBenchmark((group + "/" + impl).c_str(), [fn, k, o](benchmark::State &st) { fn(st, k, o); })
+            ->Arg(100)
+            ->Arg(1000)
+            ->Arg(3000)
+            ->Unit(benchmark::kNanosecond);
+      };
+      add("vpnwire", run_vpnwire6);
+      add("vpnwire_zero_copy", run_vpnwire6_zero_copy);
+#if VPNWIRE_BENCH_DPDK
+      add("dpdk_rte_ipv6_frag", run_dpdk6);
 #endif
     }
   }

@@ -272,7 +272,7 @@ bool forge(forge_state &st, const link_choice &link, std::uint8_t mode, bytes_vi
   f.destination = demo_sas[which].dst;
   f.protocol = natt ? vpnwire::ip::proto::udp : vpnwire::ip::proto::esp;
   f.identification = st.ip_id++;
-  auto h = vpnwire::ip::build_ipv4_header(f, udp_len + esp_len, vpnwire::mutable_bytes(pkt.data(), 20));
+  auto h = vpnwire::ip::build_ipv4_header(vpnwire::mutable_bytes(pkt.data(), 20), f, udp_len + esp_len);
   FUZZ_CHECK(h && *h == 20);
   if (pppoe) {
     // PPPoE session header (RFC 2516) + PPP protocol 0x0021, as on a DSL link.

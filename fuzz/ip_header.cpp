@@ -75,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   f.destination = v->destination();
   f.options = v->options();
   std::vector<std::byte> rebuilt(v->total_length());
-  auto h = ip::build_ipv4_header(f, v->payload().size(), rebuilt);
+  auto h = ip::build_ipv4_header(rebuilt, f, v->payload().size());
   FUZZ_CHECK(h.has_value());
   FUZZ_CHECK(*h == v->header_length());
   std::memcpy(rebuilt.data() + *h, v->payload().data(), v->payload().size());

@@ -139,14 +139,14 @@ bytes ipv4(std::uint32_t src, std::uint32_t dst, std::uint8_t proto, std::uint16
   f.protocol = proto;
   f.identification = id;
   f.dont_fragment = df;
-  const std::size_t h = must(ip::build_ipv4_header(f, payload.size(), out), "build_ipv4_header");
+  const std::size_t h = must(ip::build_ipv4_header(out, f, payload.size()), "build_ipv4_header");
   std::memcpy(out.data() + h, payload.data(), payload.size());
   return out;
 }
 
 bytes udp(std::uint32_t src, std::uint32_t dst, std::uint16_t sp, std::uint16_t dp, bytes_view payload) {
   bytes out(8 + payload.size());
-  const std::size_t n = must(ip::build_udp(src, dst, sp, dp, payload, out), "build_udp");
+  const std::size_t n = must(ip::build_udp(out, src, dst, sp, dp, payload), "build_udp");
   out.resize(n);
   return out;
 }

@@ -354,7 +354,7 @@ void overlap_capture(const std::string &path) {
     f.fragment_offset = off;
     f.more_fragments = mf;
     std::vector<std::byte> out(20 + payload.size());
-    auto h = vpnwire::ip::build_ipv4_header(f, payload.size(), out);
+    auto h = vpnwire::ip::build_ipv4_header(out, f, payload.size());
     EXPECT_TRUE(h);
     std::copy(payload.begin(), payload.end(), out.begin() + 20);
     return out;
@@ -562,7 +562,7 @@ std::vector<std::pair<std::int64_t, std::vector<std::byte>>> plain_l2tp_frames()
     h.destination = outer->destination();
     h.protocol = 17;
     std::vector<std::byte> pkt(20 + d->payload.size());
-    EXPECT_TRUE(vpnwire::ip::build_ipv4_header(h, d->payload.size(), pkt));
+    EXPECT_TRUE(vpnwire::ip::build_ipv4_header(pkt, h, d->payload.size()));
     std::copy(d->payload.begin(), d->payload.end(), pkt.begin() + 20);
     out.emplace_back(f.ts_ns, std::move(pkt));
   }
@@ -700,12 +700,12 @@ std::size_t hostile_reorder_capture(const std::string &path, unsigned sessions, 
       vpnwire::core::store_be16(l2 + 8, static_cast<std::uint16_t>(round)); // Ns
       vpnwire::core::store_be16(l2 + 10, 0);                                // Nr
       vpnwire::core::store_be32(l2 + 12, 0xff030021U);                      // PPP, IPv4
-      EXPECT_TRUE(vpnwire::ip::build_ipv4_header(in, inner_size - 20, vpnwire::mutable_bytes(l2 + 16, inner_size)));
+      EXPECT_TRUE(vpnwire::ip::build_ipv4_header(vpnwire::mutable_bytes(l2 + 16, inner_size), in, inner_size - 20));
       vpnwire::ip::ipv4_fields out;
       out.protocol = 17;
       out.source = 0xc0000201U;
       out.destination = 0xc0000202U;
-      EXPECT_TRUE(vpnwire::ip::build_ipv4_header(out, 8 + l2tp_len, vpnwire::mutable_bytes(f.data(), 20)));
+      EXPECT_TRUE(vpnwire::ip::build_ipv4_header(vpnwire::mutable_bytes(f.data(), 20), out, 8 + l2tp_len));
       vpnwire::core::store_be16(f.data() + 20, 1701);
       vpnwire::core::store_be16(f.data() + 22, 1701);
       vpnwire::core::store_be16(f.data() + 24, static_cast<std::uint16_t>(8 + l2tp_len));

@@ -116,7 +116,7 @@ TEST(BorrowingReassembler, BudgetBoundsTheCallersBytesAndEvictsTheOldest) {
   for (std::uint16_t id = 0; id < 10; ++id) {
     s.id = id;
     keep.push_back(frag_of(s, payload(2000, id), 0, 1000, true));
-    ASSERT_TRUE(r.submit(keep.back(), id, 0, t0));
+    ASSERT_TRUE(r.submit(bytes_view(keep.back()), id, 0, t0));
     EXPECT_LE(r.bytes_in_use(), 4096U);
   }
   EXPECT_EQ(r.in_progress(), 4U);
@@ -202,9 +202,9 @@ void run_differential(const stream_case &sc) {
     state.push_back(0);
     const std::uint64_t ctx = rng() % 16 == 0 ? 1 : 0;
 
-    auto a = copy.submit(buffers.back(), ctx, now);
+    auto a = copy.submit(bytes_view(buffers.back()), ctx, now);
     const std::size_t released_before = log.tokens.size();
-    auto b = zc.submit(buffers.back(), token, ctx, now);
+    auto b = zc.submit(bytes_view(buffers.back()), token, ctx, now);
     for (std::size_t i = released_before; i < log.tokens.size(); ++i) {
       ASSERT_EQ(state[log.tokens[i]], 1) << "token " << log.tokens[i];
       state[log.tokens[i]] = 2;

@@ -26,7 +26,7 @@ bytes with_options(const bytes &opts, const bytes &data, bool df = false) {
   f.dont_fragment = df;
   f.options = opts;
   bytes out(60 + data.size());
-  auto h = ip::build_ipv4_header(f, data.size(), out);
+  auto h = ip::build_ipv4_header(out, f, data.size());
   EXPECT_TRUE(h);
   std::copy(data.begin(), data.end(), out.begin() + static_cast<std::ptrdiff_t>(*h));
   out.resize(*h + data.size());

@@ -15,6 +15,7 @@
 #include "vpnwire/core/bytes.hpp"
 #include "vpnwire/core/checksum.hpp"
 #include "vpnwire/core/result.hpp"
+#include "vpnwire/ip/detail/byte_range.hpp"
 #include "vpnwire/ip/errc.hpp"
 #include "vpnwire/ip/ipv4.hpp"
 
@@ -39,32 +40,15 @@ public:
   /// cannot carry a header plus 8 data bytes (68 is the RFC 791 minimum);
   /// option_truncated / option_length_invalid (offset in the packet) when
   /// the options cannot be walked to find the copied ones.
-  [[nodiscard]] static result<fragmenter, errc> create(bytes_view packet, std::size_t mtu) noexcept {
-    auto pr = parse_ipv4_unchecked(packet);
-    if (!pr) return pr.error();
-    fragmenter f;
-    f.ip_ = *pr;
-    f.mtu_ = mtu;
-    const ipv4_view &v = f.ip_;
-    if (v.total_length() <= mtu) {
-      f.single_ = true;
-      return f;
-    }
-    if (v.dont_fragment()) return fail(errc::dont_fragment, 6);
-    // Options to copy into later fragments.
-    option_reader r(v.options());
-    while (!r.done()) {
-      auto o = r.next();
-      if (!o) return fail(o.code(), 20 + o.offset());
-      if (o->type != ipv4_option::end_of_list && o->type != ipv4_option::nop && ipv4_option::is_copied(o->type)) {
-        std::memcpy(f.copied_.data() + f.copied_len_, v.options().data() + o->offset, o->size);
-        f.copied_len_ += o->size;
-      }
-    }
-    const std::size_t later_hlen = ipv4_min_header + (f.copied_len_ + 3U) / 4U * 4U;
-    if (mtu < v.header_length() + 8 || mtu < later_hlen + 8) return fail(errc::mtu_too_small, 0);
-    return f;
+  template <detail::byte_range R>
+  requires detail::lasting<R>
+  [[nodiscard]] static result<fragmenter, errc> create(R &&packet, std::size_t mtu) noexcept {
+    return create_from(bytes_view(detail::as_span(packet)), mtu);
   }
+  /// The fragmenter refers to its packet: fragmenting a temporary container
+  /// would leave it dangling, so it does not compile.
+  template <detail::byte_range R>
+  requires(!detail::lasting<R>) static result<fragmenter, errc> create(R &&, std::size_t) = delete;
 
   /// True when every fragment has been produced.
   [[nodiscard]] bool done() const noexcept { return single_ ? single_done_ : pos_ >= ip_.payload().size(); }
@@ -125,6 +109,33 @@ public:
   }
 
 private:
+  [[nodiscard]] static result<fragmenter, errc> create_from(bytes_view packet, std::size_t mtu) noexcept {
+    auto pr = parse_ipv4_unchecked(packet);
+    if (!pr) return pr.error();
+    fragmenter f;
+    f.ip_ = *pr;
+    f.mtu_ = mtu;
+    const ipv4_view &v = f.ip_;
+    if (v.total_length() <= mtu) {
+      f.single_ = true;
+      return f;
+    }
+    if (v.dont_fragment()) return fail(errc::dont_fragment, 6);
+    // Options to copy into later fragments.
+    option_reader r = v.option_walker();
+    while (!r.done()) {
+      auto o = r.next();
+      if (!o) return o.error();
+      if (o->type != ipv4_option::end_of_list && o->type != ipv4_option::nop && ipv4_option::is_copied(o->type)) {
+        std::memcpy(f.copied_.data() + f.copied_len_, v.options().data() + o->offset, o->size);
+        f.copied_len_ += o->size;
+      }
+    }
+    const std::size_t later_hlen = ipv4_min_header + (f.copied_len_ + 3U) / 4U * 4U;
+    if (mtu < v.header_length() + 8 || mtu < later_hlen + 8) return fail(errc::mtu_too_small, 0);
+    return f;
+  }
+
   ipv4_view ip_{};
   std::size_t mtu_ = 0;
   std::size_t pos_ = 0;

@@ -1,14 +1,21 @@
-// IPv4 header (RFC 791): a bounds-checked view with option iteration, the
+// IPv4 header (RFC 791): a bounds-checked view with option walking, the
 // header checksum, and a builder that writes a header into a caller buffer.
 //
 //   auto v = ip::parse_ipv4(bytes);            // validates IHL, lengths, checksum
 //   if (!v) return report(v.code(), v.offset());
 //   if (v->is_fragment()) reassembler.submit(...);
+//
+// A view keeps the constness of its input: parsing a writable buffer (a
+// non-const vector, a mutable_bytes) gives a mutable_ipv4_view whose
+// payload() is writable, for in-place decapsulation and MSS clamping.
+// Parsing a temporary container does not compile: the view would dangle.
 #pragma once
 
 #include "vpnwire/core/bytes.hpp"
 #include "vpnwire/core/checksum.hpp"
 #include "vpnwire/core/result.hpp"
+#include "vpnwire/core/walker.hpp"
+#include "vpnwire/ip/detail/byte_range.hpp"
 #include "vpnwire/ip/errc.hpp"
 
 #include <cstddef>
@@ -23,12 +30,22 @@ inline constexpr std::size_t ipv4_max_header = 60;
 inline constexpr std::size_t ipv4_max_options = 40;
 inline constexpr std::size_t ipv4_max_total = 65535;
 
-/// IP protocol numbers used in this library.
+/// IP protocol numbers (IANA "Assigned Internet Protocol Numbers") used in
+/// this library; IPv6 next-header values share the registry.
 namespace proto {
+inline constexpr std::uint8_t hop_by_hop = 0; ///< IPv6 Hop-by-Hop Options (RFC 8200 §4.3).
 inline constexpr std::uint8_t icmp = 1;
+inline constexpr std::uint8_t ipv4 = 4; ///< IPv4 encapsulation (tunnel mode inner packet).
 inline constexpr std::uint8_t tcp = 6;
 inline constexpr std::uint8_t udp = 17;
-inline constexpr std::uint8_t esp = 50;
+inline constexpr std::uint8_t ipv6 = 41;             ///< IPv6 encapsulation; also the fixed IPv6 header in a chain.
+inline constexpr std::uint8_t ipv6_routing = 43;     ///< IPv6 Routing header (RFC 8200 §4.4).
+inline constexpr std::uint8_t ipv6_fragment = 44;    ///< IPv6 Fragment header (RFC 8200 §4.5).
+inline constexpr std::uint8_t esp = 50;              ///< Encapsulating Security Payload (RFC 4303).
+inline constexpr std::uint8_t ah = 51;               ///< Authentication Header (RFC 4302).
+inline constexpr std::uint8_t icmpv6 = 58;           ///< ICMPv6 (RFC 4443).
+inline constexpr std::uint8_t no_next_header = 59;   ///< IPv6 No Next Header (RFC 8200 §4.7).
+inline constexpr std::uint8_t ipv6_destination = 60; ///< IPv6 Destination Options (RFC 8200 §4.6).
 } // namespace proto
 
 /// Option types with the meaning of their top bit (RFC 791 §3.1: copied flag).
@@ -63,56 +80,59 @@ struct option {
   std::size_t size = 0;
 };
 
-/// Iterates over a type-length-value options area in which types 0 (end of
-/// list) and 1 (no-operation) are single bytes: IPv4 (RFC 791) and TCP
-/// (RFC 9293) options share this layout. Stops at end of list.
-class option_reader {
-public:
-  constexpr explicit option_reader(bytes_view options) noexcept : bytes_(options) {}
+/// The core::walker Format of a type-length-value options area in which
+/// types 0 (end of list) and 1 (no-operation) are single bytes: IPv4
+/// (RFC 791) and TCP (RFC 9293) options share this layout. The walk ends
+/// after the end-of-list option (which is returned) or at the end of the area.
+struct option_format {
+  using item_type = option;
+  using errc_type = errc;
+  /// next() called although done().
+  static constexpr errc exhausted = errc::option_truncated;
 
-  /// No more options (end of span or end-of-list seen).
-  [[nodiscard]] constexpr bool done() const noexcept { return pos_ >= bytes_.size() || ended_; }
-
-  /// The next option, including NOPs and the end-of-list option itself.
-  /// Errors (offset = the option's type byte within the options area):
-  /// option_truncated when the length byte is missing; option_length_invalid
-  /// when the length is below 2 or runs past the end. After an error, done() is true.
-  [[nodiscard]] result<option, errc> next() noexcept {
-    if (done()) return fail(errc::option_truncated, pos_);
-    const std::size_t at = pos_;
-    const std::uint8_t type = core::load_u8(bytes_.data() + at);
-    if (type == ipv4_option::end_of_list || type == ipv4_option::nop) {
-      pos_ = at + 1;
-      if (type == ipv4_option::end_of_list) ended_ = true;
-      return option{type, at, bytes_view{}, 1};
-    }
-    if (at + 1 >= bytes_.size()) {
-      ended_ = true;
-      return fail(errc::option_truncated, at);
-    }
-    const std::size_t len = core::load_u8(bytes_.data() + at + 1);
-    if (len < 2 || len > bytes_.size() - at) {
-      ended_ = true;
-      return fail(errc::option_length_invalid, at);
-    }
-    pos_ = at + len;
-    return option{type, at, bytes_.subspan(at + 2, len - 2), len};
+  /// Errors (offset = base + the option's type byte): option_truncated when
+  /// the length byte is missing; option_length_invalid when the length is
+  /// below 2 or runs past the end of the area.
+  [[nodiscard]] result<core::walk_step<option>, errc> read(bytes_view area, std::size_t pos,
+                                                           std::size_t base) const noexcept {
+    const std::uint8_t type = core::load_u8(area.data() + pos);
+    if (type == ipv4_option::end_of_list || type == ipv4_option::nop)
+      return core::walk_step<option>{option{type, pos, bytes_view{}, 1}, 1, type == ipv4_option::end_of_list};
+    if (pos + 1 >= area.size()) return fail(errc::option_truncated, base + pos);
+    const std::size_t len = core::load_u8(area.data() + pos + 1);
+    if (len < 2 || len > area.size() - pos) return fail(errc::option_length_invalid, base + pos);
+    return core::walk_step<option>{option{type, pos, area.subspan(pos + 2, len - 2), len}, len, false};
   }
-
-private:
-  bytes_view bytes_;
-  std::size_t pos_ = 0;
-  bool ended_ = false;
 };
 
-class ipv4_view;
-[[nodiscard]] inline result<ipv4_view, errc> parse_ipv4_impl(bytes_view bytes, bool verify_checksum) noexcept;
+/// Walks IPv4 or TCP options (a core::walker: next(), done(), ok(),
+/// error(), range-for). Error offsets count from the start of the options
+/// area unless a base is given.
+using option_reader = core::walker<option_format>;
 
-/// A validated IPv4 packet. Holds the span it was parsed from; the span must
-/// outlive the view.
-class ipv4_view {
+template <class Bytes> class basic_ipv4_view;
+/// A read-only IPv4 view.
+using ipv4_view = basic_ipv4_view<bytes_view>;
+/// An IPv4 view over writable bytes: header(), payload() and packet() are writable.
+using mutable_ipv4_view = basic_ipv4_view<mutable_bytes>;
+
+namespace detail {
+template <class Bytes>
+[[nodiscard]] inline result<basic_ipv4_view<Bytes>, errc> parse_ipv4(Bytes bytes, bool verify_checksum) noexcept;
+} // namespace detail
+
+/// A validated IPv4 packet. Holds the span it was parsed from; the bytes
+/// must outlive the view. `Bytes` is bytes_view or mutable_bytes.
+template <class Bytes> class basic_ipv4_view {
+  static_assert(detail::is_byte_span<Bytes>);
+
 public:
-  constexpr ipv4_view() noexcept = default;
+  constexpr basic_ipv4_view() noexcept = default;
+  /// A writable view converts to a read-only one.
+  template <class B>
+  requires(std::is_same_v<Bytes, bytes_view> &&std::is_same_v<B, mutable_bytes>) constexpr basic_ipv4_view(
+      const basic_ipv4_view<B> &o) noexcept // NOLINT(google-explicit-constructor)
+      : bytes_(o.packet()) {}
 
   [[nodiscard]] std::uint8_t version() const noexcept { return static_cast<std::uint8_t>(b(0) >> 4); }
   /// Header length in 32-bit words (5..15).
@@ -140,31 +160,32 @@ public:
   [[nodiscard]] std::uint32_t source() const noexcept { return core::load_be32(p() + 12); }
   [[nodiscard]] std::uint32_t destination() const noexcept { return core::load_be32(p() + 16); }
   /// True when the stored header checksum verifies.
-  [[nodiscard]] bool checksum_valid() const noexcept { return internet_checksum_of_header() == 0; }
+  [[nodiscard]] bool checksum_valid() const noexcept { return core::header_checksum(p(), header_length()) == 0; }
 
   /// The header including options.
-  [[nodiscard]] bytes_view header() const noexcept { return bytes_.first(header_length()); }
+  [[nodiscard]] Bytes header() const noexcept { return bytes_.first(header_length()); }
   /// The options area (IHL * 4 - 20 bytes, possibly padded with EOL).
-  [[nodiscard]] bytes_view options() const noexcept { return bytes_.subspan(20, header_length() - 20); }
+  [[nodiscard]] Bytes options() const noexcept { return bytes_.subspan(20, header_length() - 20); }
+  /// Walks the options; error offsets count from the start of the header.
+  [[nodiscard]] option_reader option_walker() const noexcept { return option_reader(options(), ipv4_min_header); }
   /// The payload: bytes from the end of the header to total length.
-  [[nodiscard]] bytes_view payload() const noexcept {
+  [[nodiscard]] Bytes payload() const noexcept {
     return bytes_.subspan(header_length(), std::size_t{total_length()} - header_length());
   }
   /// The whole packet (total length bytes; trailing link padding excluded).
-  [[nodiscard]] bytes_view packet() const noexcept { return bytes_.first(total_length()); }
+  [[nodiscard]] Bytes packet() const noexcept { return bytes_; }
 
 private:
-  friend result<ipv4_view, errc> parse_ipv4_impl(bytes_view, bool) noexcept;
+  template <class B> friend result<basic_ipv4_view<B>, errc> detail::parse_ipv4(B, bool) noexcept;
   [[nodiscard]] const std::byte *p() const noexcept { return bytes_.data(); }
   [[nodiscard]] std::uint8_t b(std::size_t i) const noexcept { return core::load_u8(p() + i); }
-  [[nodiscard]] std::uint16_t internet_checksum_of_header() const noexcept {
-    return core::header_checksum(bytes_.data(), header_length());
-  }
-  bytes_view bytes_{};
+  Bytes bytes_{};
 };
 
-/// Shared by parse_ipv4 and parse_ipv4_unchecked (not part of the API: use those).
-[[nodiscard]] inline result<ipv4_view, errc> parse_ipv4_impl(bytes_view bytes, bool verify_checksum) noexcept {
+namespace detail {
+// Shared by parse_ipv4 and parse_ipv4_unchecked for both constnesses.
+template <class Bytes>
+[[nodiscard]] inline result<basic_ipv4_view<Bytes>, errc> parse_ipv4(Bytes bytes, bool verify_checksum) noexcept {
   if (bytes.size() < ipv4_min_header) return fail(errc::truncated, bytes.size());
   const auto b0 = core::load_u8(bytes.data());
   if ((b0 >> 4) != 4) return fail(errc::bad_version, 0);
@@ -174,26 +195,43 @@ private:
   const std::size_t total = core::load_be16(bytes.data() + 2);
   if (total < hlen) return fail(errc::total_length_below_header, 2);
   if (total > bytes.size()) return fail(errc::total_length_beyond_buffer, 2);
-  ipv4_view v;
+  basic_ipv4_view<Bytes> v;
   v.bytes_ = bytes.first(total);
   if (verify_checksum && !v.checksum_valid()) return fail(errc::bad_header_checksum, 10);
   return v;
 }
+} // namespace detail
 
 /// Parses and validates an IPv4 packet at the start of `bytes` (trailing
-/// bytes past total length, such as Ethernet padding, are ignored).
+/// bytes past total length, such as Ethernet padding, are ignored). `bytes`
+/// is any contiguous range of std::byte; a writable one gives a
+/// mutable_ipv4_view.
 /// Errors: truncated (offset = size) below 20 bytes; bad_version (0);
 /// ihl_too_small (0); header_beyond_buffer (0); total_length_below_header (2);
 /// total_length_beyond_buffer (2); bad_header_checksum (10).
-[[nodiscard]] inline result<ipv4_view, errc> parse_ipv4(bytes_view bytes) noexcept {
-  return parse_ipv4_impl(bytes, true);
+template <detail::byte_range R>
+requires detail::lasting<R>
+[[nodiscard]] inline result<basic_ipv4_view<detail::span_for<R>>, errc> parse_ipv4(R &&bytes) noexcept {
+  return detail::parse_ipv4(detail::as_span(bytes), true);
 }
 
 /// As parse_ipv4 but without verifying the header checksum (for packets
 /// whose checksum was offloaded or is checked elsewhere).
-[[nodiscard]] inline result<ipv4_view, errc> parse_ipv4_unchecked(bytes_view bytes) noexcept {
-  return parse_ipv4_impl(bytes, false);
+template <detail::byte_range R>
+requires detail::lasting<R>
+[[nodiscard]] inline result<basic_ipv4_view<detail::span_for<R>>, errc> parse_ipv4_unchecked(R &&bytes) noexcept {
+  return detail::parse_ipv4(detail::as_span(bytes), false);
 }
+
+/// An ipv4_view points into its packet: parsing a temporary container
+/// (`parse_ipv4(make_vector())`) would leave it dangling, so it does not compile.
+template <detail::byte_range R>
+requires(!detail::lasting<R>) result<ipv4_view, errc> parse_ipv4(R &&)
+= delete;
+/// See parse_ipv4: a view of a temporary container would dangle.
+template <detail::byte_range R>
+requires(!detail::lasting<R>) result<ipv4_view, errc> parse_ipv4_unchecked(R &&)
+= delete;
 
 /// Fields of an IPv4 header to build. Addresses are host-order integers
 /// (192.0.2.1 is 0xC0000201). `fragment_offset` is in bytes and must be a
@@ -213,14 +251,15 @@ struct ipv4_fields {
   bytes_view options{};
 };
 
-/// Writes an IPv4 header for a payload of `payload_length` bytes into
-/// `out`, with the checksum computed. Returns the header length.
+/// Writes into `out` an IPv4 header for a payload of `payload_length`
+/// bytes (which the caller writes after it), with the checksum computed.
+/// Returns the header length.
 /// Errors: options_too_long (offset 20) above 40 option bytes;
 /// invalid_parameter (offset 6) for an unaligned or too large fragment
 /// offset, (offset 2) when header + payload exceed 65535;
 /// buffer_too_small (offset = out.size()).
-[[nodiscard]] inline result<std::size_t, errc> build_ipv4_header(const ipv4_fields &f, std::size_t payload_length,
-                                                                 mutable_bytes out) noexcept {
+[[nodiscard]] inline result<std::size_t, errc> build_ipv4_header(mutable_bytes out, const ipv4_fields &f,
+                                                                 std::size_t payload_length) noexcept {
   if (f.options.size() > ipv4_max_options) return fail(errc::options_too_long, 20);
   const std::size_t hlen = ipv4_min_header + (f.options.size() + 3U) / 4U * 4U;
   if (f.fragment_offset % 8U != 0 || f.fragment_offset / 8U > 0x1FFFU) return fail(errc::invalid_parameter, 6);
