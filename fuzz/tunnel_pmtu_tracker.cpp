@@ -147,7 +147,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         h.protocol = 17;
         h.source = 0x0A000002;
         h.destination = 0x0A000003;
-        FUZZ_CHECK(ip::build_ipv4_header(h, n - 20, pkt).has_value());
+        FUZZ_CHECK(ip::build_ipv4_header(pkt, h, n - 20).has_value());
       } else {
         ip::icmp_detail::ipv6_fixed_header h;
         h.payload_length = static_cast<std::uint16_t>(n - 40);

@@ -25,7 +25,7 @@ std::vector<std::byte> quoted4(std::size_t size, std::uint8_t proto, std::uint16
   f.protocol = proto;
   f.source = 0xC000020A;
   f.destination = 0xCB007114;
-  std::size_t h = ip::build_ipv4_header(f, size - 20, p).value();
+  std::size_t h = ip::build_ipv4_header(p, f, size - 20).value();
   if (proto == 17) {
     core::store_be16(p.data() + h, dport);
     core::store_be16(p.data() + h + 2, dport);

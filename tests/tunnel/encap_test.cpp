@@ -43,7 +43,7 @@ std::vector<std::byte> inner4(std::size_t size, bool df, std::uint8_t protocol =
   f.tos = tos;
   f.source = host4.v4_value();
   f.destination = server4.v4_value();
-  (void)ip::build_ipv4_header(f, size - 20, p);
+  (void)ip::build_ipv4_header(p, f, size - 20);
   for (std::size_t i = 20; i < size; ++i) p[i] = static_cast<std::byte>(i);
   return p;
 }

@@ -85,7 +85,7 @@ std::vector<std::byte> inner4(std::size_t size, bool df) {
   f.identification = static_cast<std::uint16_t>(size);
   f.source = host4.v4_value();
   f.destination = server4.v4_value();
-  (void)ip::build_ipv4_header(f, size - 20, p);
+  (void)ip::build_ipv4_header(p, f, size - 20);
   for (std::size_t i = 20; i < size; ++i) p[i] = static_cast<std::byte>(i * 3);
   return p;
 }

@@ -73,7 +73,7 @@ std::vector<std::byte> outer_packet(const address &src, const address &dst, std:
     f.protocol = udp ? 17 : 50;
     f.source = src.v4_value();
     f.destination = dst.v4_value();
-    h = ip::build_ipv4_header(f, size - 20, p).value();
+    h = ip::build_ipv4_header(p, f, size - 20).value();
   } else {
     ip::icmp_detail::ipv6_fixed_header f;
     f.payload_length = static_cast<std::uint16_t>(size - 40);

@@ -268,7 +268,7 @@ build_icmpv4_error_packet(mutable_bytes out, std::uint32_t source, std::uint32_t
   f.protocol = 1;
   f.source = source;
   f.destination = destination;
-  auto h = build_ipv4_header(f, *m, out);
+  auto h = build_ipv4_header(out, f, *m);
   if (!h) return fail(icmp_errc::buffer_too_small, out.size()); // 20 bytes fit (checked above); never reached
   return *h + *m;
 }

@@ -239,7 +239,7 @@ struct outer_header {
     f.protocol = h.protocol;
     f.source = h.source.v4_value();
     f.destination = h.destination.v4_value();
-    auto n = ip::build_ipv4_header(f, payload_length, out);
+    auto n = ip::build_ipv4_header(out, f, payload_length);
     if (!n) return fail(errc::buffer_too_small, out.size()); // sizes were checked above
     return *n;
   }
