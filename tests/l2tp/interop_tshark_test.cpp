@@ -530,4 +530,50 @@ TEST(L2tpInteropTshark, DissectionMatchesOurParserFieldByField) {
     if (l2tp::avp_catalogue(t).known) {
       EXPECT_TRUE(types_seen.count(std::to_string(t))) << "AVP type " << t;
     }
+  // The catalogue's main Wireshark field of every plain IETF AVP is one
+  // tshark reported for that packet (the key the CLI's JSON uses).
+  for (std::size_t i = 0; i < packets.size(); ++i) {
+    auto h = l2tp::parse_header(c.messages[i]);
+    ASSERT_TRUE(h);
+    if (!h->is_control()) continue;
+    l2tp::avp_reader r(h->payload());
+    l2tp::avp_view a;
+    while (r.next(a)) {
+      if (a.hidden() || !a.is_ietf()) continue;
+      const std::string_view key = l2tp::wireshark_field(a.type());
+      if (key.empty()) continue;
+      EXPECT_TRUE(packets[i].count(std::string(key))) << "packet " << i + 1 << " AVP " << a.type() << " " << key;
+    }
+  }
+}
+
+// Every Wireshark field name in the AVP catalogue is one tshark 4.0 knows.
+TEST(L2tpTshark, CatalogueFieldNamesAreTsharkFields) {
+  if (!have_tshark()) GTEST_SKIP() << "tshark not installed";
+  std::set<std::string> known;
+  if (FILE *p = popen("tshark -G fields 2>/dev/null", "r")) {
+    std::string all;
+    std::array<char, 4096> buf{};
+    for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) all.append(buf.data(), n);
+    pclose(p);
+    std::istringstream lines(all);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream cols(line);
+      std::string kind, display, abbrev;
+      std::getline(cols, kind, '\t');
+      std::getline(cols, display, '\t');
+      std::getline(cols, abbrev, '\t');
+      known.insert(abbrev);
+    }
+  }
+  ASSERT_GT(known.size(), 1000U);
+  std::size_t checked = 0;
+  for (std::uint16_t t = 0; t < l2tp::avp_type_slots; ++t)
+    for (std::size_t i = 0; i < l2tp::max_wireshark_fields; ++i) {
+      const std::string_view f = l2tp::wireshark_field(t, i);
+      if (f.empty()) continue;
+      EXPECT_TRUE(known.count(std::string(f))) << "AVP " << t << " field " << i << ": " << f;
+      ++checked;
+    }
+  EXPECT_GE(checked, 50U); // the walk found the table
 }

@@ -143,9 +143,9 @@ TEST(L2tpCatalogue, CoversTypes0To39And46) {
 TEST(L2tpCatalogue, MandatoryAndHiddenRulesFollowTheRfc) {
   // Transcribed from RFC 2661 §4.4 (and RFC 3145 for 46): types whose M bit MUST be 0
   for (std::uint16_t t : {5, 6, 8, 25, 26, 27, 28, 29, 30, 31, 32, 33, 37, 38, 46})
-    EXPECT_FALSE(l2tp::avp_catalogue(t).mandatory) << t;
+    EXPECT_FALSE(l2tp::avp_catalogue(t).mandatory()) << t;
   for (std::uint16_t t : {0, 1, 2, 3, 4, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 23, 24, 34, 35, 36, 39})
-    EXPECT_TRUE(l2tp::avp_catalogue(t).mandatory) << t;
+    EXPECT_TRUE(l2tp::avp_catalogue(t).mandatory()) << t;
   // types that MUST NOT be hidden
   for (std::uint16_t t : {0, 1, 2, 5, 7, 10, 12, 36, 39}) EXPECT_FALSE(l2tp::avp_catalogue(t).may_hide) << t;
 }

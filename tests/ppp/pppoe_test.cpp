@@ -196,3 +196,24 @@ TEST(Pppoe, GeneratedTagListsStayInBounds) {
     }
   }
 }
+
+// The tag table against RFC 2516 Appendix A and RFC 4638 §4.
+TEST(Pppoe, TagTableFollowsTheRfcs) {
+  const std::pair<std::uint16_t, std::string_view> tags[] = {
+      {0x0000, "End-Of-List"},      {0x0101, "Service-Name"},    {0x0102, "AC-Name"},
+      {0x0103, "Host-Uniq"},        {0x0104, "AC-Cookie"},       {0x0105, "Vendor-Specific"},
+      {0x0110, "Relay-Session-Id"}, {0x0120, "PPP-Max-Payload"}, {0x0201, "Service-Name-Error"},
+      {0x0202, "AC-System-Error"},  {0x0203, "Generic-Error"},
+  };
+  std::size_t known = 0;
+  for (unsigned t = 0; t < 0x10000; ++t) known += ppp::pppoe_tag_catalogue(static_cast<std::uint16_t>(t)).known ? 1 : 0;
+  EXPECT_EQ(known, std::size(tags));
+  for (const auto &[t, n] : tags) {
+    EXPECT_EQ(ppp::pppoe_tag_catalogue(t).name, n);
+    EXPECT_EQ(ppp::is_error_tag(t), t >= 0x0201 && t <= 0x0203) << t;
+  }
+  EXPECT_EQ(ppp::pppoe_tag_catalogue(ppp::pppoe_tag::host_uniq).wireshark, "pppoed.tags.host_uniq");
+  EXPECT_EQ(ppp::pppoe_tag_catalogue(ppp::pppoe_tag::ppp_max_payload).max_length, 2);
+  EXPECT_EQ(ppp::pppoe_code_name(ppp::pppoe_code::padi), "PADI");
+  EXPECT_EQ(ppp::pppoe_code_name(0x42), "unknown");
+}

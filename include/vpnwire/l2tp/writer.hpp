@@ -152,7 +152,7 @@ private:
     case avp_options::m_bit::clear: return 0;
     case avp_options::m_bit::catalogue: break;
     }
-    return avp_catalogue(t).mandatory ? avp_flag::mandatory : std::uint16_t{0};
+    return avp_catalogue(t).mandatory() ? avp_flag::mandatory : std::uint16_t{0};
   }
   static result<void, errc> conv(result<void, core::errc> r, std::size_t pos) noexcept {
     if (r) return {};

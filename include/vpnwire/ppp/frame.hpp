@@ -10,25 +10,45 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <string_view>
 
 namespace vpnwire {
 inline namespace v1 {
 namespace ppp {
 
-/// Protocol field values used across vpnwire (RFC 1661 §2, IANA PPP numbers).
+// clang-format off
+/// Protocol field values used across vpnwire (RFC 1661 §2, IANA PPP
+/// numbers): X(enumerator, value, name).
+#define VPNWIRE_PPP_PROTOCOLS(X)                                                                                       \
+  X(ipv4,       0x0021, "IPv4")                                                                                        \
+  X(ipv6,       0x0057, "IPv6")                                                                                        \
+  X(compressed, 0x00FD, "Compressed datagram")                                                                         \
+  X(ipcp,       0x8021, "IPCP")                                                                                        \
+  X(ipv6cp,     0x8057, "IPV6CP")                                                                                      \
+  X(ccp,        0x80FD, "CCP")                                                                                         \
+  X(lcp,        0xC021, "LCP")                                                                                         \
+  X(pap,        0xC023, "PAP")                                                                                         \
+  X(lqr,        0xC025, "LQR")                                                                                         \
+  X(chap,       0xC223, "CHAP")                                                                                        \
+  X(eap,        0xC227, "EAP")
+// clang-format on
+
+/// Protocol field values.
 namespace protocol {
-inline constexpr std::uint16_t ipv4 = 0x0021;
-inline constexpr std::uint16_t ipv6 = 0x0057;
-inline constexpr std::uint16_t compressed = 0x00FD; ///< CCP-compressed datagram
-inline constexpr std::uint16_t ipcp = 0x8021;
-inline constexpr std::uint16_t ipv6cp = 0x8057;
-inline constexpr std::uint16_t ccp = 0x80FD;
-inline constexpr std::uint16_t lcp = 0xC021;
-inline constexpr std::uint16_t pap = 0xC023;
-inline constexpr std::uint16_t lqr = 0xC025;
-inline constexpr std::uint16_t chap = 0xC223;
-inline constexpr std::uint16_t eap = 0xC227;
+#define VPNWIRE_PPP_X(id, value, text) inline constexpr std::uint16_t id = value;
+VPNWIRE_PPP_PROTOCOLS(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
 } // namespace protocol
+
+/// The name of a Protocol field value ("IPv6", "IPV6CP", ...; "unknown" for others).
+[[nodiscard]] constexpr std::string_view protocol_name(std::uint16_t p) noexcept {
+#define VPNWIRE_PPP_X(id, value, text)                                                                                 \
+  if (p == (value)) return text;
+  VPNWIRE_PPP_PROTOCOLS(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
+  return "unknown";
+}
 
 inline constexpr std::uint8_t all_stations = 0xFF; ///< The Address field value (RFC 1662 §3.1).
 inline constexpr std::uint8_t ui_control = 0x03;   ///< The Control field value (Unnumbered Information).

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -23,35 +24,81 @@ inline constexpr std::size_t pppoe_padi_max = 1484;
 /// RFC 2516 §4: session id 0xFFFF is reserved.
 inline constexpr std::uint16_t pppoe_reserved_session_id = 0xFFFF;
 
-/// PPPoE CODE values (RFC 2516 §5).
+// clang-format off
+/// PPPoE CODE values (RFC 2516 §5): X(enumerator, value, name).
+#define VPNWIRE_PPPOE_CODES(X)                                                                                         \
+  X(session, 0x00, "Session Data")                                                                                     \
+  X(padi,    0x09, "PADI")                                                                                             \
+  X(pado,    0x07, "PADO")                                                                                             \
+  X(padr,    0x19, "PADR")                                                                                             \
+  X(pads,    0x65, "PADS")                                                                                             \
+  X(padt,    0xA7, "PADT")
+
+/// Discovery tags (RFC 2516 Appendix A, RFC 4638 §4): X(enumerator, TAG_TYPE,
+/// .name, .min_length, .max_length, .error, .wireshark). Lengths are
+/// TAG_LENGTH (value octets); .error marks the three error tags; .wireshark
+/// is the Wireshark 4.0 display-filter field of the value.
+#define VPNWIRE_PPPOE_TAGS(X)                                                                                          \
+  X(end_of_list,        0x0000, .name = "End-Of-List", .max_length = 0)                                                \
+  X(service_name,       0x0101, .name = "Service-Name", .wireshark = "pppoed.tags.service_name")                       \
+  X(ac_name,            0x0102, .name = "AC-Name", .wireshark = "pppoed.tags.ac_name")                                 \
+  X(host_uniq,          0x0103, .name = "Host-Uniq", .wireshark = "pppoed.tags.host_uniq")                             \
+  X(ac_cookie,          0x0104, .name = "AC-Cookie", .wireshark = "pppoed.tags.ac_cookie")                             \
+  X(vendor_specific,    0x0105, .name = "Vendor-Specific", .min_length = 4, .wireshark = "pppoed.tags.vendor_id")      \
+  X(relay_session_id,   0x0110, .name = "Relay-Session-Id", .wireshark = "pppoed.tags.relay_session_id")               \
+  X(ppp_max_payload,    0x0120, .name = "PPP-Max-Payload", .min_length = 2, .max_length = 2,                           \
+    .wireshark = "pppoed.tags.max_payload")                                                                            \
+  X(service_name_error, 0x0201, .name = "Service-Name-Error", .error = true,                                           \
+    .wireshark = "pppoed.tags.service_name_error")                                                                     \
+  X(ac_system_error,    0x0202, .name = "AC-System-Error", .error = true, .wireshark = "pppoed.tags.ac_system_error")  \
+  X(generic_error,      0x0203, .name = "Generic-Error", .error = true, .wireshark = "pppoed.tags.generic_error")
+// clang-format on
+
+/// PPPoE CODE values.
 namespace pppoe_code {
-inline constexpr std::uint8_t session = 0x00;
-inline constexpr std::uint8_t padi = 0x09;
-inline constexpr std::uint8_t pado = 0x07;
-inline constexpr std::uint8_t padr = 0x19;
-inline constexpr std::uint8_t pads = 0x65;
-inline constexpr std::uint8_t padt = 0xA7;
+#define VPNWIRE_PPP_X(id, value, text) inline constexpr std::uint8_t id = value;
+VPNWIRE_PPPOE_CODES(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
 } // namespace pppoe_code
 
-/// TAG_TYPE values (RFC 2516 Appendix A, RFC 4638 §4).
+/// The name of a PPPoE CODE ("PADI", ...; "unknown" for others).
+[[nodiscard]] constexpr std::string_view pppoe_code_name(std::uint8_t c) noexcept {
+#define VPNWIRE_PPP_X(id, value, text)                                                                                 \
+  if (c == (value)) return text;
+  VPNWIRE_PPPOE_CODES(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
+  return "unknown";
+}
+
+/// TAG_TYPE values.
 namespace pppoe_tag {
-inline constexpr std::uint16_t end_of_list = 0x0000;
-inline constexpr std::uint16_t service_name = 0x0101;
-inline constexpr std::uint16_t ac_name = 0x0102;
-inline constexpr std::uint16_t host_uniq = 0x0103;
-inline constexpr std::uint16_t ac_cookie = 0x0104;
-inline constexpr std::uint16_t vendor_specific = 0x0105;
-inline constexpr std::uint16_t relay_session_id = 0x0110;
-inline constexpr std::uint16_t ppp_max_payload = 0x0120;
-inline constexpr std::uint16_t service_name_error = 0x0201;
-inline constexpr std::uint16_t ac_system_error = 0x0202;
-inline constexpr std::uint16_t generic_error = 0x0203;
+#define VPNWIRE_PPP_X(id, value, ...) inline constexpr std::uint16_t id = value;
+VPNWIRE_PPPOE_TAGS(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
 } // namespace pppoe_tag
 
-/// True for the three error tags (Service-Name-Error, AC-System-Error, Generic-Error).
-[[nodiscard]] constexpr bool is_error_tag(std::uint16_t t) noexcept {
-  return t == pppoe_tag::service_name_error || t == pppoe_tag::ac_system_error || t == pppoe_tag::generic_error;
+/// One discovery tag of the table.
+struct pppoe_tag_info {
+  std::uint16_t type = 0;
+  bool known = false;                ///< false for TAG_TYPEs the table does not list
+  std::string_view name{};           ///< the RFC's name, e.g. "Host-Uniq"
+  std::uint16_t min_length = 0;      ///< smallest TAG_LENGTH
+  std::uint16_t max_length = 0xFFFF; ///< largest TAG_LENGTH
+  bool error = false;                ///< one of the three error tags
+  std::string_view wireshark{};      ///< Wireshark 4.0 display-filter field, e.g. "pppoed.tags.host_uniq"
+};
+
+/// The table entry of TAG_TYPE `t` (known=false when the table does not list it).
+[[nodiscard]] constexpr pppoe_tag_info pppoe_tag_catalogue(std::uint16_t t) noexcept {
+#define VPNWIRE_PPP_X(id, value, ...)                                                                                  \
+  if (t == (value)) return pppoe_tag_info{.type = (value), .known = true, __VA_ARGS__};
+  VPNWIRE_PPPOE_TAGS(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
+  return pppoe_tag_info{.type = t};
 }
+
+/// True for the three error tags (Service-Name-Error, AC-System-Error, Generic-Error).
+[[nodiscard]] constexpr bool is_error_tag(std::uint16_t t) noexcept { return pppoe_tag_catalogue(t).error; }
 /// True for PADI, PADO, PADR, PADS and PADT.
 [[nodiscard]] constexpr bool is_discovery_code(std::uint8_t c) noexcept {
   return c == pppoe_code::padi || c == pppoe_code::pado || c == pppoe_code::padr || c == pppoe_code::pads ||
