@@ -924,9 +924,8 @@ private:
       jw_->begin_array();
     }
     l2::avp_reader rd(body);
-    l2::avp_view a;
     vpnwire::bytes_view rv;
-    while (rd.next(a)) {
+    for (const l2::avp_view &a : rd) {
       if (a.is_ietf() && a.type() == static_cast<std::uint16_t>(l2::avp_type::message_type) && a.value().size() == 2 &&
           msg_type == 0)
         msg_type = vpnwire::core::load_be16(a.value().data());

@@ -207,10 +207,8 @@ fields ours(bytes_view datagram) {
   auto m = l2tp::validate_message(h->payload());
   EXPECT_TRUE(m) << l2tp::name(m.code());
   if (!m) return f;
-  l2tp::avp_reader r(h->payload());
-  l2tp::avp_view a;
   auto n = [](auto x) { return std::to_string(x); };
-  while (r.next(a)) {
+  for (const l2tp::avp_view &a : m->avps()) {
     add("l2tp.avp.mandatory", bit(a.mandatory()));
     add("l2tp.avp.hidden", bit(a.hidden()));
     add("l2tp.avp.length", n(a.length()));
@@ -536,9 +534,7 @@ TEST(L2tpInteropTshark, DissectionMatchesOurParserFieldByField) {
     auto h = l2tp::parse_header(c.messages[i]);
     ASSERT_TRUE(h);
     if (!h->is_control()) continue;
-    l2tp::avp_reader r(h->payload());
-    l2tp::avp_view a;
-    while (r.next(a)) {
+    for (const l2tp::avp_view &a : l2tp::avp_reader(h->payload())) {
       if (a.hidden() || !a.is_ietf()) continue;
       const std::string_view key = l2tp::wireshark_field(a.type());
       if (key.empty()) continue;

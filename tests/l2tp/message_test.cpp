@@ -58,6 +58,13 @@ bytes sccrq_required() {
   return cat({mt(1), avp(M, 0, 2, hex("0100")), avp(M, 0, 7, str("lac")), avp(M, 0, 3, u32(3)), avp(M, 0, 9, u16(42))});
 }
 
+// One step of the walker into `a`; false at the end or on an error.
+bool step(l2tp::avp_reader &r, l2tp::avp_view &a) {
+  auto x = r.next();
+  if (x) a = *x;
+  return x.has_value();
+}
+
 void expect_fail(const bytes &body, errc code, std::size_t offset) {
   auto m = l2tp::validate_message(body);
   ASSERT_FALSE(m) << "expected " << l2tp::name(code);
@@ -72,7 +79,7 @@ TEST(L2tpAvp, ReaderDecodesFlagsVendorTypeAndValue) {
   const bytes body = cat({avp(M | H, 0, 9, u16(1)), avp(0x3C00, 311, 100, str("x"))});
   l2tp::avp_reader r(body);
   l2tp::avp_view a;
-  ASSERT_TRUE(r.next(a));
+  ASSERT_TRUE(step(r, a));
   EXPECT_TRUE(a.mandatory());
   EXPECT_TRUE(a.hidden());
   EXPECT_FALSE(a.has_reserved_bits());
@@ -80,15 +87,18 @@ TEST(L2tpAvp, ReaderDecodesFlagsVendorTypeAndValue) {
   EXPECT_TRUE(a.is_ietf());
   EXPECT_EQ(a.type(), 9);
   EXPECT_EQ(a.offset(), 0U);
-  ASSERT_TRUE(r.next(a));
+  ASSERT_TRUE(step(r, a));
   EXPECT_TRUE(a.has_reserved_bits());
   EXPECT_FALSE(a.mandatory());
   EXPECT_EQ(a.vendor_id(), 311);
   EXPECT_FALSE(a.is_ietf());
   EXPECT_EQ(a.offset(), 8U);
   EXPECT_EQ(a.value_offset(), 14U);
-  EXPECT_FALSE(r.next(a));
+  EXPECT_FALSE(step(r, a));
   EXPECT_TRUE(r.done());
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.next().code(), errc::avp_header_truncated); // past the end: the exhausted code, at the end
+  EXPECT_EQ(r.next().offset(), body.size());
 }
 
 TEST(L2tpAvp, LengthsZeroOneAndFiveAreBelowHeader) {
@@ -98,9 +108,9 @@ TEST(L2tpAvp, LengthsZeroOneAndFiveAreBelowHeader) {
     expect_fail(body, errc::avp_length_below_header, 8);
     l2tp::avp_reader r(body);
     l2tp::avp_view a;
-    EXPECT_TRUE(r.next(a));
-    EXPECT_FALSE(r.next(a));
-    EXPECT_FALSE(r.next(a)); // stays stopped
+    EXPECT_TRUE(step(r, a));
+    EXPECT_FALSE(step(r, a));
+    EXPECT_FALSE(step(r, a)); // stays stopped
     EXPECT_EQ(r.error().code, errc::avp_length_below_header);
     EXPECT_EQ(r.error().offset, 8U);
   }
@@ -480,17 +490,17 @@ TEST(L2tpWriter, RawMessageTypeAndMBitOverridesReachTheWire) {
   ASSERT_TRUE(h);
   l2tp::avp_reader r(h->payload());
   l2tp::avp_view a;
-  ASSERT_TRUE(r.next(a));
+  ASSERT_TRUE(step(r, a));
   EXPECT_FALSE(a.mandatory());
   EXPECT_EQ(core::load_be16(a.value().data()), 200);
-  ASSERT_TRUE(r.next(a));
+  ASSERT_TRUE(step(r, a));
   EXPECT_FALSE(a.mandatory()); // catalogue says M=1, overridden
-  ASSERT_TRUE(r.next(a));
+  ASSERT_TRUE(step(r, a));
   EXPECT_TRUE(a.mandatory()); // catalogue says M=0, overridden
-  ASSERT_TRUE(r.next(a));
+  ASSERT_TRUE(step(r, a));
   EXPECT_EQ(a.length(), 7U);
   EXPECT_EQ(a.vendor_id(), 311);
-  EXPECT_TRUE(r.done() || !r.next(a));
+  EXPECT_TRUE(r.ok());
   auto m = l2tp::validate_message(h->payload());
   ASSERT_TRUE(m);
   EXPECT_EQ(m->action(), l2tp::disposition::ignore_message);
@@ -504,4 +514,50 @@ TEST(L2tpHeaderBuilder, PatchLengthRewritesTheField) {
   EXPECT_EQ(h->length(), 20U);
   std::vector<std::byte> tiny(3);
   EXPECT_EQ(l2tp::patch_length(tiny).code(), errc::header_truncated);
+}
+
+// 16.6: the AVPs of a validated message, walked in order from the view.
+TEST(L2tpMessage, AvpIterationOnTheMessageView) {
+  const bytes body = cat({sccrq_required(), avp(0, 0, 8, str("vendor")), avp(0, 311, 1, str("x"))});
+  auto m = l2tp::validate_message(body);
+  ASSERT_TRUE(m) << l2tp::name(m.code());
+  std::vector<std::uint16_t> types;
+  std::vector<std::size_t> offsets;
+  auto avps = m->avps();
+  for (const l2tp::avp_view &a : avps) {
+    types.push_back(a.type());
+    offsets.push_back(a.offset());
+  }
+  EXPECT_TRUE(avps.ok());
+  EXPECT_EQ(types, (std::vector<std::uint16_t>{0, 2, 7, 3, 9, 8, 1}));
+  EXPECT_EQ(offsets, (std::vector<std::size_t>{0, 8, 16, 25, 35, 43, 55}));
+  EXPECT_EQ(types.size(), m->avp_count());
+  // The same walk by next()/done(), and the walker stays done.
+  auto r = m->avps();
+  std::size_t n = 0;
+  while (!r.done()) {
+    auto a = r.next();
+    ASSERT_TRUE(a);
+    ++n;
+  }
+  EXPECT_EQ(n, types.size());
+  EXPECT_EQ(r.position(), body.size());
+  const bytes zlb;
+  EXPECT_TRUE(l2tp::validate_message(zlb)->avps().ok()); // a ZLB has none
+}
+
+// Where validation stopped at the culprit, the walk reports the framing
+// error after it.
+TEST(L2tpMessage, AvpIterationStopsAtAnUnexaminedFramingError) {
+  const bytes body = cat({icrp(), avp(M, 311, 1, str("x")), bytes{std::byte{0}, std::byte{3}}});
+  auto m = l2tp::validate_message(body);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->action(), l2tp::disposition::clear_session);
+  auto r = m->avps();
+  std::size_t n = 0;
+  for (const l2tp::avp_view &a : r) n += a.length() != 0 ? 1 : 0;
+  EXPECT_EQ(n, 3U);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, errc::avp_header_truncated);
+  EXPECT_EQ(r.error().offset, body.size() - 2);
 }

@@ -10,6 +10,7 @@
 
 #include "vpnwire/core/bytes.hpp"
 #include "vpnwire/core/result.hpp"
+#include "vpnwire/core/walker.hpp"
 #include "vpnwire/ppp/errc.hpp"
 #include "vpnwire/ppp/option_catalogue.hpp"
 
@@ -69,42 +70,36 @@ struct option_view {
   bytes_view value{};
 };
 
-/// Walks an option list. `done()` turns true at the end of the list or after
-/// the first error; offsets count from the start of the packet.
-class option_reader {
-public:
-  constexpr option_reader() noexcept = default;
-  /// `base` is the offset of `options` within its packet (4 for a packet's options).
-  constexpr explicit option_reader(bytes_view options, std::size_t base = 4) noexcept : bytes_(options), base_(base) {}
+/// The option layout for core::walker (core/walker.hpp): Type, Length
+/// (counting both), value. Offsets are base + position in the list.
+struct option_format {
+  using item_type = option_view;
+  using errc_type = errc;
+  /// next() called after the last option.
+  static constexpr errc exhausted = errc::truncated;
 
-  [[nodiscard]] constexpr bool done() const noexcept { return failed_ || pos_ == bytes_.size(); }
-
-  /// The next option. Errors: option_past_end (fewer than 2 octets left, or
-  /// Length beyond the list; offset of the option), option_length_below_two
-  /// (Length 0 or 1; offset of the Length octet), truncated (called when done()).
-  [[nodiscard]] result<option_view, errc> next() noexcept {
-    if (done()) return fail(errc::truncated, base_ + pos_);
-    const std::size_t left = bytes_.size() - pos_;
-    if (left < 2) return stop(errc::option_past_end, base_ + pos_);
-    const std::uint8_t type = core::load_u8(bytes_.data() + pos_);
-    const std::uint8_t len = core::load_u8(bytes_.data() + pos_ + 1);
-    if (len < 2) return stop(errc::option_length_below_two, base_ + pos_ + 1);
-    if (len > left) return stop(errc::option_past_end, base_ + pos_);
-    option_view o{type, len, base_ + pos_, bytes_.subspan(pos_ + 2, len - 2U)};
-    pos_ += len;
-    return o;
+  /// Errors: option_past_end (fewer than 2 octets left, or Length beyond the
+  /// list; offset of the option), option_length_below_two (Length 0 or 1;
+  /// offset of the Length octet).
+  [[nodiscard]] static result<core::walk_step<option_view>, errc> read(bytes_view list, std::size_t pos,
+                                                                       std::size_t base) noexcept {
+    const std::size_t left = list.size() - pos;
+    if (left < 2) return fail(errc::option_past_end, base + pos);
+    const std::uint8_t type = core::load_u8(list.data() + pos);
+    const std::uint8_t len = core::load_u8(list.data() + pos + 1);
+    if (len < 2) return fail(errc::option_length_below_two, base + pos + 1);
+    if (len > left) return fail(errc::option_past_end, base + pos);
+    return core::walk_step<option_view>{option_view{type, len, base + pos, list.subspan(pos + 2, len - 2U)}, len,
+                                        false};
   }
-
-private:
-  [[nodiscard]] result<option_view, errc> stop(errc e, std::size_t off) noexcept {
-    failed_ = true;
-    return fail(e, off);
-  }
-  bytes_view bytes_{};
-  std::size_t base_ = 0;
-  std::size_t pos_ = 0;
-  bool failed_ = false;
 };
+
+/// Walks an option list (a core::walker: next() returns
+/// result<option_view, errc>, done(), ok(), error(), range-for). Offsets
+/// count from the start of the packet when the reader comes from
+/// control_packet_view::options() (base 4). Errors: as option_format::read;
+/// truncated when next() is called although done().
+using option_reader = core::walker<option_format>;
 
 /// A parsed LCP, IPCP or CCP packet.
 struct control_packet_view {
@@ -120,7 +115,7 @@ struct control_packet_view {
     return option_reader(data, 4);
   }
   /// Checks the whole option list; returns the number of options.
-  /// Errors: as option_reader::next; not_configure_packet.
+  /// Errors: as option_format::read; not_configure_packet.
   [[nodiscard]] result<std::size_t, errc> validate_options() const noexcept {
     auto r = options();
     if (!r) return r.error();

@@ -6,6 +6,7 @@
 
 #include "vpnwire/core/bytes.hpp"
 #include "vpnwire/core/result.hpp"
+#include "vpnwire/core/walker.hpp"
 #include "vpnwire/ppp/errc.hpp"
 
 #include <cstddef>
@@ -115,39 +116,33 @@ struct pppoe_tag_view {
   bytes_view value{};
 };
 
-/// Walks the tags of a discovery packet. `done()` turns true at the end of
-/// the payload, after End-Of-List, or after an error.
-class pppoe_tag_reader {
-public:
-  constexpr pppoe_tag_reader() noexcept = default;
-  constexpr explicit pppoe_tag_reader(bytes_view payload) noexcept : bytes_(payload) {}
-  [[nodiscard]] constexpr bool done() const noexcept { return stopped_ || pos_ == bytes_.size(); }
+/// The tag layout for core::walker (core/walker.hpp): TAG_TYPE,
+/// TAG_LENGTH, value; End-Of-List ends the walk. Offsets are base +
+/// position in the payload (base 6: from the start of the PPPoE header).
+struct pppoe_tag_format {
+  using item_type = pppoe_tag_view;
+  using errc_type = errc;
+  /// next() called after the last tag.
+  static constexpr errc exhausted = errc::truncated;
 
-  /// The next tag (End-Of-List is returned, then done() is true).
-  /// Errors: tag_past_end (a tag header or TAG_LENGTH runs past the payload;
-  /// offset of the tag from the PPPoE header), truncated (called when done()).
-  [[nodiscard]] result<pppoe_tag_view, errc> next() noexcept {
-    const std::size_t off = pppoe_header_size + pos_;
-    if (done()) return fail(errc::truncated, off);
-    if (bytes_.size() - pos_ < 4) return stop(errc::tag_past_end, off);
-    const std::uint16_t type = core::load_be16(bytes_.data() + pos_);
-    const std::uint16_t len = core::load_be16(bytes_.data() + pos_ + 2);
-    if (len > bytes_.size() - pos_ - 4) return stop(errc::tag_past_end, off);
-    pppoe_tag_view t{type, off, bytes_.subspan(pos_ + 4, len)};
-    pos_ += 4U + len;
-    if (type == pppoe_tag::end_of_list) stopped_ = true;
-    return t;
+  /// Errors: tag_past_end (a tag header or TAG_LENGTH runs past the
+  /// payload; offset of the tag).
+  [[nodiscard]] static result<core::walk_step<pppoe_tag_view>, errc> read(bytes_view payload, std::size_t pos,
+                                                                          std::size_t base) noexcept {
+    const std::size_t off = base + pos;
+    if (payload.size() - pos < 4) return fail(errc::tag_past_end, off);
+    const std::uint16_t type = core::load_be16(payload.data() + pos);
+    const std::uint16_t len = core::load_be16(payload.data() + pos + 2);
+    if (len > payload.size() - pos - 4) return fail(errc::tag_past_end, off);
+    return core::walk_step<pppoe_tag_view>{pppoe_tag_view{type, off, payload.subspan(pos + 4, len)}, 4U + len,
+                                           type == pppoe_tag::end_of_list};
   }
-
-private:
-  [[nodiscard]] result<pppoe_tag_view, errc> stop(errc e, std::size_t off) noexcept {
-    stopped_ = true;
-    return fail(e, off);
-  }
-  bytes_view bytes_{};
-  std::size_t pos_ = 0;
-  bool stopped_ = false;
 };
+
+/// Walks the tags of a discovery packet (a core::walker): End-Of-List is
+/// returned, then done() is true. Errors: as pppoe_tag_format::read;
+/// truncated when next() is called although done().
+using pppoe_tag_reader = core::walker<pppoe_tag_format>;
 
 /// A parsed PPPoE packet.
 struct pppoe_view {
@@ -165,8 +160,10 @@ struct pppoe_view {
     return stage == pppoe_stage::discovery && code == pppoe_code::padi && pppoe_header_size + length > pppoe_padi_max;
   }
   /// Tags of a discovery packet (for a session packet the reader walks PPP bytes; do not).
-  [[nodiscard]] constexpr pppoe_tag_reader tags() const noexcept { return pppoe_tag_reader(payload); }
-  /// The first tag of `type`. Errors: as pppoe_tag_reader::next for tags
+  [[nodiscard]] constexpr pppoe_tag_reader tags() const noexcept {
+    return pppoe_tag_reader(payload, pppoe_header_size);
+  }
+  /// The first tag of `type`. Errors: as pppoe_tag_format::read for tags
   /// before it; option_not_found (offset = end of payload).
   [[nodiscard]] result<pppoe_tag_view, errc> find_tag(std::uint16_t type) const noexcept {
     auto r = tags();
