@@ -27,7 +27,7 @@ std::vector<std::uint16_t> run(seq::policy policy, const char *name) {
     // A sequenced data message as the incident's client sends it (S bit set).
     std::array<std::byte, 64> datagram{};
     const l2tp::header_fields fields{.with_sequence = true, .tunnel_id = 200, .session_id = 20, .ns = ns};
-    const auto size = l2tp::write_header(datagram, fields, 0);
+    const auto size = l2tp::build_header(datagram, fields, 0);
     if (!size) return {};
 
     const auto header = l2tp::parse_header(std::span(datagram).first(*size));

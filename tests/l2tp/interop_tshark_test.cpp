@@ -488,7 +488,7 @@ corpus build() {
     f.nr = 0;
     f.offset_size = 3;
     const auto ppp = vpnwire_test::hex("ff03c021010100040000");
-    auto n = l2tp::write_header(buf, f, ppp.size());
+    auto n = l2tp::build_header(buf, f, ppp.size());
     EXPECT_TRUE(n);
     std::copy(ppp.begin(), ppp.end(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
     buf.resize(*n + ppp.size());

@@ -433,7 +433,7 @@ TEST(L2tpMessage, NotControlDataIsNotValidatedAsControl) {
   // the writer refuses to add AVPs before a header
   std::array<std::byte, 64> buf{};
   l2tp::message_writer w(buf);
-  EXPECT_EQ(w.add<avp_type::host_name>(as_bytes("x")).code(), errc::writer_state);
+  EXPECT_EQ(w.add<avp_type::host_name>(as_bytes("x")).error().code, errc::writer_state);
   EXPECT_EQ(w.finish().code(), errc::writer_state);
 }
 
@@ -452,19 +452,19 @@ TEST(L2tpWriter, ErrorsAreStickyAndReportBufferTooSmall) {
   std::array<std::byte, 20> buf{};
   l2tp::message_writer w(buf);
   ASSERT_TRUE(w.begin({.tunnel_id = 1}, message_type::hello));
-  EXPECT_EQ(w.add<avp_type::host_name>(as_bytes("a-long-host-name")).code(), errc::buffer_too_small);
-  EXPECT_EQ(w.add<avp_type::assigned_tunnel_id>(1).code(), errc::buffer_too_small);
+  EXPECT_EQ(w.add<avp_type::host_name>(as_bytes("a-long-host-name")).error().code, errc::buffer_too_small);
+  EXPECT_EQ(w.add<avp_type::assigned_tunnel_id>(1).error().code, errc::buffer_too_small);
   EXPECT_EQ(w.finish().code(), errc::buffer_too_small);
 }
 TEST(L2tpWriter, RejectsValuesTheCatalogueForbids) {
   std::array<std::byte, 2048> buf{};
   l2tp::message_writer w(buf);
   ASSERT_TRUE(w.begin({}, message_type::sccrp));
-  EXPECT_EQ(w.add<avp_type::challenge_response>(as_bytes("short")).code(), errc::avp_value_length);
+  EXPECT_EQ(w.add<avp_type::challenge_response>(as_bytes("short")).error().code, errc::avp_value_length);
   l2tp::message_writer w2(buf);
   ASSERT_TRUE(w2.begin({}, message_type::sccrp));
   const bytes big(1018, std::byte{1});
-  EXPECT_EQ(w2.add<avp_type::host_name>(big).code(), errc::value_too_long);
+  EXPECT_EQ(w2.add<avp_type::host_name>(big).error().code, errc::value_too_long);
 }
 
 TEST(L2tpMessage, ErrorAvpTypeIgnoresAvpsWithReservedBits) {
@@ -560,4 +560,32 @@ TEST(L2tpMessage, AvpIterationStopsAtAnUnexaminedFramingError) {
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, errc::avp_header_truncated);
   EXPECT_EQ(r.error().offset, body.size() - 2);
+}
+
+// 16.5: the steps return the writer (chainable, ignorable), finish() reports
+// the first error, and ok()/error() tell between steps.
+TEST(L2tpWriter, StepsChainAndTheFirstErrorSticks) {
+  std::array<std::byte, 64> buf{};
+  l2tp::message_writer w(buf);
+  w.begin({.tunnel_id = 7}, message_type::sccrq)
+      .add<avp_type::protocol_version>({1, 0})
+      .add<avp_type::host_name>(as_bytes("lac"))
+      .add<avp_type::framing_capabilities>(3)
+      .add<avp_type::assigned_tunnel_id>(9);
+  ASSERT_TRUE(w.ok());
+  const auto n = w.finish();
+  ASSERT_TRUE(n);
+  auto h = l2tp::parse_header(w.written());
+  ASSERT_TRUE(h);
+  EXPECT_TRUE(l2tp::validate_message(h->payload()));
+
+  l2tp::message_writer small(mutable_bytes(buf).first(30));
+  small.begin({}, message_type::hello).add<avp_type::host_name>(as_bytes("a-host-name-too-long"));
+  EXPECT_FALSE(small);
+  const auto first = small.error();
+  EXPECT_EQ(first.code, errc::buffer_too_small);
+  EXPECT_EQ(first.offset, 20U);                  // where the AVP would have started
+  small.add<avp_type::host_name>(as_bytes("x")); // a later step changes nothing
+  EXPECT_EQ(small.error(), first);
+  EXPECT_EQ(small.finish().error(), first);
 }

@@ -103,7 +103,13 @@ TEST(Frame, BuilderRejectsInvalidProtocolsAndSmallBuffers) {
   const auto payload = hex("01 02 03 04 05");
   const auto r = build_frame(out, protocol::lcp, payload);
   EXPECT_EQ(r.code(), errc::buffer_too_small);
-  EXPECT_EQ(r.offset(), 9U);
+  EXPECT_EQ(r.offset(), out.size()); // like every builder: the size of the span given (9 are needed)
+  EXPECT_EQ(frame_header_size(protocol::lcp) + payload.size(), 9U);
+  std::vector<std::byte> three(3);
+  const auto h = build_frame_header(three, protocol::lcp);
+  EXPECT_EQ(h.code(), errc::buffer_too_small);
+  EXPECT_EQ(h.offset(), 3U);
+  EXPECT_EQ(*build_frame(std::span(out).first(9 - 1), protocol::lcp, {false, false}, payload), 7U);
 }
 
 // Round trip over every valid protocol value and every header form.
@@ -115,7 +121,7 @@ TEST(Frame, BuildThenParseGivesBackTheSameFields) {
     if (!protocol_valid(proto)) continue;
     for (int form = 0; form < 4; ++form) {
       const frame_build_options opt{(form & 1) != 0, (form & 2) != 0};
-      const auto n = build_frame(out, proto, payload, opt);
+      const auto n = build_frame(out, proto, opt, payload);
       ASSERT_TRUE(n);
       const auto f = parse_frame(std::span(out).first(*n));
       ASSERT_TRUE(f) << p;

@@ -41,7 +41,7 @@ std::vector<std::byte> session_with(std::uint16_t session, std::uint16_t proto, 
   std::vector<std::byte> out(1600);
   pppoe_builder b(out, pppoe_code::session, session);
   std::vector<std::byte> frame(control.size() + 4);
-  const auto n = build_frame(frame, proto, control, {false, false});
+  const auto n = build_frame(frame, proto, {false, false}, control);
   EXPECT_TRUE(n);
   b.data(std::span(frame).first(*n));
   const auto len = b.finish();
@@ -295,7 +295,7 @@ TEST_F(TsharkInterop, AsyncHdlcFramesUnescapeWithAGoodFcs) {
       if (i == 1)
         for (auto &word : cfg.accm.words) word = 0xFFFFFFFFU; // every octet escaped
       std::vector<std::byte> wire(hdlc_encoded_size_max(frames[i].size(), kind));
-      const auto n = hdlc_encode(frames[i], wire, cfg);
+      const auto n = build_hdlc_frame(wire, cfg, frames[i]);
       ASSERT_TRUE(n);
       w.add(std::span(wire).first(*n)); // one record per frame, opening and closing flags included
       fcs_values.push_back(kind == fcs_kind::fcs16 ? fcs16(frames[i]) : fcs32(frames[i]));
@@ -343,7 +343,7 @@ TEST_F(TsharkInterop, CorruptedFcsIsBadForBoth) {
   std::vector<std::byte> frame(64);
   frame.resize(*build_frame(frame, protocol::lcp, hex("09 01 00 08 12 34 56 78")));
   std::vector<std::byte> wire(hdlc_encoded_size_max(frame.size(), fcs_kind::fcs16));
-  wire.resize(*hdlc_encode(frame, wire));
+  wire.resize(*build_hdlc_frame(wire, frame));
   wire[4] ^= std::byte{0x40}; // the LCP protocol octet 0x21 -> 0x61
   std::vector<std::byte> buf(1600);
   hdlc_decoder d(buf);

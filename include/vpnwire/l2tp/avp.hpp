@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -124,19 +125,22 @@ struct avp_format {
 /// avp_format::read.
 using avp_reader = core::walker<avp_format>;
 
-/// Writes one AVP header + value. `flags` may carry M and H; the length bits are computed.
-/// Errors: value_too_long (value > 1017 bytes), buffer_too_small (offset = writer position).
-[[nodiscard]] inline result<void, errc> write_avp(core::byte_writer &w, std::uint16_t flags, std::uint16_t vendor,
-                                                  std::uint16_t type, bytes_view value) noexcept {
-  if (value.size() > avp_max_value) return fail(errc::value_too_long, w.position());
-  if (w.remaining() < avp_header_size + value.size()) return fail(errc::buffer_too_small, w.position());
-  const auto word =
-      static_cast<std::uint16_t>((flags & (avp_flag::mandatory | avp_flag::hidden)) | (avp_header_size + value.size()));
-  (void)w.u16(word);
-  (void)w.u16(vendor);
-  (void)w.u16(type);
-  (void)w.bytes(value);
-  return {};
+/// Writes one AVP (header and value) at the start of `out`; returns its
+/// size (6 + value.size()). `flags` may carry M and H; the length bits are
+/// computed and the reserved bits written as zero.
+/// Errors: value_too_long (value > 1017 bytes; offset 0), buffer_too_small
+/// (offset = out.size()).
+[[nodiscard]] inline result<std::size_t, errc> build_avp(mutable_bytes out, std::uint16_t flags, std::uint16_t vendor,
+                                                         std::uint16_t type, bytes_view value) noexcept {
+  if (value.size() > avp_max_value) return fail(errc::value_too_long, 0);
+  const std::size_t n = avp_header_size + value.size();
+  if (out.size() < n) return fail(errc::buffer_too_small, out.size());
+  const auto word = static_cast<std::uint16_t>((flags & (avp_flag::mandatory | avp_flag::hidden)) | n);
+  core::store_be16(out.data(), word);
+  core::store_be16(out.data() + 2, vendor);
+  core::store_be16(out.data() + 4, type);
+  if (!value.empty()) std::memcpy(out.data() + avp_header_size, value.data(), value.size());
+  return n;
 }
 
 } // namespace l2tp

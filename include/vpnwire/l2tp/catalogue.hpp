@@ -18,10 +18,10 @@
 // per-message required/allowed AVP sets that validate_message() applies,
 // check_value()'s dispatch, and wireshark_field() for the CLI's JSON keys.
 // Adding an AVP is one row (plus, for a structured value, its struct and
-// its branch in decode_value/encode_value).
+// its branch in decode_value/build_value).
 //
 // Typed values: value_t<avp_type::X> is the decoded form of type X;
-// decode_value<X>() and encode_value<X>() convert between it and the wire
+// decode_value<X>() and build_value<X>() convert between it and the wire
 // bytes of the (non-hidden or already decrypted) value.
 #pragma once
 
@@ -33,6 +33,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <ranges>
 #include <string_view>
 #include <type_traits>
@@ -574,11 +575,13 @@ template <avp_type T> [[nodiscard]] result<value_t<T>, errc> decode_value(bytes_
   }
 }
 
-/// Bytes the encoded value of `x` occupies.
-template <avp_type T> [[nodiscard]] constexpr std::size_t encoded_size(const value_t<T> &x) noexcept {
+/// Bytes the value `x` of an AVP of type T occupies on the wire (what
+/// build_value() writes).
+template <avp_type T> [[nodiscard]] constexpr std::size_t value_size(const value_t<T> &x) noexcept {
   using V = value_t<T>;
   if constexpr (T == avp_type::result_code) {
-    return x.has_error ? 4 + x.message.size() : 2;
+    // The RFC requires the error code field before a message.
+    return x.has_error || !x.message.empty() ? 4 + x.message.size() : 2;
   } else if constexpr (T == avp_type::q931_cause_code) {
     return 3 + x.advisory.size();
   } else if constexpr (T == avp_type::ppp_disconnect_cause_code) {
@@ -590,64 +593,73 @@ template <avp_type T> [[nodiscard]] constexpr std::size_t encoded_size(const val
   }
 }
 
-/// Writes the value of `x` (no AVP header).
-/// Errors: buffer_too_small (offset = writer position); value_too_long when
-/// the value exceeds the catalogue's maximum (a Result Code message without
-/// has_error is written with error code 0, as the RFC requires the field
-/// before a message).
+/// Writes the value `x` of an AVP of type T (no AVP header) at the start of
+/// `out`; returns value_size<T>(x). A Result Code message without has_error
+/// is written with error code 0 (the RFC requires the field before a message).
+/// Errors: value_too_long when the value exceeds the catalogue's maximum
+/// (offset 0); avp_value_too_short / avp_value_length for octet values
+/// breaking the catalogue's lengths (offset 0); buffer_too_small (offset =
+/// out.size()).
 template <avp_type T>
-[[nodiscard]] result<void, errc> encode_value(core::byte_writer &w, const value_t<T> &x) noexcept {
+[[nodiscard]] result<std::size_t, errc> build_value(mutable_bytes out, const value_t<T> &x) noexcept {
   constexpr avp_info info = avp_catalogue(T);
   using V = value_t<T>;
-  std::size_t n = encoded_size<T>(x);
-  if constexpr (T == avp_type::result_code)
-    if (!x.has_error && !x.message.empty()) n = 4 + x.message.size();
-  if (n > info.max_length) return fail(errc::value_too_long, w.position());
-  if (w.remaining() < n) return fail(errc::buffer_too_small, w.position());
+  const std::size_t n = value_size<T>(x);
+  if (n > info.max_length) return fail(errc::value_too_long, 0);
+  if constexpr (std::is_same_v<V, bytes_view>) {
+    if (const errc e = detail::check_length(info, x.size()); e != errc::ok) return fail(e, 0);
+  }
+  if (out.size() < n) return fail(errc::buffer_too_small, out.size());
+  std::byte *p = out.data();
+  auto put_bytes = [&](std::size_t at, bytes_view b) noexcept {
+    if (!b.empty()) std::memcpy(p + at, b.data(), b.size());
+  };
   if constexpr (T == avp_type::result_code) {
-    (void)w.u16(x.result);
+    core::store_be16(p, x.result);
     if (n >= 4) {
-      (void)w.u16(x.error);
-      (void)w.bytes(x.message);
+      core::store_be16(p + 2, x.error);
+      put_bytes(4, x.message);
     }
   } else if constexpr (T == avp_type::protocol_version) {
-    (void)w.u8(x.version);
-    (void)w.u8(x.revision);
+    core::store_u8(p, x.version);
+    core::store_u8(p + 1, x.revision);
   } else if constexpr (T == avp_type::q931_cause_code) {
-    (void)w.u16(x.cause_code);
-    (void)w.u8(x.cause_msg);
-    (void)w.bytes(x.advisory);
+    core::store_be16(p, x.cause_code);
+    core::store_u8(p + 2, x.cause_msg);
+    put_bytes(3, x.advisory);
   } else if constexpr (T == avp_type::call_errors) {
-    (void)w.u16(0);
-    for (std::uint32_t c :
-         {x.crc_errors, x.framing_errors, x.hardware_overruns, x.buffer_overruns, x.timeout_errors, x.alignment_errors})
-      (void)w.u32(c);
+    core::store_be16(p, 0);
+    std::size_t at = 2;
+    for (std::uint32_t c : {x.crc_errors, x.framing_errors, x.hardware_overruns, x.buffer_overruns, x.timeout_errors,
+                            x.alignment_errors}) {
+      core::store_be32(p + at, c);
+      at += 4;
+    }
   } else if constexpr (T == avp_type::accm) {
-    (void)w.u16(0);
-    (void)w.u32(x.send);
-    (void)w.u32(x.receive);
+    core::store_be16(p, 0);
+    core::store_be32(p + 2, x.send);
+    core::store_be32(p + 6, x.receive);
   } else if constexpr (T == avp_type::proxy_authen_id) {
-    (void)w.u8(0);
-    (void)w.u8(x.id);
+    core::store_u8(p, 0);
+    core::store_u8(p + 1, x.id);
   } else if constexpr (T == avp_type::ppp_disconnect_cause_code) {
-    (void)w.u16(x.code);
-    (void)w.u16(x.protocol);
-    (void)w.u8(x.direction);
-    (void)w.bytes(x.message);
+    core::store_be16(p, x.code);
+    core::store_be16(p + 2, x.protocol);
+    core::store_u8(p + 4, x.direction);
+    put_bytes(5, x.message);
   } else if constexpr (std::is_same_v<V, empty_value>) {
     // nothing
   } else if constexpr (std::is_same_v<V, bytes_view>) {
-    if (const errc e = detail::check_length(info, x.size()); e != errc::ok) return fail(e, w.position());
-    (void)w.bytes(x);
+    put_bytes(0, x);
   } else if constexpr (std::is_same_v<V, std::uint16_t>) {
-    (void)w.u16(x);
+    core::store_be16(p, x);
   } else if constexpr (std::is_same_v<V, std::uint32_t>) {
-    (void)w.u32(x);
+    core::store_be32(p, x);
   } else {
     static_assert(std::is_same_v<V, std::uint64_t>);
-    (void)w.u64(x);
+    core::store_be64(p, x);
   }
-  return {};
+  return n;
 }
 
 /// Checks the value of IETF AVP type `type` against its catalogue entry and

@@ -128,12 +128,12 @@ struct frame_build_options {
 
 /// Writes the Address/Control and Protocol fields at the start of `out`;
 /// returns the header size. Errors: protocol_not_allowed (protocol_valid()
-/// false; offset 0), buffer_too_small (offset = size needed).
+/// false; offset 0), buffer_too_small (offset = out.size()).
 [[nodiscard]] inline result<std::size_t, errc> build_frame_header(mutable_bytes out, std::uint16_t protocol,
                                                                   frame_build_options opt = {}) noexcept {
   if (!protocol_valid(protocol)) return fail(errc::protocol_not_allowed, 0);
   const std::size_t n = frame_header_size(protocol, opt);
-  if (out.size() < n) return fail(errc::buffer_too_small, n);
+  if (out.size() < n) return fail(errc::buffer_too_small, out.size());
   std::size_t pos = 0;
   if (opt.address_control) {
     core::store_u8(out.data(), all_stations);
@@ -147,17 +147,24 @@ struct frame_build_options {
   return n;
 }
 
-/// Writes a whole frame (header then `payload`) into `out`; returns its size.
-/// Errors: as build_frame_header; buffer_too_small (offset = size needed).
+/// Writes a whole frame (header, then `payload`) at the start of `out`;
+/// returns its size (frame_header_size() + payload.size()).
+/// Errors: protocol_not_allowed (offset 0); buffer_too_small (offset =
+/// out.size(), like every builder), nothing written.
 [[nodiscard]] inline result<std::size_t, errc> build_frame(mutable_bytes out, std::uint16_t protocol,
-                                                           bytes_view payload, frame_build_options opt = {}) noexcept {
+                                                           frame_build_options opt, bytes_view payload) noexcept {
   const std::size_t h = frame_header_size(protocol, opt);
   if (!protocol_valid(protocol)) return fail(errc::protocol_not_allowed, 0);
-  if (out.size() < h + payload.size()) return fail(errc::buffer_too_small, h + payload.size());
+  if (out.size() < h + payload.size()) return fail(errc::buffer_too_small, out.size());
   auto r = build_frame_header(out, protocol, opt);
   if (!r) return r;
   if (!payload.empty()) std::memcpy(out.data() + h, payload.data(), payload.size());
   return h + payload.size();
+}
+/// As above with the default options (FF 03 and a two-octet Protocol field).
+[[nodiscard]] inline result<std::size_t, errc> build_frame(mutable_bytes out, std::uint16_t protocol,
+                                                           bytes_view payload) noexcept {
+  return build_frame(out, protocol, frame_build_options{}, payload);
 }
 
 } // namespace ppp

@@ -8,7 +8,7 @@
 //    allocated. Fast paths, chosen at run time: 64 octets at a time with
 //    AVX-512 VBMI2 (compress), 16 with SSSE3 (table-driven shuffles), else 8
 //    (SWAR); the FCS is then checked over the decoded frame (fcs.hpp).
-//  - hdlc_encode: escapes per a 256-bit send ACCM plus 0x7D and 0x7E and
+//  - build_hdlc_frame: escapes per a 256-bit send ACCM plus 0x7D and 0x7E and
 //    appends the FCS. Fast paths: 32 input octets at a time with AVX-512
 //    VBMI2 (expand), 16 with SSSE3, else 8.
 //
@@ -76,7 +76,7 @@ struct send_accm {
   }
 };
 
-/// Upper bound of hdlc_encode's output for a frame of n octets.
+/// Upper bound of build_hdlc_frame's output for a frame of n octets.
 [[nodiscard]] constexpr std::size_t hdlc_encoded_size_max(std::size_t n, fcs_kind k) noexcept {
   return 2 + 2 * (n + fcs_size(k));
 }
@@ -582,11 +582,12 @@ struct hdlc_encoder_config {
 };
 
 /// Frames `frame` (Address through information field, no FCS) for an async
-/// link into `out`: [7E] escaped(frame, FCS) 7E. Returns the octets written.
-/// Errors: buffer_too_small (offset = output octets written when it ran
-/// out; hdlc_encoded_size_max() always suffices).
-[[nodiscard]] inline result<std::size_t, errc> hdlc_encode(bytes_view frame, mutable_bytes out,
-                                                           const hdlc_encoder_config &cfg = {}) noexcept {
+/// link at the start of `out`: [7E] escaped(frame, FCS) 7E. Returns the
+/// octets written.
+/// Errors: buffer_too_small (offset = out.size(); the octets before the end
+/// of `out` may have been written; hdlc_encoded_size_max() always suffices).
+[[nodiscard]] inline result<std::size_t, errc> build_hdlc_frame(mutable_bytes out, const hdlc_encoder_config &cfg,
+                                                                bytes_view frame) noexcept {
   const send_accm map = cfg.accm.effective();
   unsigned char fcs[4];
   std::size_t fcs_len = 0;
@@ -616,7 +617,7 @@ struct hdlc_encoder_config {
     return true;
   };
   if (cfg.leading_flag) {
-    if (cap < 1) return fail(errc::buffer_too_small, 0);
+    if (cap < 1) return fail(errc::buffer_too_small, cap);
     o[w++] = hdlc_flag;
   }
   const unsigned char *p = core::uc(frame.data());
@@ -653,13 +654,19 @@ struct hdlc_encoder_config {
     }
     const std::size_t stop = std::min(n, i + 8);
     for (; i < stop; ++i)
-      if (!put(p[i])) return fail(errc::buffer_too_small, w);
+      if (!put(p[i])) return fail(errc::buffer_too_small, cap);
   }
   for (std::size_t k = 0; k < fcs_len; ++k)
-    if (!put(fcs[k])) return fail(errc::buffer_too_small, w);
-  if (cap - w < 1) return fail(errc::buffer_too_small, w);
+    if (!put(fcs[k])) return fail(errc::buffer_too_small, cap);
+  if (cap - w < 1) return fail(errc::buffer_too_small, cap);
   o[w++] = hdlc_flag;
   return w;
+}
+
+/// As above with the default configuration (FCS-16, the RFC 1662 default
+/// ACCM, an opening flag, the fastest path the CPU has).
+[[nodiscard]] inline result<std::size_t, errc> build_hdlc_frame(mutable_bytes out, bytes_view frame) noexcept {
+  return build_hdlc_frame(out, hdlc_encoder_config{}, frame);
 }
 
 } // namespace ppp

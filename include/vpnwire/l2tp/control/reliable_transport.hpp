@@ -261,7 +261,7 @@ public:
       f.tunnel_id = peer_tunnel_id_;
       f.ns = snd_nxt_;
       f.nr = rcv_nxt_;
-      if (!l2tp::write_header(out, f, 0)) return fail(errc::buffer_too_small, 0);
+      if (!l2tp::build_header(out, f, 0)) return fail(errc::buffer_too_small, 0);
       ack_pending_ = false;
       ++counters_.zlbs_sent;
       return control_header_size;
