@@ -14,6 +14,7 @@
 #include "vpnwire/core/result.hpp"
 #include "vpnwire/core/serial.hpp"
 #include "vpnwire/core/time.hpp"
+#include "vpnwire/core/walker.hpp"
 
 #include "vpnwire/crypto/digest.hpp"
 
@@ -38,6 +39,7 @@
 #include "vpnwire/l2tp/avp.hpp"
 #include "vpnwire/l2tp/catalogue.hpp"
 #include "vpnwire/l2tp/errc.hpp"
+#include "vpnwire/l2tp/error_action.hpp"
 #include "vpnwire/l2tp/header.hpp"
 #include "vpnwire/l2tp/hidden.hpp"
 #include "vpnwire/l2tp/message.hpp"
@@ -57,6 +59,7 @@
 #include "vpnwire/ppp/frame.hpp"
 #include "vpnwire/ppp/hdlc.hpp"
 #include "vpnwire/ppp/hdlc_reference.hpp"
+#include "vpnwire/ppp/option_catalogue.hpp"
 #include "vpnwire/ppp/pppoe.hpp"
 
 #include "vpnwire/seq/concurrency.hpp"

@@ -37,6 +37,7 @@
 #include "vpnwire/l2tp/control/errc.hpp"
 #include "vpnwire/l2tp/control/events.hpp"
 #include "vpnwire/l2tp/control/reliable_transport.hpp"
+#include "vpnwire/l2tp/error_action.hpp"
 #include "vpnwire/l2tp/header.hpp"
 #include "vpnwire/l2tp/message.hpp"
 #include "vpnwire/l2tp/tunnel_auth.hpp"
@@ -648,18 +649,19 @@ private:
     auto v = validate_message(body);
     if (!v) {
       ++counters_.malformed;
+      // The library's mapping (error_action.hpp): the Result Code, and
+      // whether the error clears the tunnel (any error during setup), the
+      // session (a session message once established) or nothing.
       const std::uint16_t type = body.size() >= 8 ? core::load_be16(body.data() + 6) : 0;
-      const std::uint16_t error =
-          (v.code() == l2tp::errc::avp_value_length || v.code() == l2tp::errc::avp_value_too_short ||
-           v.code() == l2tp::errc::avp_length_below_header || v.code() == l2tp::errc::avp_length_beyond_message)
-              ? result_codes::error_length_wrong
-              : result_codes::error_value_out_of_range;
-      protocol_error(type, v.code(), v.offset(), result_codes::stopccn_general_error, error);
-      // A broken setup message leaves nothing to talk to: clear the tunnel (§5.1).
-      if (state_ != tunnel_state::established)
-        stop(now, result_codes::stopccn_general_error, error, name(v.code()), origin::local);
-      else if (session *s = find(h->session_id()); s && message_catalogue(type).session)
-        disconnect_with(*s, result_codes::cdn_general_error, error, name(v.code()));
+      const result_code rc = result_code_for(v.code());
+      protocol_error(type, v.code(), v.offset(), rc.result, rc.error);
+      switch (clears(v.code(), type, state_ == tunnel_state::established)) {
+      case clear_scope::tunnel: stop(now, rc.result, rc.error, name(v.code()), origin::local); break;
+      case clear_scope::session:
+        if (session *s = find(h->session_id())) disconnect_with(*s, rc.result, rc.error, name(v.code()));
+        break;
+      case clear_scope::none: break;
+      }
       return;
     }
     switch (v->action()) {
