@@ -15,7 +15,7 @@
 // Counters report delivered and dropped items per pass so the work done is
 // visible next to the time.
 #include "baselines/seq_kernel_list.hpp"
-#include "vpnwire/seq/reorder_window.hpp"
+#include "vpnwire/seq/reorder_windows.hpp"
 
 #include "bench_support.hpp"
 

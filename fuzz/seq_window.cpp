@@ -9,7 +9,7 @@
 //    pass-through), each item under the number it was inserted with;
 //  - at most Capacity items held; a timeout deadline exists exactly when
 //    something can time out; nothing is left after a final flush.
-#include "vpnwire/seq/reorder_window.hpp"
+#include "vpnwire/seq/reorder_windows.hpp"
 
 #include "fuzz_check.hpp"
 #include "fuzz_input.hpp"

@@ -67,3 +67,4 @@
 #include "vpnwire/seq/outcome.hpp"
 #include "vpnwire/seq/policy.hpp"
 #include "vpnwire/seq/reorder_window.hpp"
+#include "vpnwire/seq/reorder_windows.hpp"

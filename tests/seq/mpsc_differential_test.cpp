@@ -20,7 +20,7 @@
 // Also here: the internal 64-bit counters driven across their wrap through
 // the test seam, and the duplicate_delivered / late distinction for items a
 // producer placed on a stale view of the delivery point.
-#include "vpnwire/seq/reorder_window.hpp"
+#include "vpnwire/seq/reorder_windows.hpp"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 // outcome or the consumer's reject), delivery in strictly increasing serial
 // order with each item's payload matching its number, and the sequence
 // space wrapping (16 and 64 bits) and the slot laps (tags) wrapping many times.
-#include "vpnwire/seq/reorder_window.hpp"
+#include "vpnwire/seq/reorder_windows.hpp"
 
 #include <gtest/gtest.h>
 

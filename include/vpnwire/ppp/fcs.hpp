@@ -14,18 +14,12 @@
 #pragma once
 
 #include "vpnwire/core/bytes.hpp"
+#include "vpnwire/ppp/detail/x86.hpp"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define VPNWIRE_PPP_X86 1
-#else
-#define VPNWIRE_PPP_X86 0
-#endif
 
 namespace vpnwire {
 inline namespace v1 {

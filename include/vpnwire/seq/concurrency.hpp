@@ -1,6 +1,6 @@
 // The concurrency tags of seq::reorder_window and the template's declaration
-// (its two specialisations live in reorder_window.hpp and
-// mpsc_reorder_window.hpp; include reorder_window.hpp to get both).
+// (its two specialisations live in reorder_window.hpp, single-threaded, and
+// mpsc_reorder_window.hpp, multi-producer; reorder_windows.hpp has both).
 #pragma once
 
 #include "vpnwire/core/serial.hpp"

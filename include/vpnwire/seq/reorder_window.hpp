@@ -16,14 +16,14 @@
 // left with the caller and the outcome says why. See docs/reorder.md.
 //
 // This file defines the single-threaded window (Concurrency = single_thread)
-// and includes the multi-producer one (mpsc_reorder_window.hpp).
+// and nothing else: no atomics. The multi-producer window is in
+// mpsc_reorder_window.hpp; reorder_windows.hpp includes both.
 #pragma once
 
 #include "vpnwire/core/serial.hpp"
 #include "vpnwire/core/time.hpp"
 #include "vpnwire/detail/config.hpp"
 #include "vpnwire/seq/concurrency.hpp"
-#include "vpnwire/seq/mpsc_reorder_window.hpp"
 #include "vpnwire/seq/outcome.hpp"
 #include "vpnwire/seq/policy.hpp"
 
