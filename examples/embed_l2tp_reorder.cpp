@@ -20,7 +20,7 @@ namespace {
 std::vector<std::uint16_t> run(seq::policy policy, const char *name) {
   seq::reorder_window<std::uint16_t, 16, 64> window(policy);
   std::vector<std::uint16_t> delivered;
-  auto sink = [&](std::uint16_t, std::uint16_t &&ns) { delivered.push_back(ns); };
+  auto sink = [&](std::uint16_t, std::uint16_t &&ns) noexcept { delivered.push_back(ns); };
   time_point now = from_nanoseconds(0);
 
   for (std::uint16_t ns : {30, 32, 31, 34, 33, 36, 35}) {

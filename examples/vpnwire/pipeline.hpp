@@ -1090,7 +1090,7 @@ private:
   struct delivery_sink {
     pipeline *self;
     std::string *to;
-    void operator()(std::uint16_t ns, held_packet &&p) const { self->deliver(*to, ns, std::move(p)); }
+    void operator()(std::uint16_t ns, held_packet &&p) const noexcept { self->deliver(*to, ns, std::move(p)); }
   };
   /// Delivery lines that go before the current frame's line (timeouts that
   /// fired before it arrived, end-of-capture releases).

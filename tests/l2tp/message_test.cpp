@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include <initializer_list>
 #include <vector>
 
@@ -18,6 +20,15 @@ using l2tp::avp_type;
 using l2tp::errc;
 using l2tp::message_type;
 using vpnwire_test::hex;
+
+namespace {
+// Keeps a test input alive for the whole test: parsers refuse temporaries
+// (their views would dangle), so inputs built in place are held here.
+const std::vector<std::byte> &held(std::vector<std::byte> b) {
+  static std::deque<std::vector<std::byte>> pool;
+  return pool.emplace_back(std::move(b));
+}
+} // namespace
 
 namespace {
 using bytes = std::vector<std::byte>;
@@ -195,11 +206,11 @@ TEST(L2tpCatalogue, MessageTablesMatchSection6) {
 
 TEST(L2tpCatalogue, ResultCodeOfSevenOrNineBytesIsRejected) {
   // 7 bytes in total: 1-byte value, below the 2-byte minimum
-  auto seven = l2tp::decode_value<avp_type::result_code>(hex("01"));
+  auto seven = l2tp::decode_value<avp_type::result_code>(held(hex("01")));
   ASSERT_FALSE(seven);
   EXPECT_EQ(seven.code(), errc::avp_value_too_short);
   // 9 bytes in total: the optional error code is cut after one byte
-  auto nine = l2tp::decode_value<avp_type::result_code>(hex("0002 00"));
+  auto nine = l2tp::decode_value<avp_type::result_code>(held(hex("0002 00")));
   ASSERT_FALSE(nine);
   EXPECT_EQ(nine.code(), errc::avp_field_truncated);
   EXPECT_EQ(nine.offset(), 2U);
@@ -213,13 +224,13 @@ TEST(L2tpCatalogue, ResultCodeOfSevenOrNineBytesIsRejected) {
 }
 
 TEST(L2tpCatalogue, TypedAccessorsDecodeEveryStructuredValue) {
-  auto rc = l2tp::decode_value<avp_type::result_code>(cat({hex("0002 0008"), str("unknown")}));
+  auto rc = l2tp::decode_value<avp_type::result_code>(held(cat({hex("0002 0008"), str("unknown")})));
   ASSERT_TRUE(rc);
   EXPECT_EQ(rc->result, 2);
   EXPECT_TRUE(rc->has_error);
   EXPECT_EQ(rc->error, 8);
   EXPECT_EQ(rc->message.size(), 7U);
-  auto q = l2tp::decode_value<avp_type::q931_cause_code>(hex("0010 05 61 62"));
+  auto q = l2tp::decode_value<avp_type::q931_cause_code>(held(hex("0010 05 61 62")));
   ASSERT_TRUE(q);
   EXPECT_EQ(q->cause_code, 16);
   EXPECT_EQ(q->cause_msg, 5);
@@ -236,7 +247,7 @@ TEST(L2tpCatalogue, TypedAccessorsDecodeEveryStructuredValue) {
   auto pid = l2tp::decode_value<avp_type::proxy_authen_id>(hex("00 2a"));
   ASSERT_TRUE(pid);
   EXPECT_EQ(pid->id, 42);
-  auto pdc = l2tp::decode_value<avp_type::ppp_disconnect_cause_code>(cat({hex("0003 c021 01"), str("bye")}));
+  auto pdc = l2tp::decode_value<avp_type::ppp_disconnect_cause_code>(held(cat({hex("0003 c021 01"), str("bye")})));
   ASSERT_TRUE(pdc);
   EXPECT_EQ(pdc->code, 3);
   EXPECT_EQ(pdc->protocol, 0xC021);
@@ -251,9 +262,9 @@ TEST(L2tpCatalogue, TypedAccessorsDecodeEveryStructuredValue) {
   EXPECT_TRUE(l2tp::decode_value<avp_type::sequencing_required>({}));
   // wrong sizes are distinct errors
   EXPECT_EQ(l2tp::decode_value<avp_type::accm>(hex("0000 ffffffff 000a00")).code(), errc::avp_value_length);
-  EXPECT_EQ(l2tp::decode_value<avp_type::challenge_response>(hex("00")).code(), errc::avp_value_length);
+  EXPECT_EQ(l2tp::decode_value<avp_type::challenge_response>(held(hex("00"))).code(), errc::avp_value_length);
   EXPECT_EQ(l2tp::decode_value<avp_type::host_name>({}).code(), errc::avp_value_too_short);
-  EXPECT_EQ(l2tp::decode_value<avp_type::ppp_disconnect_cause_code>(hex("0003 c021")).code(),
+  EXPECT_EQ(l2tp::decode_value<avp_type::ppp_disconnect_cause_code>(held(hex("0003 c021"))).code(),
             errc::avp_value_too_short);
   EXPECT_EQ(l2tp::decode_value<avp_type::sequencing_required>(hex("00")).code(), errc::avp_value_length);
   EXPECT_EQ(l2tp::decode_value<avp_type::assigned_tunnel_id>(hex("0000")).code(), errc::avp_value_out_of_range);

@@ -633,7 +633,8 @@ TEST(TieBreaker, InspectSccrqSettlesTwoSimultaneousTunnels) {
   // Equal values: both give up.
   EXPECT_EQ(resolve_tie(a.tie_breaker(), ia->tie_breaker), tie_outcome::drop_both);
   // Not an SCCRQ / malformed.
-  EXPECT_EQ(inspect_sccrq(zlb(1, 0, 0)).code(), control::errc::not_an_sccrq);
+  const auto a_zlb = zlb(1, 0, 0); // a named datagram: inspect_sccrq refuses temporaries
+  EXPECT_EQ(inspect_sccrq(a_zlb).code(), control::errc::not_an_sccrq);
   auto bad = from_a;
   bad[13] = std::byte{0x03}; // Message Type AVP length 3
   auto r = inspect_sccrq(bad);

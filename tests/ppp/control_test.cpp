@@ -7,12 +7,23 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include <random>
 #include <vector>
 
 using namespace vpnwire;
 using namespace vpnwire::ppp;
 using vpnwire_test::hex;
+
+namespace {
+// Keeps a test input alive for the whole test: parsers refuse temporaries
+// (their views would dangle), so inputs built in place are held here.
+const std::vector<std::byte> &held(std::vector<std::byte> b) {
+  static std::deque<std::vector<std::byte>> pool;
+  return pool.emplace_back(std::move(b));
+}
+} // namespace
 
 namespace {
 // A Configure-Request as pppd sends it: MRU 1492, ACCM 0, CHAP/MD5, magic, PFC, ACFC.
@@ -82,12 +93,12 @@ TEST(ControlPacket, TrailingOctetsAfterLengthArePadding) {
 }
 
 TEST(ControlPacket, HeaderErrors) {
-  EXPECT_EQ(parse_control_packet(hex("01 01 00")).code(), errc::truncated);
+  EXPECT_EQ(parse_control_packet(held(hex("01 01 00"))).code(), errc::truncated);
   const auto p_bytes = hex("01 01 00 03");
   auto p = parse_control_packet(p_bytes);
   EXPECT_EQ(p.code(), errc::packet_length_below_header);
   EXPECT_EQ(p.offset(), 2U);
-  p = parse_control_packet(hex("01 01 00 09 01 04 05 dc"));
+  p = parse_control_packet(held(hex("01 01 00 09 01 04 05 dc")));
   EXPECT_EQ(p.code(), errc::packet_length_past_end);
   EXPECT_EQ(p.offset(), 2U);
 }

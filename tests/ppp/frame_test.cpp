@@ -6,12 +6,23 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include <random>
 #include <vector>
 
 using namespace vpnwire;
 using namespace vpnwire::ppp;
 using vpnwire_test::hex;
+
+namespace {
+// Keeps a test input alive for the whole test: parsers refuse temporaries
+// (their views would dangle), so inputs built in place are held here.
+const std::vector<std::byte> &held(std::vector<std::byte> b) {
+  static std::deque<std::vector<std::byte>> pool;
+  return pool.emplace_back(std::move(b));
+}
+} // namespace
 
 TEST(Frame, FullHeaderWithAddressControlAndTwoOctetProtocol) {
   const auto b = hex("ff 03 c0 21 01 01 00 04");
@@ -69,7 +80,7 @@ TEST(Frame, EvenProtocolNumberIsAnError) {
   const auto f = parse_frame(f_bytes);
   EXPECT_EQ(f.code(), errc::protocol_even);
   EXPECT_EQ(f.offset(), 3U);
-  EXPECT_EQ(parse_frame(hex("00 20")).code(), errc::protocol_even);
+  EXPECT_EQ(parse_frame(held(hex("00 20"))).code(), errc::protocol_even);
 }
 
 TEST(Frame, AddressWithoutUiControlIsAnError) {
@@ -88,8 +99,8 @@ TEST(Frame, MissingAddressControlRejectedWithoutAcfc) {
 
 TEST(Frame, TruncatedHeaders) {
   EXPECT_EQ(parse_frame({}).code(), errc::truncated);
-  EXPECT_EQ(parse_frame(hex("ff")).code(), errc::truncated);
-  EXPECT_EQ(parse_frame(hex("ff 03")).code(), errc::truncated);
+  EXPECT_EQ(parse_frame(held(hex("ff"))).code(), errc::truncated);
+  EXPECT_EQ(parse_frame(held(hex("ff 03"))).code(), errc::truncated);
   const auto f_bytes = hex("ff 03 c0");
   const auto f = parse_frame(f_bytes);
   EXPECT_EQ(f.code(), errc::truncated);

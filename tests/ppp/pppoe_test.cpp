@@ -8,12 +8,23 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include <random>
 #include <vector>
 
 using namespace vpnwire;
 using namespace vpnwire::ppp;
 using vpnwire_test::hex;
+
+namespace {
+// Keeps a test input alive for the whole test: parsers refuse temporaries
+// (their views would dangle), so inputs built in place are held here.
+const std::vector<std::byte> &held(std::vector<std::byte> b) {
+  static std::deque<std::vector<std::byte>> pool;
+  return pool.emplace_back(std::move(b));
+}
+} // namespace
 
 TEST(Pppoe, PadiWithTags) {
   // Service-Name "", Host-Uniq 01020304, PPP-Max-Payload 1500, End-Of-List.
@@ -70,14 +81,14 @@ TEST(Pppoe, VersionAndTypeMustBeOne) {
   const auto v_bytes = hex("21 09 00 00 00 00");
   auto v = parse_pppoe(v_bytes, pppoe_stage::discovery);
   EXPECT_EQ(v.code(), errc::pppoe_bad_version);
-  v = parse_pppoe(hex("12 09 00 00 00 00"), pppoe_stage::discovery);
+  v = parse_pppoe(held(hex("12 09 00 00 00 00")), pppoe_stage::discovery);
   EXPECT_EQ(v.code(), errc::pppoe_bad_type);
   EXPECT_EQ(v.offset(), 0U);
 }
 
 TEST(Pppoe, CodesMustMatchTheStage) {
-  EXPECT_EQ(parse_pppoe(hex("11 00 00 01 00 00"), pppoe_stage::discovery).code(), errc::pppoe_bad_code);
-  EXPECT_EQ(parse_pppoe(hex("11 09 00 01 00 00"), pppoe_stage::session).code(), errc::pppoe_bad_code);
+  EXPECT_EQ(parse_pppoe(held(hex("11 00 00 01 00 00")), pppoe_stage::discovery).code(), errc::pppoe_bad_code);
+  EXPECT_EQ(parse_pppoe(held(hex("11 09 00 01 00 00")), pppoe_stage::session).code(), errc::pppoe_bad_code);
   for (std::uint8_t c : {pppoe_code::padi, pppoe_code::pado, pppoe_code::padr, pppoe_code::pads, pppoe_code::padt}) {
     std::vector<std::byte> b = hex("11 00 00 00 00 00");
     b[1] = std::byte{c};
@@ -90,7 +101,7 @@ TEST(Pppoe, LengthBeyondTheFrameIsAnError) {
   const auto v = parse_pppoe(v_bytes, pppoe_stage::session);
   EXPECT_EQ(v.code(), errc::pppoe_length_past_end);
   EXPECT_EQ(v.offset(), 4U);
-  EXPECT_EQ(parse_pppoe(hex("11 00 00 01 00"), pppoe_stage::session).code(), errc::truncated);
+  EXPECT_EQ(parse_pppoe(held(hex("11 00 00 01 00")), pppoe_stage::session).code(), errc::truncated);
 }
 
 TEST(Pppoe, TagRunningPastTheEndIsAnError) {

@@ -106,6 +106,11 @@ struct avp_format {
   if (!s) return s.error();
   return s->item;
 }
+/// An avp_view points into its body: reading from a temporary container
+/// would leave it dangling, so it does not compile.
+template <class Owner>
+requires core::temporary_owner<Owner> result<avp_view, errc> read_avp(Owner &&, std::size_t)
+= delete;
 
 /// Walks the AVPs of a control body (a core::walker: next() returns
 /// result<avp_view, errc>, done(), ok(), error() keeps the first error):

@@ -575,6 +575,22 @@ template <avp_type T> [[nodiscard]] result<value_t<T>, errc> decode_value(bytes_
   }
 }
 
+namespace detail {
+// Value types that hold a span of the decoded bytes.
+template <class V> inline constexpr bool holds_view = false;
+template <> inline constexpr bool holds_view<bytes_view> = true;
+template <> inline constexpr bool holds_view<result_code_value> = true;
+template <> inline constexpr bool holds_view<q931_cause_value> = true;
+template <> inline constexpr bool holds_view<ppp_disconnect_cause_value> = true;
+} // namespace detail
+
+/// Octet values (host names, challenges, the text of a Result Code, ...)
+/// point into their input: decoding a temporary container into one would
+/// leave it dangling, so it does not compile (integers and fixed structs do).
+template <avp_type T, class Owner>
+requires(core::temporary_owner<Owner> &&detail::holds_view<value_t<T>>) result<value_t<T>, errc> decode_value(Owner &&)
+= delete;
+
 /// Bytes the value `x` of an AVP of type T occupies on the wire (what
 /// build_value() writes).
 template <avp_type T> [[nodiscard]] constexpr std::size_t value_size(const value_t<T> &x) noexcept {

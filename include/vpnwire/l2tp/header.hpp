@@ -20,8 +20,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <ranges>
-#include <type_traits>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -186,8 +184,7 @@ private:
 /// A header_view points into its datagram: parsing a temporary container
 /// (`parse_header(make_vector())`) would leave it dangling, so it does not compile.
 template <class Owner>
-requires(!std::is_lvalue_reference_v<Owner> &&
-         !std::ranges::borrowed_range<Owner>) result<header_view, errc> parse_header(Owner &&)
+requires core::temporary_owner<Owner> result<header_view, errc> parse_header(Owner &&)
 = delete;
 
 /// What build_header() puts on the wire. Reserved bits are always zero.

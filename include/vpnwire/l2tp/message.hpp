@@ -39,8 +39,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <ranges>
-#include <type_traits>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -292,8 +290,7 @@ private:
 /// A message_view points into its body: validating a temporary container
 /// would leave it dangling, so it does not compile.
 template <class Owner>
-requires(!std::is_lvalue_reference_v<Owner> &&
-         !std::ranges::borrowed_range<Owner>) result<message_view, errc> validate_message(Owner &&)
+requires core::temporary_owner<Owner> result<message_view, errc> validate_message(Owner &&)
 = delete;
 
 /// The AVP type an error of validate_message() names: the type of the AVP

@@ -31,6 +31,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -49,6 +50,16 @@ struct avp_options {
   enum class m_bit : std::uint8_t { catalogue, set, clear };
   m_bit mandatory = m_bit::catalogue;
 };
+
+/// The enumerator's name, e.g. "catalogue".
+[[nodiscard]] constexpr std::string_view name(avp_options::m_bit m) noexcept {
+  switch (m) {
+  case avp_options::m_bit::catalogue: return "catalogue";
+  case avp_options::m_bit::set: return "set";
+  case avp_options::m_bit::clear: return "clear";
+  }
+  return "unknown";
+}
 
 class message_writer {
 public:

@@ -157,6 +157,12 @@ struct control_packet_view {
   return p;
 }
 
+/// A control_packet_view points into its input: parsing a temporary
+/// container would leave it dangling, so it does not compile.
+template <class Owner>
+requires core::temporary_owner<Owner> result<control_packet_view, errc> parse_control_packet(Owner &&)
+= delete;
+
 namespace detail {
 // Checks the type and the Length field against the option table.
 [[nodiscard]] inline result<void, errc> expect(const option_view &o, control_protocol p, std::uint8_t type) noexcept {

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -27,6 +28,15 @@ namespace ppp {
 
 /// Which frame check sequence a link uses (LCP option 9 negotiates FCS-32).
 enum class fcs_kind : std::uint8_t { fcs16, fcs32 };
+
+/// The enumerator's name, e.g. "fcs32".
+[[nodiscard]] constexpr std::string_view name(fcs_kind v) noexcept {
+  switch (v) {
+  case fcs_kind::fcs16: return "fcs16";
+  case fcs_kind::fcs32: return "fcs32";
+  }
+  return "unknown";
+}
 
 /// Octets the FCS occupies on the wire.
 [[nodiscard]] constexpr std::size_t fcs_size(fcs_kind k) noexcept { return k == fcs_kind::fcs16 ? 2 : 4; }

@@ -113,6 +113,12 @@ struct frame_view {
   return f;
 }
 
+/// A frame_view points into its input: parsing a temporary container would
+/// leave it dangling, so it does not compile.
+template <class Owner>
+requires core::temporary_owner<Owner> result<frame_view, errc> parse_frame(Owner &&, frame_options = {})
+= delete;
+
 /// How a builder writes the header.
 struct frame_build_options {
   bool address_control = true; ///< Write FF 03 (false: ACFC form).

@@ -109,6 +109,15 @@ struct pppoe_tag_info {
 /// Which EtherType the packet arrived with.
 enum class pppoe_stage : std::uint8_t { discovery, session };
 
+/// The enumerator's name, e.g. "session".
+[[nodiscard]] constexpr std::string_view name(pppoe_stage v) noexcept {
+  switch (v) {
+  case pppoe_stage::discovery: return "discovery";
+  case pppoe_stage::session: return "session";
+  }
+  return "unknown";
+}
+
 /// One tag: `value` is the TAG_VALUE octets.
 struct pppoe_tag_view {
   std::uint16_t type = 0;
@@ -218,6 +227,12 @@ struct pppoe_view {
   v.padding = in.subspan(pppoe_header_size + v.length);
   return v;
 }
+
+/// A pppoe_view points into its input: parsing a temporary container would
+/// leave it dangling, so it does not compile.
+template <class Owner>
+requires core::temporary_owner<Owner> result<pppoe_view, errc> parse_pppoe(Owner &&, pppoe_stage)
+= delete;
 
 /// Builds a PPPoE packet in a caller buffer: the header, then tags or a
 /// payload, then finish() writes LENGTH.

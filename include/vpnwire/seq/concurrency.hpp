@@ -20,6 +20,13 @@ struct single_thread {};
 /// number is inside the window); one consumer thread drains and polls.
 struct multi_producer {};
 
+/// Whether `Sink` may be a window's sink (or reject callback) for these
+/// arguments. Delivery runs inside noexcept calls (insert, poll, flush,
+/// drain): a sink that throws would terminate the program, so a sink must be
+/// declared noexcept, e.g. `[&](auto seq, auto &&item) noexcept { ... }`.
+/// The windows check it with a static_assert wherever they take a sink.
+template <class Sink, class... Args> inline constexpr bool nothrow_sink = std::is_nothrow_invocable_v<Sink &, Args...>;
+
 namespace detail {
 /// What both variants of reorder_window require of their parameters (an
 /// empty base of each, so the checks are written once).

@@ -37,7 +37,8 @@ namespace control {
   X(not_an_sccrq, "inspect_sccrq() was given a datagram that is not an SCCRQ (offset 0).")                             \
   X(malformed_message, "The wire layer rejected the message (offset = where, from the datagram start).")               \
   X(tunnel_table_full, "Every tunnel slot of an endpoint is in use.")                                                  \
-  X(unknown_tunnel, "No tunnel of the endpoint has this local Tunnel ID.")
+  X(unknown_tunnel, "No tunnel of the endpoint has this local Tunnel ID.")                                             \
+  X(out_of_memory, "create() could not allocate the memory the limits ask for (nothing was built).")
 // clang-format on
 
 enum class errc : std::uint8_t {
