@@ -59,6 +59,7 @@
 #include "vpnwire/ppp/frame.hpp"
 #include "vpnwire/ppp/hdlc.hpp"
 #include "vpnwire/ppp/hdlc_reference.hpp"
+#include "vpnwire/ppp/hdlc_types.hpp"
 #include "vpnwire/ppp/option_catalogue.hpp"
 #include "vpnwire/ppp/pppoe.hpp"
 
