@@ -95,9 +95,12 @@ public:
   constexpr byte_reader() noexcept = default;
   constexpr explicit byte_reader(bytes_view bytes) noexcept : bytes_(bytes) {}
   /// A reader over a temporary container would dangle: does not compile.
+  // Deleted, and constrained to owners of bytes: it hides no copy or move.
+  // NOLINTBEGIN(bugprone-forwarding-reference-overload)
   template <class Owner>
   requires temporary_owner<Owner> && std::is_convertible_v<Owner, bytes_view>
   explicit byte_reader(Owner &&) = delete;
+  // NOLINTEND(bugprone-forwarding-reference-overload)
 
   /// Bytes not yet consumed.
   [[nodiscard]] constexpr std::size_t remaining() const noexcept { return bytes_.size() - pos_; }

@@ -48,8 +48,8 @@ namespace detail {
 #ifdef VPNWIRE_ASSERT_HANDLER
   VPNWIRE_ASSERT_HANDLER(condition, file, line);
 #else
-  std::fprintf(stderr, "vpnwire: assertion failed: %s (%s:%d)\n", condition, file, line);
-  std::fflush(stderr);
+  (void)std::fprintf(stderr, "vpnwire: assertion failed: %s (%s:%d)\n", condition, file, line);
+  (void)std::fflush(stderr);
 #endif
   std::abort();
 }
