@@ -374,6 +374,8 @@ static_assert(avp_type_slots <= 64, "the per-message AVP sets are 64-bit masks")
 static_assert(message_type_slots <= 32, "message_set is a 32-bit mask");
 
 namespace detail {
+inline constexpr avp_info unknown_avp{};
+inline constexpr message_info unknown_message{};
 inline constexpr std::array<avp_info, avp_type_slots> avp_by_type = [] {
   std::array<avp_info, avp_type_slots> t{};
   for (const avp_info &a : avp_rows) t[static_cast<std::size_t>(a.type)] = a;
@@ -406,19 +408,20 @@ static_assert(rows_are_distinct(), "an AVP or message type appears twice in its 
 } // namespace detail
 
 /// The catalogue entry of IETF type `t` (known=false for unassigned or out-of-range types).
-[[nodiscard]] constexpr avp_info avp_catalogue(std::uint16_t t) noexcept {
-  return t < avp_type_slots ? detail::avp_by_type[t] : avp_info{};
+/// (A reference into the table: no copy on the validation path.)
+[[nodiscard]] constexpr const avp_info &avp_catalogue(std::uint16_t t) noexcept {
+  return t < avp_type_slots ? detail::avp_by_type[t] : detail::unknown_avp;
 }
-[[nodiscard]] constexpr avp_info avp_catalogue(avp_type t) noexcept {
+[[nodiscard]] constexpr const avp_info &avp_catalogue(avp_type t) noexcept {
   return avp_catalogue(static_cast<std::uint16_t>(t));
 }
 /// The message table of §6 (plus RFC 3145 for CDN) for Message Type value `t`
 /// (known=false for values no message has). Message Type is required
 /// everywhere and Random Vector allowed everywhere (§4.3).
-[[nodiscard]] constexpr message_info message_catalogue(std::uint16_t t) noexcept {
-  return t < message_type_slots ? detail::message_by_type[t] : message_info{};
+[[nodiscard]] constexpr const message_info &message_catalogue(std::uint16_t t) noexcept {
+  return t < message_type_slots ? detail::message_by_type[t] : detail::unknown_message;
 }
-[[nodiscard]] constexpr message_info message_catalogue(message_type t) noexcept {
+[[nodiscard]] constexpr const message_info &message_catalogue(message_type t) noexcept {
   return message_catalogue(static_cast<std::uint16_t>(t));
 }
 /// Whether AVP `a` may appear in message `m` (required or allowed).

@@ -216,7 +216,7 @@ private:
   m.type_ = core::load_be16(a.value().data());
   m.type_m_ = a.mandatory();
   m.at_[0] = 1;
-  const message_info mi = message_catalogue(m.type_);
+  const message_info &mi = message_catalogue(m.type_);
   if (!mi.known) {
     m.culprit_offset_ = 0;
     if (a.mandatory()) {
@@ -237,7 +237,7 @@ private:
     a = *next;
     ++m.avp_count_;
     const std::uint16_t t = a.type();
-    const avp_info info = a.is_ietf() ? avp_catalogue(t) : avp_info{};
+    const avp_info &info = a.is_ietf() ? avp_catalogue(t) : detail::unknown_avp;
     if (a.is_ietf() && t == 0) return fail(errc::message_type_repeated, a.offset());
     if (!info.known || a.has_reserved_bits()) {
       if (a.mandatory()) {
@@ -299,7 +299,7 @@ requires core::temporary_owner<Owner> result<message_view, errc> validate_messag
 [[nodiscard]] inline std::optional<std::uint16_t> error_avp_type(bytes_view body, error_info<errc> e) noexcept {
   if (e.code == errc::missing_required_avp) {
     if (body.size() < 8) return std::nullopt;
-    const message_info mi = message_catalogue(core::load_be16(body.data() + 6));
+    const message_info &mi = message_catalogue(core::load_be16(body.data() + 6));
     std::uint64_t present = 0;
     for (const avp_view &a : avp_reader(body))
       if (a.is_ietf() && !a.has_reserved_bits() && a.type() < 64) present |= std::uint64_t{1} << a.type();
