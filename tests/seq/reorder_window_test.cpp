@@ -450,21 +450,21 @@ TEST(ReorderWindow, MovesWithItsHeldItems) {
   std::vector<int> got;
   auto sink = [&](std::uint16_t, std::unique_ptr<int> &&p) noexcept { got.push_back(*p); };
   W a(seq::policy::with_timeout(std::chrono::milliseconds(30)));
-  const time_point t0{};
-  EXPECT_EQ(a.insert(0, std::make_unique<int>(0), t0, sink), seq::insert_outcome::delivered);
-  EXPECT_EQ(a.insert(2, std::make_unique<int>(2), t0, sink), seq::insert_outcome::buffered);
-  EXPECT_EQ(a.insert(3, std::make_unique<int>(3), t0, sink), seq::insert_outcome::buffered);
+  const time_point start{};
+  EXPECT_EQ(a.insert(0, std::make_unique<int>(0), start, sink), seq::insert_outcome::delivered);
+  EXPECT_EQ(a.insert(2, std::make_unique<int>(2), start, sink), seq::insert_outcome::buffered);
+  EXPECT_EQ(a.insert(3, std::make_unique<int>(3), start, sink), seq::insert_outcome::buffered);
   W b(std::move(a)); // move construction
   EXPECT_EQ(b.held(), 2U);
   EXPECT_EQ(b.expected(), 1);
-  EXPECT_EQ(b.insert(1, std::make_unique<int>(1), t0, sink), seq::insert_outcome::delivered);
+  EXPECT_EQ(b.insert(1, std::make_unique<int>(1), start, sink), seq::insert_outcome::delivered);
   EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3}));
-  EXPECT_EQ(b.insert(5, std::make_unique<int>(5), t0, sink), seq::insert_outcome::buffered);
+  EXPECT_EQ(b.insert(5, std::make_unique<int>(5), start, sink), seq::insert_outcome::buffered);
   W c;
   c = std::move(b); // move assignment
   EXPECT_EQ(c.held(), 1U);
-  EXPECT_EQ(c.next_deadline(), t0 + std::chrono::milliseconds(30));
-  EXPECT_EQ(c.poll(t0 + std::chrono::milliseconds(30), sink), 1U); // the timeout moved too
+  EXPECT_EQ(c.next_deadline(), start + std::chrono::milliseconds(30));
+  EXPECT_EQ(c.poll(start + std::chrono::milliseconds(30), sink), 1U); // the timeout moved too
   EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3, 5}));
   const auto s = c.stats();
   EXPECT_EQ(s.delivered, 5U);
