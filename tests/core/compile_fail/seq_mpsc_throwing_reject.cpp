@@ -2,7 +2,7 @@
 // noexcept call: a reject callback not declared noexcept must not compile.
 // Built twice by tests/core/expect_compile_failure.cmake.
 // expect: declare them noexcept
-// reason: static (assertion|assert) failed
+// reason: static[_ ]assert(ion)? failed
 #include "vpnwire/seq/mpsc_reorder_window.hpp"
 
 #include <cstdint>

@@ -2,7 +2,7 @@
 // throw (one not declared noexcept) must not compile; the same sink
 // declared noexcept must. Built twice by tests/core/expect_compile_failure.cmake.
 // expect: declare it noexcept
-// reason: static (assertion|assert) failed
+// reason: static[_ ]assert(ion)? failed
 #include "vpnwire/seq/reorder_window.hpp"
 
 #include <cstdint>
