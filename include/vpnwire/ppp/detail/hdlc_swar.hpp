@@ -62,23 +62,6 @@ struct decode_cursor {
   return i;
 }
 
-// Word-at-a-time encode: copies 8-octet words that need no escape (only
-// valid when the map escapes nothing at or above 0x20 but 7D and 7E);
-// stops at the first word that has a special octet.
-inline void encode_run_swar(const unsigned char *p, std::size_t n, unsigned char *out, std::size_t cap, std::size_t &i,
-                            std::size_t &o, bool control_chars) noexcept {
-  while (n - i >= 8 && cap - o >= 8) {
-    std::uint64_t v;
-    std::memcpy(&v, p + i, 8);
-    std::uint64_t special = has_byte(v, hdlc_flag) | has_byte(v, hdlc_escape);
-    if (control_chars) special |= has_byte_below(v, 0x20);
-    if (special != 0) break;
-    std::memcpy(out + o, &v, 8);
-    o += 8;
-    i += 8;
-  }
-}
-
 } // namespace detail
 } // namespace ppp
 } // namespace v1
