@@ -63,10 +63,8 @@ const std::map<errc, std::string_view> expected = {
     {errc::not_a_control_message, "One of the field values was out of range or reserved field was non-zero"},
     {errc::avp_absent, "No general error"},
     {errc::avp_hidden_needs_secret, "No general error"},
-    {errc::hidden_avp_without_random_vector,
-     "One of the field values was out of range or reserved field was non-zero"},
-    {errc::random_vector_after_hidden_avp,
-     "One of the field values was out of range or reserved field was non-zero"},
+    {errc::hidden_avp_without_random_vector, "One of the field values was out of range or reserved field was non-zero"},
+    {errc::random_vector_after_hidden_avp, "One of the field values was out of range or reserved field was non-zero"},
     {errc::hidden_value_too_short, "Length is wrong"},
     {errc::hidden_length_exceeds_value, "Length is wrong"},
     {errc::not_hidden, "No general error"},
@@ -87,7 +85,7 @@ TEST(ErrorAction, EveryErrorMapsToTheGeneralErrorCodeTheRfcDescribes) {
     ASSERT_NE(want, expected.end()) << #id << " is not classified by this test";                                       \
     const l2tp::result_code rc = l2tp::result_code_for(errc::id);                                                      \
     EXPECT_EQ(general_error_codes.at(rc.error), want->second) << #id;                                                  \
-    /* Result 2 (general error) whenever there is an error to report. */                                              \
+    /* Result 2 (general error) whenever there is an error to report. */                                               \
     EXPECT_EQ(rc.result, errc::id == errc::ok ? 0 : 2) << #id;                                                         \
   }
   VPNWIRE_L2TP_ERRCS(VPNWIRE_TEST_X)

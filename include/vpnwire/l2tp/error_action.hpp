@@ -68,7 +68,8 @@ struct result_code {
   case errc::avp_value_too_short:
   case errc::avp_field_truncated:
   case errc::hidden_value_too_short:
-  case errc::hidden_length_exceeds_value: return {result_codes::stopccn_general_error, result_codes::error_length_wrong};
+  case errc::hidden_length_exceeds_value:
+    return {result_codes::stopccn_general_error, result_codes::error_length_wrong};
   case errc::version_l2f:
   case errc::unsupported_version:
   case errc::control_without_length:
@@ -86,8 +87,7 @@ struct result_code {
   case errc::hidden_avp_without_random_vector:
   case errc::random_vector_after_hidden_avp:
     return {result_codes::stopccn_general_error, result_codes::error_value_out_of_range};
-  case errc::digest_failure:
-    return {result_codes::stopccn_general_error, result_codes::error_insufficient_resources};
+  case errc::digest_failure: return {result_codes::stopccn_general_error, result_codes::error_insufficient_resources};
   case errc::avp_absent:
   case errc::avp_hidden_needs_secret:
   case errc::not_hidden:
@@ -127,8 +127,7 @@ enum class clear_scope : std::uint8_t {
 ///  - once it is established: session for a session message (§6.6-§6.12:
 ///    OCRQ to SLI), none for a tunnel message (the error is reported and the
 ///    tunnel kept).
-[[nodiscard]] constexpr clear_scope clears(errc e, std::uint16_t message_type_value,
-                                           bool tunnel_established) noexcept {
+[[nodiscard]] constexpr clear_scope clears(errc e, std::uint16_t message_type_value, bool tunnel_established) noexcept {
   switch (e) {
   case errc::ok:
   case errc::header_truncated:
