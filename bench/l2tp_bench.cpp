@@ -39,7 +39,7 @@ std::vector<std::byte> data_message(bool with_length_and_sequence) {
   f.tunnel_id = 0x1234;
   f.session_id = 0x5678;
   f.ns = 10;
-  auto n = l2tp::write_header(b, f, 1400);
+  auto n = l2tp::build_header(b, f, 1400);
   b.resize(*n + 1400);
   return b;
 }

@@ -39,7 +39,7 @@ std::vector<std::byte> encoded_stream(std::size_t frame_size) {
     const auto frame = random_bytes(frame_size, static_cast<std::uint32_t>(f + 1));
     ppp::hdlc_encoder_config cfg;
     cfg.leading_flag = f == 0;
-    const auto n = ppp::hdlc_encode(frame, tmp, cfg);
+    const auto n = ppp::build_hdlc_frame(tmp, cfg, frame);
     if (!n) std::abort();
     s.insert(s.end(), tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(*n));
   }
@@ -97,7 +97,7 @@ void encode_with(benchmark::State &state, ppp::hdlc_fast_path path) {
   ppp::hdlc_encoder_config cfg;
   cfg.fast_paths = path;
   for (auto _ : state) {
-    const auto n = ppp::hdlc_encode(frame, out, cfg);
+    const auto n = ppp::build_hdlc_frame(out, cfg, frame);
     benchmark::DoNotOptimize(n);
     benchmark::DoNotOptimize(out.data());
   }

@@ -15,7 +15,7 @@
 // Counters report delivered and dropped items per pass so the work done is
 // visible next to the time.
 #include "baselines/seq_kernel_list.hpp"
-#include "vpnwire/seq/reorder_window.hpp"
+#include "vpnwire/seq/reorder_windows.hpp"
 
 #include "bench_support.hpp"
 
@@ -98,7 +98,7 @@ void bm_vpnwire_with(benchmark::State &state, scenario sc, seq::policy policy) {
   std::uint64_t dropped = 0, base = 0;
   // The consumer stores each packet into a burst array indexed by its number
   // (as DPDK's drain fills `out`); the window counts what it delivered.
-  auto sink = [&](std::uint32_t s, packet *&&p) { out[s & 63] = p; };
+  auto sink = [&](std::uint32_t s, packet *&&p) noexcept { out[s & 63] = p; };
   for (auto _ : state) {
     std::int64_t t = static_cast<std::int64_t>(base) * packet_ns; // arrival time: one packet per microsecond
     for (const std::uint32_t off : stream) {
@@ -136,8 +136,8 @@ void bm_vpnwire_mpsc(benchmark::State &state, scenario sc) {
   }
   auto &pk = packets();
   packet *out[64];
-  auto sink = [&](std::uint32_t, packet *&&p) { out[delivered++ & 63] = p; };
-  auto reject = [&](std::uint32_t, packet *&&, seq::insert_outcome) { ++rejected; };
+  auto sink = [&](std::uint32_t, packet *&&p) noexcept { out[delivered++ & 63] = p; };
+  auto reject = [&](std::uint32_t, packet *&&, seq::insert_outcome) noexcept { ++rejected; };
   const std::size_t me = static_cast<std::size_t>(state.thread_index());
   std::uint64_t base = 0, my_dropped = 0;
   for (auto _ : state) {
@@ -165,8 +165,8 @@ void bm_kernel(benchmark::State &state, scenario sc) {
   auto &pk = packets();
   packet *out[64];
   std::uint64_t delivered = 0, dropped = 0, base = 0;
-  auto sink = [&](std::uint32_t, packet *&&p) { out[delivered++ & 63] = p; };
-  auto drop = [&](std::uint32_t, packet *&&) { ++dropped; };
+  auto sink = [&](std::uint32_t, packet *&&p) noexcept { out[delivered++ & 63] = p; };
+  auto drop = [&](std::uint32_t, packet *&&) noexcept { ++dropped; };
   for (auto _ : state) {
     std::int64_t t = static_cast<std::int64_t>(base) * packet_ns;
     for (const std::uint32_t off : stream) {

@@ -20,14 +20,14 @@ namespace {
 std::vector<std::uint16_t> run(seq::policy policy, const char *name) {
   seq::reorder_window<std::uint16_t, 16, 64> window(policy);
   std::vector<std::uint16_t> delivered;
-  auto sink = [&](std::uint16_t, std::uint16_t &&ns) { delivered.push_back(ns); };
+  auto sink = [&](std::uint16_t, std::uint16_t &&ns) noexcept { delivered.push_back(ns); };
   time_point now = from_nanoseconds(0);
 
   for (std::uint16_t ns : {30, 32, 31, 34, 33, 36, 35}) {
     // A sequenced data message as the incident's client sends it (S bit set).
     std::array<std::byte, 64> datagram{};
     const l2tp::header_fields fields{.with_sequence = true, .tunnel_id = 200, .session_id = 20, .ns = ns};
-    const auto size = l2tp::write_header(datagram, fields, 0);
+    const auto size = l2tp::build_header(datagram, fields, 0);
     if (!size) return {};
 
     const auto header = l2tp::parse_header(std::span(datagram).first(*size));

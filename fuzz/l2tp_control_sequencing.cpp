@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   std::optional<std::uint16_t> last_ns; // last sequenced delivery since the last unsequenced one
   std::optional<std::uint16_t> last_tx;
   std::uint32_t unsequenced_item = 0xFFFFFFFFU;
-  auto sink = [&](std::uint16_t ns, std::uint32_t &&item) {
+  auto sink = [&](std::uint16_t ns, std::uint32_t &&item) noexcept {
     FUZZ_CHECK(item < seen.size());
     FUZZ_CHECK(seen[item] == 0);
     seen[item] = 1;

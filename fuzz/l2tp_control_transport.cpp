@@ -37,7 +37,7 @@ std::vector<std::byte> message(std::uint16_t tunnel, std::uint32_t tag, std::siz
   l2tp::header_fields f;
   f.control = true;
   f.tunnel_id = tunnel;
-  FUZZ_CHECK(l2tp::write_header(b, f, b.size() - 12));
+  FUZZ_CHECK(l2tp::build_header(b, f, b.size() - 12));
   core::store_be16(b.data() + 12, 0x8008);
   core::store_be16(b.data() + 18, 6);
   core::store_be16(b.data() + 20, static_cast<std::uint16_t>(10 + pad));

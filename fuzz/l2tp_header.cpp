@@ -2,7 +2,7 @@
 // Invariants: a parsed header lies within the datagram; header, offset pad
 // and payload tile the message exactly; Length trims and trailing_bytes()
 // accounts for the rest; rebuilding the header from the parsed fields with
-// write_header() reproduces the received bytes except the reserved bits and
+// build_header() reproduces the received bytes except the reserved bits and
 // the (undefined) offset pad contents. Errors carry an offset inside the input.
 #include "vpnwire/l2tp/header.hpp"
 
@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   f.nr = h->nr();
   f.offset_size = h->offset_size();
   std::vector<std::byte> out(h->payload_offset());
-  auto n = l2tp::write_header(out, f, h->payload().size());
+  auto n = l2tp::build_header(out, f, h->payload().size());
   FUZZ_CHECK(n.has_value());
   FUZZ_CHECK(*n == h->payload_offset());
   // flags: the defined bits (P is never sent on a control message)

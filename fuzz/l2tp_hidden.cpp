@@ -40,11 +40,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   }
   FUZZ_CHECK(v->size() + 2 <= ct.size());
   FUZZ_CHECK(v->data() == out.data() + 2);
-  if (ct.size() > 1017) return 0; // encode_hidden enforces the AVP size limit
+  if (ct.size() > 1017) return 0; // build_hidden_value enforces the AVP size limit
   const bytes_view padding = std::span(out).subspan(2 + v->size());
   const std::vector<std::byte> value(v->begin(), v->end());
   std::vector<std::byte> again(ct.size());
-  auto n = l2tp::encode_hidden(md5, type, value, secret, rv, padding, again);
+  auto n = l2tp::build_hidden_value(again, md5, type, secret, rv, value, padding);
   FUZZ_CHECK(n.has_value() && *n == ct.size());
   FUZZ_CHECK(again == ct);
   return 0;

@@ -32,16 +32,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   for (std::size_t i = 0; i < size; ++i) body[i] = static_cast<std::byte>(data[i]);
 
   l2tp::avp_reader r(body);
-  l2tp::avp_view a;
   std::size_t walked = 0, count = 0;
-  while (r.next(a)) {
+  for (const l2tp::avp_view &a : r) {
     FUZZ_CHECK(a.offset() == walked);
     FUZZ_CHECK(a.length() >= 6 && a.length() <= 1023);
     FUZZ_CHECK(a.offset() + a.length() <= size);
     walked += a.length();
     ++count;
   }
-  if (r.done())
+  FUZZ_CHECK(r.done()); // range-for ends only when the walk is done
+  if (r.ok())
     FUZZ_CHECK(walked == size);
   else
     FUZZ_CHECK(r.error().offset == walked && walked < size);
@@ -58,6 +58,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     return 0;
   }
   if (m->action() == l2tp::disposition::accept) {
+    // An accepted message walks without error, and every AVP counts.
+    auto avps = m->avps();
+    std::size_t n = 0;
+    for (const l2tp::avp_view &a : avps) n += a.length() != 0 ? 1 : 0;
+    FUZZ_CHECK(avps.ok() && n == m->avp_count());
     FUZZ_CHECK(r.done());
     FUZZ_CHECK(m->avp_count() == count);
     const auto mi = l2tp::message_catalogue(m->type_value());

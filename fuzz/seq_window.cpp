@@ -9,7 +9,7 @@
 //    pass-through), each item under the number it was inserted with;
 //  - at most Capacity items held; a timeout deadline exists exactly when
 //    something can time out; nothing is left after a final flush.
-#include "vpnwire/seq/reorder_window.hpp"
+#include "vpnwire/seq/reorder_windows.hpp"
 
 #include "fuzz_check.hpp"
 #include "fuzz_input.hpp"
@@ -56,7 +56,7 @@ template <unsigned Bits, std::size_t Cap> void single(fuzz::bytes_in c) {
   bool have_last = false;
   V last = 0;
   std::uint64_t resyncs = 0;
-  auto sink = [&](V s, std::uint32_t &&id) {
+  auto sink = [&](V s, std::uint32_t &&id) noexcept {
     FUZZ_CHECK(id < state.size());
     FUZZ_CHECK(state[id] == 1); // taken, and not delivered before
     FUZZ_CHECK(number_of[id] == s);
@@ -145,7 +145,7 @@ template <unsigned Bits, std::size_t Cap> void multi(fuzz::bytes_in c) {
   bool have_last = false;
   V last = 0;
   std::uint64_t resyncs = 0;
-  auto sink = [&](V s, std::uint32_t &&id) {
+  auto sink = [&](V s, std::uint32_t &&id) noexcept {
     FUZZ_CHECK(id < state.size() && state[id] == 1 && number_of[id] == s);
     state[id] = 2;
     // Increasing, except that a resync (counted before its item) restarts the order.
@@ -155,7 +155,7 @@ template <unsigned Bits, std::size_t Cap> void multi(fuzz::bytes_in c) {
     have_last = true;
     last = s;
   };
-  auto reject = [&](V s, std::uint32_t &&id, insert_outcome why) {
+  auto reject = [&](V s, std::uint32_t &&id, insert_outcome why) noexcept {
     // One producer never acts on a stale view: only items placed unchecked
     // before the anchor (or, strict, not claimed) come back, as beyond_horizon;
     // and a depth slide that a resync applied in the same drain passed.

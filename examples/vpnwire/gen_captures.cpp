@@ -54,6 +54,10 @@ template <class R> auto must(R r, const char *what) {
   if (!r) die(std::string(what) + ": " + std::string(name(r.code())));
   if constexpr (!std::is_void_v<typename R::value_type>) return std::move(*r);
 }
+// The message writer's steps return the writer (errors are sticky).
+void must(const l2tp::message_writer &w, const char *what) {
+  if (!w) die(std::string(what) + ": " + std::string(name(w.error().code)));
+}
 
 constexpr std::uint32_t addr(unsigned a, unsigned b, unsigned c, unsigned d) { return a << 24 | b << 16 | c << 8 | d; }
 
@@ -193,7 +197,7 @@ bytes ppp_frame(std::uint16_t protocol, bytes_view payload, bool address_control
   bytes out(4 + payload.size());
   ppp::frame_build_options o;
   o.address_control = address_control;
-  const std::size_t n = must(ppp::build_frame(out, protocol, payload, o), "build_frame");
+  const std::size_t n = must(ppp::build_frame(out, protocol, o, payload), "build_frame");
   out.resize(n);
   return out;
 }
@@ -311,7 +315,7 @@ struct incident1 {
     h.ns = ns;
     h.nr = 0;
     bytes buf(l2tp::header_size(h) + ppp.size());
-    const std::size_t n = must(l2tp::write_header(buf, h, ppp.size()), "write_header");
+    const std::size_t n = must(l2tp::build_header(buf, h, ppp.size()), "build_header");
     std::memcpy(buf.data() + n, ppp.data(), ppp.size());
     return buf;
   }

@@ -748,9 +748,8 @@ private:
     l.avps.first = static_cast<std::uint32_t>(rec.avps.size());
     std::optional<std::uint16_t> assigned_tunnel, assigned_session;
     l2::avp_reader rd(body);
-    l2::avp_view a;
     vpnwire::bytes_view rv;
-    while (rd.next(a)) {
+    for (const l2::avp_view &a : rd) {
       l2tp_avp e{a.mandatory(), a.hidden(), static_cast<std::uint16_t>(a.length()), a.vendor_id(), a.type(),
                  a.value(),     false};
       const bool ietf = a.is_ietf();
@@ -944,7 +943,7 @@ private:
   /// current record's events_ list, with the packet kept until the next frame.
   struct delivery_sink {
     pipeline *self;
-    void operator()(std::uint16_t ns, held_packet &&p) const { self->deliver(ns, std::move(p)); }
+    void operator()(std::uint16_t ns, held_packet &&p) const noexcept { self->deliver(ns, std::move(p)); }
   };
   delivery_sink sink() { return delivery_sink{this}; }
 

@@ -51,6 +51,7 @@
 #include "vpnwire/l2tp/avp.hpp"
 #include "vpnwire/l2tp/catalogue.hpp"
 #include "vpnwire/l2tp/errc.hpp"
+#include "vpnwire/l2tp/error_action.hpp"
 #include "vpnwire/l2tp/header.hpp"
 #include "vpnwire/l2tp/hidden.hpp"
 #include "vpnwire/l2tp/message.hpp"
@@ -70,6 +71,8 @@
 #include "vpnwire/ppp/frame.hpp"
 #include "vpnwire/ppp/hdlc.hpp"
 #include "vpnwire/ppp/hdlc_reference.hpp"
+#include "vpnwire/ppp/hdlc_types.hpp"
+#include "vpnwire/ppp/option_catalogue.hpp"
 #include "vpnwire/ppp/pppoe.hpp"
 
 #include "vpnwire/seq/concurrency.hpp"
@@ -77,6 +80,7 @@
 #include "vpnwire/seq/outcome.hpp"
 #include "vpnwire/seq/policy.hpp"
 #include "vpnwire/seq/reorder_window.hpp"
+#include "vpnwire/seq/reorder_windows.hpp"
 
 #include "vpnwire/iptfs/dissect.hpp"
 #include "vpnwire/iptfs/errc.hpp"

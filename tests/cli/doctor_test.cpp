@@ -117,7 +117,7 @@ struct window_result {
 window_result run_window(const std::vector<arrival> &a, std::int64_t timeout_ms) {
   vpnwire::seq::reorder_window<int, 16, 1024, vpnwire::seq::policy, vpnwire::seq::single_thread> w(
       vpnwire::seq::policy::with_timeout(std::chrono::milliseconds(timeout_ms)));
-  auto sink = [](std::uint16_t, int &&) {};
+  auto sink = [](std::uint16_t, int &&) noexcept {};
   for (const auto &p : a) (void)w.insert(p.ns, 0, vpnwire::from_nanoseconds(p.ts), sink);
   (void)w.flush(sink);
   return {w.stats().gap_skipped, w.stats().late};

@@ -30,6 +30,21 @@ std::vector<std::string> declared_enumerators(const std::string &header) {
   if (!std::regex_search(src, m, std::regex(R"(enum class errc[^{]*\{([^}]*)\})"))) return {};
   std::vector<std::string> names;
   const std::string body = m[1];
+  // A table-driven enumeration: the body expands a list macro whose rows
+  // are X(enumerator, "text"); read the rows of its #define.
+  std::smatch list;
+  if (std::regex_search(body, list, std::regex(R"(([A-Z0-9_]+_ERRCS)\()"))) {
+    std::smatch def;
+    const std::string head = "#define " + std::string(list[1]) + "(X)";
+    const auto at = src.find(head);
+    if (at == std::string::npos) return {};
+    const auto end = src.find("\n\n", at);
+    const std::string rows = src.substr(at + head.size(), end - at - head.size());
+    const std::regex row(R"(X\(([A-Za-z_][A-Za-z0-9_]*),)");
+    for (auto it = std::sregex_iterator(rows.begin(), rows.end(), row); it != std::sregex_iterator(); ++it)
+      names.push_back((*it)[1]);
+    return names;
+  }
   const std::regex ident(R"(([A-Za-z_][A-Za-z0-9_]*)\s*(=[^,]*)?(,|$))");
   for (auto it = std::sregex_iterator(body.begin(), body.end(), ident); it != std::sregex_iterator(); ++it)
     names.push_back((*it)[1]);

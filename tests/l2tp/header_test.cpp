@@ -163,7 +163,7 @@ TEST(L2tpHeader, BuilderZeroesReservedBitsAndFixesLength) {
   f.priority = true;
   f.tunnel_id = 1;
   f.session_id = 2;
-  auto n = l2tp::write_header(out, f, 4);
+  auto n = l2tp::build_header(out, f, 4);
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, 12U);
   EXPECT_EQ(vpnwire_test::to_hex(std::span(out).first(*n)), "4302001000010002"
@@ -175,17 +175,17 @@ TEST(L2tpHeader, BuilderReportsSmallBuffersAndOversizedMessages) {
   std::array<std::byte, 11> small{};
   l2tp::header_fields c;
   c.control = true;
-  auto n = l2tp::write_header(small, c, 0);
+  auto n = l2tp::build_header(small, c, 0);
   ASSERT_FALSE(n);
   EXPECT_EQ(n.code(), errc::buffer_too_small);
   std::array<std::byte, 12> ok{};
-  auto big = l2tp::write_header(ok, c, 65535 - 11);
+  auto big = l2tp::build_header(ok, c, 65535 - 11);
   ASSERT_FALSE(big);
   EXPECT_EQ(big.code(), errc::value_too_long);
 }
 
 // Property: every combination of flags and field values round-trips through
-// write_header + parse_header, and the payload is exactly what follows.
+// build_header + parse_header, and the payload is exactly what follows.
 TEST(L2tpHeader, BuildThenParseGivesBackEveryField) {
   std::mt19937 rng(2661);
   std::vector<std::byte> buf(2048);
@@ -202,7 +202,7 @@ TEST(L2tpHeader, BuildThenParseGivesBackEveryField) {
     f.nr = static_cast<std::uint16_t>(rng());
     f.offset_size = static_cast<std::uint16_t>(rng() % 40);
     const std::size_t payload = rng() % 200;
-    auto n = l2tp::write_header(buf, f, payload);
+    auto n = l2tp::build_header(buf, f, payload);
     ASSERT_TRUE(n);
     for (std::size_t k = 0; k < payload; ++k) buf[*n + k] = static_cast<std::byte>(k);
     auto h = l2tp::parse_header(std::span(buf).first(*n + payload));

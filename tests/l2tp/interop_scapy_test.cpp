@@ -80,13 +80,12 @@ TEST(L2tpInteropScapy, ParsesWhatScapyBuildsFieldByField) {
     EXPECT_EQ(m->action(), l2tp::disposition::accept);
     std::string mine;
     l2tp::avp_reader r(h->payload());
-    l2tp::avp_view a;
-    while (r.next(a)) {
+    for (const l2tp::avp_view &a : r) {
       if (!mine.empty()) mine += ';';
       mine += std::to_string(a.mandatory()) + "," + std::to_string(a.hidden()) + "," + std::to_string(a.vendor_id()) +
               "," + std::to_string(a.type()) + "," + vpnwire_test::to_hex(a.value());
     }
-    EXPECT_TRUE(r.done());
+    EXPECT_TRUE(r.ok());
     EXPECT_EQ(mine, avps);
   }
   EXPECT_EQ(data, 200);

@@ -207,10 +207,8 @@ fields ours(bytes_view datagram) {
   auto m = l2tp::validate_message(h->payload());
   EXPECT_TRUE(m) << l2tp::name(m.code());
   if (!m) return f;
-  l2tp::avp_reader r(h->payload());
-  l2tp::avp_view a;
   auto n = [](auto x) { return std::to_string(x); };
-  while (r.next(a)) {
+  for (const l2tp::avp_view &a : m->avps()) {
     add("l2tp.avp.mandatory", bit(a.mandatory()));
     add("l2tp.avp.hidden", bit(a.hidden()));
     add("l2tp.avp.length", n(a.length()));
@@ -490,7 +488,7 @@ corpus build() {
     f.nr = 0;
     f.offset_size = 3;
     const auto ppp = vpnwire_test::hex("ff03c021010100040000");
-    auto n = l2tp::write_header(buf, f, ppp.size());
+    auto n = l2tp::build_header(buf, f, ppp.size());
     EXPECT_TRUE(n);
     std::copy(ppp.begin(), ppp.end(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
     buf.resize(*n + ppp.size());
@@ -530,4 +528,48 @@ TEST(L2tpInteropTshark, DissectionMatchesOurParserFieldByField) {
     if (l2tp::avp_catalogue(t).known) {
       EXPECT_TRUE(types_seen.count(std::to_string(t))) << "AVP type " << t;
     }
+  // The catalogue's main Wireshark field of every plain IETF AVP is one
+  // tshark reported for that packet (the key the CLI's JSON uses).
+  for (std::size_t i = 0; i < packets.size(); ++i) {
+    auto h = l2tp::parse_header(c.messages[i]);
+    ASSERT_TRUE(h);
+    if (!h->is_control()) continue;
+    for (const l2tp::avp_view &a : l2tp::avp_reader(h->payload())) {
+      if (a.hidden() || !a.is_ietf()) continue;
+      const std::string_view key = l2tp::wireshark_field(a.type());
+      if (key.empty()) continue;
+      EXPECT_TRUE(packets[i].count(std::string(key))) << "packet " << i + 1 << " AVP " << a.type() << " " << key;
+    }
+  }
+}
+
+// Every Wireshark field name in the AVP catalogue is one tshark 4.0 knows.
+TEST(L2tpTshark, CatalogueFieldNamesAreTsharkFields) {
+  if (!have_tshark()) GTEST_SKIP() << "tshark not installed";
+  std::set<std::string> known;
+  if (FILE *p = popen("tshark -G fields 2>/dev/null", "r")) {
+    std::string all;
+    std::array<char, 4096> buf{};
+    for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) all.append(buf.data(), n);
+    pclose(p);
+    std::istringstream lines(all);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream cols(line);
+      std::string kind, display, abbrev;
+      std::getline(cols, kind, '\t');
+      std::getline(cols, display, '\t');
+      std::getline(cols, abbrev, '\t');
+      known.insert(abbrev);
+    }
+  }
+  ASSERT_GT(known.size(), 1000U);
+  std::size_t checked = 0;
+  for (std::uint16_t t = 0; t < l2tp::avp_type_slots; ++t)
+    for (std::size_t i = 0; i < l2tp::max_wireshark_fields; ++i) {
+      const std::string_view f = l2tp::wireshark_field(t, i);
+      if (f.empty()) continue;
+      EXPECT_TRUE(known.count(std::string(f))) << "AVP " << t << " field " << i << ": " << f;
+      ++checked;
+    }
+  EXPECT_GE(checked, 50U); // the walk found the table
 }

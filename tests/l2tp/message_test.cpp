@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include <initializer_list>
 #include <vector>
 
@@ -18,6 +20,15 @@ using l2tp::avp_type;
 using l2tp::errc;
 using l2tp::message_type;
 using vpnwire_test::hex;
+
+namespace {
+// Keeps a test input alive for the whole test: parsers refuse temporaries
+// (their views would dangle), so inputs built in place are held here.
+const std::vector<std::byte> &held(std::vector<std::byte> b) {
+  static std::deque<std::vector<std::byte>> pool;
+  return pool.emplace_back(std::move(b));
+}
+} // namespace
 
 namespace {
 using bytes = std::vector<std::byte>;
@@ -58,6 +69,13 @@ bytes sccrq_required() {
   return cat({mt(1), avp(M, 0, 2, hex("0100")), avp(M, 0, 7, str("lac")), avp(M, 0, 3, u32(3)), avp(M, 0, 9, u16(42))});
 }
 
+// One step of the walker into `a`; false at the end or on an error.
+bool step(l2tp::avp_reader &r, l2tp::avp_view &a) {
+  auto x = r.next();
+  if (x) a = *x;
+  return x.has_value();
+}
+
 void expect_fail(const bytes &body, errc code, std::size_t offset) {
   auto m = l2tp::validate_message(body);
   ASSERT_FALSE(m) << "expected " << l2tp::name(code);
@@ -72,7 +90,7 @@ TEST(L2tpAvp, ReaderDecodesFlagsVendorTypeAndValue) {
   const bytes body = cat({avp(M | H, 0, 9, u16(1)), avp(0x3C00, 311, 100, str("x"))});
   l2tp::avp_reader r(body);
   l2tp::avp_view a;
-  ASSERT_TRUE(r.next(a));
+  ASSERT_TRUE(step(r, a));
   EXPECT_TRUE(a.mandatory());
   EXPECT_TRUE(a.hidden());
   EXPECT_FALSE(a.has_reserved_bits());
@@ -80,15 +98,18 @@ TEST(L2tpAvp, ReaderDecodesFlagsVendorTypeAndValue) {
   EXPECT_TRUE(a.is_ietf());
   EXPECT_EQ(a.type(), 9);
   EXPECT_EQ(a.offset(), 0U);
-  ASSERT_TRUE(r.next(a));
+  ASSERT_TRUE(step(r, a));
   EXPECT_TRUE(a.has_reserved_bits());
   EXPECT_FALSE(a.mandatory());
   EXPECT_EQ(a.vendor_id(), 311);
   EXPECT_FALSE(a.is_ietf());
   EXPECT_EQ(a.offset(), 8U);
   EXPECT_EQ(a.value_offset(), 14U);
-  EXPECT_FALSE(r.next(a));
+  EXPECT_FALSE(step(r, a));
   EXPECT_TRUE(r.done());
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.next().code(), errc::avp_header_truncated); // past the end: the exhausted code, at the end
+  EXPECT_EQ(r.next().offset(), body.size());
 }
 
 TEST(L2tpAvp, LengthsZeroOneAndFiveAreBelowHeader) {
@@ -98,9 +119,9 @@ TEST(L2tpAvp, LengthsZeroOneAndFiveAreBelowHeader) {
     expect_fail(body, errc::avp_length_below_header, 8);
     l2tp::avp_reader r(body);
     l2tp::avp_view a;
-    EXPECT_TRUE(r.next(a));
-    EXPECT_FALSE(r.next(a));
-    EXPECT_FALSE(r.next(a)); // stays stopped
+    EXPECT_TRUE(step(r, a));
+    EXPECT_FALSE(step(r, a));
+    EXPECT_FALSE(step(r, a)); // stays stopped
     EXPECT_EQ(r.error().code, errc::avp_length_below_header);
     EXPECT_EQ(r.error().offset, 8U);
   }
@@ -143,9 +164,9 @@ TEST(L2tpCatalogue, CoversTypes0To39And46) {
 TEST(L2tpCatalogue, MandatoryAndHiddenRulesFollowTheRfc) {
   // Transcribed from RFC 2661 §4.4 (and RFC 3145 for 46): types whose M bit MUST be 0
   for (std::uint16_t t : {5, 6, 8, 25, 26, 27, 28, 29, 30, 31, 32, 33, 37, 38, 46})
-    EXPECT_FALSE(l2tp::avp_catalogue(t).mandatory) << t;
+    EXPECT_FALSE(l2tp::avp_catalogue(t).mandatory()) << t;
   for (std::uint16_t t : {0, 1, 2, 3, 4, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 23, 24, 34, 35, 36, 39})
-    EXPECT_TRUE(l2tp::avp_catalogue(t).mandatory) << t;
+    EXPECT_TRUE(l2tp::avp_catalogue(t).mandatory()) << t;
   // types that MUST NOT be hidden
   for (std::uint16_t t : {0, 1, 2, 5, 7, 10, 12, 36, 39}) EXPECT_FALSE(l2tp::avp_catalogue(t).may_hide) << t;
 }
@@ -185,11 +206,11 @@ TEST(L2tpCatalogue, MessageTablesMatchSection6) {
 
 TEST(L2tpCatalogue, ResultCodeOfSevenOrNineBytesIsRejected) {
   // 7 bytes in total: 1-byte value, below the 2-byte minimum
-  auto seven = l2tp::decode_value<avp_type::result_code>(hex("01"));
+  auto seven = l2tp::decode_value<avp_type::result_code>(held(hex("01")));
   ASSERT_FALSE(seven);
   EXPECT_EQ(seven.code(), errc::avp_value_too_short);
   // 9 bytes in total: the optional error code is cut after one byte
-  auto nine = l2tp::decode_value<avp_type::result_code>(hex("0002 00"));
+  auto nine = l2tp::decode_value<avp_type::result_code>(held(hex("0002 00")));
   ASSERT_FALSE(nine);
   EXPECT_EQ(nine.code(), errc::avp_field_truncated);
   EXPECT_EQ(nine.offset(), 2U);
@@ -203,13 +224,13 @@ TEST(L2tpCatalogue, ResultCodeOfSevenOrNineBytesIsRejected) {
 }
 
 TEST(L2tpCatalogue, TypedAccessorsDecodeEveryStructuredValue) {
-  auto rc = l2tp::decode_value<avp_type::result_code>(cat({hex("0002 0008"), str("unknown")}));
+  auto rc = l2tp::decode_value<avp_type::result_code>(held(cat({hex("0002 0008"), str("unknown")})));
   ASSERT_TRUE(rc);
   EXPECT_EQ(rc->result, 2);
   EXPECT_TRUE(rc->has_error);
   EXPECT_EQ(rc->error, 8);
   EXPECT_EQ(rc->message.size(), 7U);
-  auto q = l2tp::decode_value<avp_type::q931_cause_code>(hex("0010 05 61 62"));
+  auto q = l2tp::decode_value<avp_type::q931_cause_code>(held(hex("0010 05 61 62")));
   ASSERT_TRUE(q);
   EXPECT_EQ(q->cause_code, 16);
   EXPECT_EQ(q->cause_msg, 5);
@@ -226,7 +247,7 @@ TEST(L2tpCatalogue, TypedAccessorsDecodeEveryStructuredValue) {
   auto pid = l2tp::decode_value<avp_type::proxy_authen_id>(hex("00 2a"));
   ASSERT_TRUE(pid);
   EXPECT_EQ(pid->id, 42);
-  auto pdc = l2tp::decode_value<avp_type::ppp_disconnect_cause_code>(cat({hex("0003 c021 01"), str("bye")}));
+  auto pdc = l2tp::decode_value<avp_type::ppp_disconnect_cause_code>(held(cat({hex("0003 c021 01"), str("bye")})));
   ASSERT_TRUE(pdc);
   EXPECT_EQ(pdc->code, 3);
   EXPECT_EQ(pdc->protocol, 0xC021);
@@ -241,9 +262,9 @@ TEST(L2tpCatalogue, TypedAccessorsDecodeEveryStructuredValue) {
   EXPECT_TRUE(l2tp::decode_value<avp_type::sequencing_required>({}));
   // wrong sizes are distinct errors
   EXPECT_EQ(l2tp::decode_value<avp_type::accm>(hex("0000 ffffffff 000a00")).code(), errc::avp_value_length);
-  EXPECT_EQ(l2tp::decode_value<avp_type::challenge_response>(hex("00")).code(), errc::avp_value_length);
+  EXPECT_EQ(l2tp::decode_value<avp_type::challenge_response>(held(hex("00"))).code(), errc::avp_value_length);
   EXPECT_EQ(l2tp::decode_value<avp_type::host_name>({}).code(), errc::avp_value_too_short);
-  EXPECT_EQ(l2tp::decode_value<avp_type::ppp_disconnect_cause_code>(hex("0003 c021")).code(),
+  EXPECT_EQ(l2tp::decode_value<avp_type::ppp_disconnect_cause_code>(held(hex("0003 c021"))).code(),
             errc::avp_value_too_short);
   EXPECT_EQ(l2tp::decode_value<avp_type::sequencing_required>(hex("00")).code(), errc::avp_value_length);
   EXPECT_EQ(l2tp::decode_value<avp_type::assigned_tunnel_id>(hex("0000")).code(), errc::avp_value_out_of_range);
@@ -423,7 +444,7 @@ TEST(L2tpMessage, NotControlDataIsNotValidatedAsControl) {
   // the writer refuses to add AVPs before a header
   std::array<std::byte, 64> buf{};
   l2tp::message_writer w(buf);
-  EXPECT_EQ(w.add<avp_type::host_name>(as_bytes("x")).code(), errc::writer_state);
+  EXPECT_EQ(w.add<avp_type::host_name>(as_bytes("x")).error().code, errc::writer_state);
   EXPECT_EQ(w.finish().code(), errc::writer_state);
 }
 
@@ -442,19 +463,19 @@ TEST(L2tpWriter, ErrorsAreStickyAndReportBufferTooSmall) {
   std::array<std::byte, 20> buf{};
   l2tp::message_writer w(buf);
   ASSERT_TRUE(w.begin({.tunnel_id = 1}, message_type::hello));
-  EXPECT_EQ(w.add<avp_type::host_name>(as_bytes("a-long-host-name")).code(), errc::buffer_too_small);
-  EXPECT_EQ(w.add<avp_type::assigned_tunnel_id>(1).code(), errc::buffer_too_small);
+  EXPECT_EQ(w.add<avp_type::host_name>(as_bytes("a-long-host-name")).error().code, errc::buffer_too_small);
+  EXPECT_EQ(w.add<avp_type::assigned_tunnel_id>(1).error().code, errc::buffer_too_small);
   EXPECT_EQ(w.finish().code(), errc::buffer_too_small);
 }
 TEST(L2tpWriter, RejectsValuesTheCatalogueForbids) {
   std::array<std::byte, 2048> buf{};
   l2tp::message_writer w(buf);
   ASSERT_TRUE(w.begin({}, message_type::sccrp));
-  EXPECT_EQ(w.add<avp_type::challenge_response>(as_bytes("short")).code(), errc::avp_value_length);
+  EXPECT_EQ(w.add<avp_type::challenge_response>(as_bytes("short")).error().code, errc::avp_value_length);
   l2tp::message_writer w2(buf);
   ASSERT_TRUE(w2.begin({}, message_type::sccrp));
   const bytes big(1018, std::byte{1});
-  EXPECT_EQ(w2.add<avp_type::host_name>(big).code(), errc::value_too_long);
+  EXPECT_EQ(w2.add<avp_type::host_name>(big).error().code, errc::value_too_long);
 }
 
 TEST(L2tpMessage, ErrorAvpTypeIgnoresAvpsWithReservedBits) {
@@ -480,17 +501,17 @@ TEST(L2tpWriter, RawMessageTypeAndMBitOverridesReachTheWire) {
   ASSERT_TRUE(h);
   l2tp::avp_reader r(h->payload());
   l2tp::avp_view a;
-  ASSERT_TRUE(r.next(a));
+  ASSERT_TRUE(step(r, a));
   EXPECT_FALSE(a.mandatory());
   EXPECT_EQ(core::load_be16(a.value().data()), 200);
-  ASSERT_TRUE(r.next(a));
+  ASSERT_TRUE(step(r, a));
   EXPECT_FALSE(a.mandatory()); // catalogue says M=1, overridden
-  ASSERT_TRUE(r.next(a));
+  ASSERT_TRUE(step(r, a));
   EXPECT_TRUE(a.mandatory()); // catalogue says M=0, overridden
-  ASSERT_TRUE(r.next(a));
+  ASSERT_TRUE(step(r, a));
   EXPECT_EQ(a.length(), 7U);
   EXPECT_EQ(a.vendor_id(), 311);
-  EXPECT_TRUE(r.done() || !r.next(a));
+  EXPECT_TRUE(r.ok());
   auto m = l2tp::validate_message(h->payload());
   ASSERT_TRUE(m);
   EXPECT_EQ(m->action(), l2tp::disposition::ignore_message);
@@ -504,4 +525,78 @@ TEST(L2tpHeaderBuilder, PatchLengthRewritesTheField) {
   EXPECT_EQ(h->length(), 20U);
   std::vector<std::byte> tiny(3);
   EXPECT_EQ(l2tp::patch_length(tiny).code(), errc::header_truncated);
+}
+
+// 16.6: the AVPs of a validated message, walked in order from the view.
+TEST(L2tpMessage, AvpIterationOnTheMessageView) {
+  const bytes body = cat({sccrq_required(), avp(0, 0, 8, str("vendor")), avp(0, 311, 1, str("x"))});
+  auto m = l2tp::validate_message(body);
+  ASSERT_TRUE(m) << l2tp::name(m.code());
+  std::vector<std::uint16_t> types;
+  std::vector<std::size_t> offsets;
+  auto avps = m->avps();
+  for (const l2tp::avp_view &a : avps) {
+    types.push_back(a.type());
+    offsets.push_back(a.offset());
+  }
+  EXPECT_TRUE(avps.ok());
+  EXPECT_EQ(types, (std::vector<std::uint16_t>{0, 2, 7, 3, 9, 8, 1}));
+  EXPECT_EQ(offsets, (std::vector<std::size_t>{0, 8, 16, 25, 35, 43, 55}));
+  EXPECT_EQ(types.size(), m->avp_count());
+  // The same walk by next()/done(), and the walker stays done.
+  auto r = m->avps();
+  std::size_t n = 0;
+  while (!r.done()) {
+    auto a = r.next();
+    ASSERT_TRUE(a);
+    ++n;
+  }
+  EXPECT_EQ(n, types.size());
+  EXPECT_EQ(r.position(), body.size());
+  const bytes zlb;
+  EXPECT_TRUE(l2tp::validate_message(zlb)->avps().ok()); // a ZLB has none
+}
+
+// Where validation stopped at the culprit, the walk reports the framing
+// error after it.
+TEST(L2tpMessage, AvpIterationStopsAtAnUnexaminedFramingError) {
+  const bytes body = cat({icrp(), avp(M, 311, 1, str("x")), bytes{std::byte{0}, std::byte{3}}});
+  auto m = l2tp::validate_message(body);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->action(), l2tp::disposition::clear_session);
+  auto r = m->avps();
+  std::size_t n = 0;
+  for (const l2tp::avp_view &a : r) n += a.length() != 0 ? 1 : 0;
+  EXPECT_EQ(n, 3U);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, errc::avp_header_truncated);
+  EXPECT_EQ(r.error().offset, body.size() - 2);
+}
+
+// 16.5: the steps return the writer (chainable, ignorable), finish() reports
+// the first error, and ok()/error() tell between steps.
+TEST(L2tpWriter, StepsChainAndTheFirstErrorSticks) {
+  std::array<std::byte, 64> buf{};
+  l2tp::message_writer w(buf);
+  w.begin({.tunnel_id = 7}, message_type::sccrq)
+      .add<avp_type::protocol_version>({1, 0})
+      .add<avp_type::host_name>(as_bytes("lac"))
+      .add<avp_type::framing_capabilities>(3)
+      .add<avp_type::assigned_tunnel_id>(9);
+  ASSERT_TRUE(w.ok());
+  const auto n = w.finish();
+  ASSERT_TRUE(n);
+  auto h = l2tp::parse_header(w.written());
+  ASSERT_TRUE(h);
+  EXPECT_TRUE(l2tp::validate_message(h->payload()));
+
+  l2tp::message_writer small(mutable_bytes(buf).first(30));
+  small.begin({}, message_type::hello).add<avp_type::host_name>(as_bytes("a-host-name-too-long"));
+  EXPECT_FALSE(small);
+  const auto first = small.error();
+  EXPECT_EQ(first.code, errc::buffer_too_small);
+  EXPECT_EQ(first.offset, 20U);                  // where the AVP would have started
+  small.add<avp_type::host_name>(as_bytes("x")); // a later step changes nothing
+  EXPECT_EQ(small.error(), first);
+  EXPECT_EQ(small.finish().error(), first);
 }

@@ -119,13 +119,20 @@ TEST(L2tpRoundTrip, EncodeDecodeOfEveryTypeAlone) {
     for (int i = 0; i < 200; ++i) {
       const auto v = s.value<T>();
       std::array<std::byte, 1100> buf{};
-      core::byte_writer w(buf);
-      ASSERT_TRUE(l2tp::encode_value<T>(w, v));
-      ASSERT_EQ(w.size(), l2tp::encoded_size<T>(v));
-      auto back = l2tp::decode_value<T>(w.written());
+      const auto n = l2tp::build_value<T>(buf, v);
+      ASSERT_TRUE(n);
+      ASSERT_EQ(*n, l2tp::value_size<T>(v));
+      const bytes_view written = std::span(buf).first(*n);
+      auto back = l2tp::decode_value<T>(written);
       ASSERT_TRUE(back) << l2tp::avp_catalogue(T).name;
       ASSERT_EQ(l2tp_test::render<T>(*back), l2tp_test::render<T>(v));
-      ASSERT_TRUE(l2tp::check_value(static_cast<std::uint16_t>(T), w.written()));
+      ASSERT_TRUE(l2tp::check_value(static_cast<std::uint16_t>(T), written));
+      // One byte short: buffer_too_small at the span's size, like every builder.
+      if (*n > 0) {
+        const auto short_by_one = l2tp::build_value<T>(std::span(buf).first(*n - 1), v);
+        ASSERT_EQ(short_by_one.code(), l2tp::errc::buffer_too_small);
+        ASSERT_EQ(short_by_one.offset(), *n - 1);
+      }
     }
   };
   [&]<avp_type... Ts>(l2tp_test::type_list<Ts...>) { (one.template operator()<Ts>(), ...); }

@@ -24,7 +24,7 @@ struct collector {
   std::vector<int> items;
   std::vector<std::uint16_t> ns;
   auto sink() {
-    return [this](std::uint16_t n, int &&v) {
+    return [this](std::uint16_t n, int &&v) noexcept {
       ns.push_back(n);
       items.push_back(v);
     };
@@ -156,4 +156,21 @@ TEST(DataSequencing, EveryArrivalDeliveredOnceInOrderOrHandedBack) {
     std::set<int> unique(order.begin(), order.end());
     EXPECT_GE(c.items.size(), unique.size() * 9 / 10) << round; // a short timeout loses little
   }
+}
+
+// One default: the control plane's reorder timeout is the 30 ms the docs
+// give (docs/reorder.md, "Choosing the timeout"); a gap is skipped exactly
+// when the oldest held packet has waited it.
+TEST(DataSequencing, TheDefaultReorderTimeoutIs30ms) {
+  EXPECT_EQ(default_reorder_timeout, std::chrono::milliseconds(30));
+  EXPECT_EQ(sequencing_config{}.reorder.timeout, std::chrono::milliseconds(30));
+  data_sequencing<int, 64> ds(role::lns, true);
+  std::vector<std::uint16_t> got;
+  auto sink = [&](std::uint16_t ns, int &&) noexcept { got.push_back(ns); };
+  const time_point t0{};
+  EXPECT_EQ(ds.receive(true, 0, 0, t0, sink), data_outcome::delivered);
+  EXPECT_EQ(ds.receive(true, 2, 2, t0, sink), data_outcome::held); // 1 is lost
+  EXPECT_EQ(ds.poll(t0 + std::chrono::milliseconds(29), sink), 0U);
+  EXPECT_EQ(ds.poll(t0 + std::chrono::milliseconds(30), sink), 1U);
+  EXPECT_EQ(got, (std::vector<std::uint16_t>{0, 2}));
 }

@@ -633,7 +633,8 @@ TEST(TieBreaker, InspectSccrqSettlesTwoSimultaneousTunnels) {
   // Equal values: both give up.
   EXPECT_EQ(resolve_tie(a.tie_breaker(), ia->tie_breaker), tie_outcome::drop_both);
   // Not an SCCRQ / malformed.
-  EXPECT_EQ(inspect_sccrq(zlb(1, 0, 0)).code(), control::errc::not_an_sccrq);
+  const auto a_zlb = zlb(1, 0, 0); // a named datagram: inspect_sccrq refuses temporaries
+  EXPECT_EQ(inspect_sccrq(a_zlb).code(), control::errc::not_an_sccrq);
   auto bad = from_a;
   bad[13] = std::byte{0x03}; // Message Type AVP length 3
   auto r = inspect_sccrq(bad);
@@ -684,4 +685,75 @@ TEST(TunnelApi, EveryErrorCodeHasAName) {
     EXPECT_NE(control::name(static_cast<event_type>(e)), "unknown") << e;
   for (int s = 0; s <= static_cast<int>(tunnel_state::closed); ++s)
     EXPECT_NE(control::name(static_cast<tunnel_state>(s)), "unknown") << s;
+}
+
+// 15.4: the tunnel answers rejected messages with the library's mapping
+// (l2tp::result_code_for and l2tp::clears in error_action.hpp).
+namespace {
+/// The Result Code AVP of the last message of `type` the LNS sent.
+std::optional<result_code_value> last_result(const std::vector<bytes> &out, message_type type) {
+  for (auto it = out.rbegin(); it != out.rend(); ++it) {
+    auto h = parse_header(*it);
+    if (!h || h->is_zlb()) continue;
+    auto m = validate_message(h->payload());
+    if (!m || m->type() != type) continue;
+    auto rc = m->get<avp_type::result_code>();
+    if (rc) return *rc;
+  }
+  return std::nullopt;
+}
+} // namespace
+
+TEST(TunnelHostile, BrokenSetupMessageClearsTheTunnelWithTheMappedResultCode) {
+  responder_fixture f;
+  bytes b = f.peer.build(0, 0, message_type::sccrq, [&](message_writer &w) {
+    (void)w.add<avp_type::protocol_version>({1, 0});
+    (void)w.add<avp_type::host_name>(as_bytes("raw"));
+    (void)w.add_raw(avp_flag::mandatory, 0, 3, bytes{std::byte{0}, std::byte{3}}); // Framing Capabilities of 2 bytes
+    (void)w.add<avp_type::assigned_tunnel_id>(f.peer.my_tunnel);
+  });
+  f.feed(b);
+  EXPECT_EQ(f.lns.state(), tunnel_state::closing);
+  ASSERT_GE(f.events.size(), 2U);
+  EXPECT_EQ(f.events[0].wire_error, l2tp::errc::avp_value_length);
+  EXPECT_EQ(f.events.back().type, event_type::tunnel_down);
+  EXPECT_EQ(f.events.back().result.result, 2);
+  EXPECT_EQ(f.events.back().result.error, 2); // "Length is wrong"
+  const auto rc = last_result(f.out, message_type::stopccn);
+  ASSERT_TRUE(rc);
+  EXPECT_EQ(rc->result, l2tp::result_code_for(l2tp::errc::avp_value_length).result);
+  EXPECT_EQ(rc->error, l2tp::result_code_for(l2tp::errc::avp_value_length).error);
+}
+
+TEST(TunnelHostile, BrokenSessionMessageClearsOnlyTheSession) {
+  responder_fixture f;
+  f.establish();
+  f.feed(f.peer.build(f.lns.local_tunnel_id(), 0, message_type::icrq, [](message_writer &w) {
+    (void)w.add<avp_type::assigned_session_id>(31);
+    (void)w.add<avp_type::call_serial_number>(1);
+  }));
+  ASSERT_EQ(f.lns.active_sessions(), 1U);
+  // The LNS's ICRP names its session; the ICCN is sent to it with a
+  // Tx Connect Speed out of the catalogue's size.
+  auto icrp = validate_message(parse_header(f.out.back())->payload());
+  ASSERT_TRUE(icrp);
+  const std::uint16_t ours = *icrp->get<avp_type::assigned_session_id>();
+  f.feed(f.peer.build(f.lns.local_tunnel_id(), ours, message_type::iccn, [](message_writer &w) {
+    (void)w.add_raw(avp_flag::mandatory, 0, 24, bytes{std::byte{1}, std::byte{2}, std::byte{3}});
+    (void)w.add<avp_type::framing_type>(1);
+  }));
+  EXPECT_EQ(f.lns.state(), tunnel_state::established);
+  EXPECT_EQ(f.lns.active_sessions(), 0U);
+  const auto rc = last_result(f.out, message_type::cdn);
+  ASSERT_TRUE(rc);
+  EXPECT_EQ(rc->result, 2);
+  EXPECT_EQ(rc->error, 2);
+  // A broken tunnel message once established is reported, not obeyed: the tunnel stays.
+  f.feed(f.peer.build(f.lns.local_tunnel_id(), 0, message_type::hello, [](message_writer &w) {
+    (void)w.add_raw(avp_flag::mandatory, 0, 36, {}); // Random Vector of length 0
+  }));
+  EXPECT_EQ(f.lns.state(), tunnel_state::established);
+  EXPECT_EQ(f.events.back().type, event_type::protocol_error);
+  EXPECT_EQ(f.events.back().wire_error, l2tp::errc::avp_value_too_short);
+  EXPECT_EQ(f.events.back().result.error, 2);
 }

@@ -7,12 +7,23 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include <random>
 #include <vector>
 
 using namespace vpnwire;
 using namespace vpnwire::ppp;
 using vpnwire_test::hex;
+
+namespace {
+// Keeps a test input alive for the whole test: parsers refuse temporaries
+// (their views would dangle), so inputs built in place are held here.
+const std::vector<std::byte> &held(std::vector<std::byte> b) {
+  static std::deque<std::vector<std::byte>> pool;
+  return pool.emplace_back(std::move(b));
+}
+} // namespace
 
 namespace {
 // A Configure-Request as pppd sends it: MRU 1492, ACCM 0, CHAP/MD5, magic, PFC, ACFC.
@@ -82,12 +93,12 @@ TEST(ControlPacket, TrailingOctetsAfterLengthArePadding) {
 }
 
 TEST(ControlPacket, HeaderErrors) {
-  EXPECT_EQ(parse_control_packet(hex("01 01 00")).code(), errc::truncated);
+  EXPECT_EQ(parse_control_packet(held(hex("01 01 00"))).code(), errc::truncated);
   const auto p_bytes = hex("01 01 00 03");
   auto p = parse_control_packet(p_bytes);
   EXPECT_EQ(p.code(), errc::packet_length_below_header);
   EXPECT_EQ(p.offset(), 2U);
-  p = parse_control_packet(hex("01 01 00 09 01 04 05 dc"));
+  p = parse_control_packet(held(hex("01 01 00 09 01 04 05 dc")));
   EXPECT_EQ(p.code(), errc::packet_length_past_end);
   EXPECT_EQ(p.offset(), 2U);
 }
@@ -202,4 +213,82 @@ TEST(ControlPacket, GeneratedOptionListsStayInBounds) {
       ASSERT_EQ(o->value.data(), b.data() + o->offset + 2);
     }
   }
+}
+
+// The option tables against the RFCs' Length fields, and the typed
+// accessors reading their lengths from them.
+TEST(OptionCatalogue, LengthsFollowTheRfcs) {
+  using vpnwire::ppp::control_protocol;
+  using vpnwire::ppp::option_catalogue;
+  struct row {
+    control_protocol p;
+    std::uint8_t type;
+    std::uint8_t min, max;
+  };
+  // RFC 1661 §6.1-6.6, RFC 1662 §7.1, RFC 1570 §2, RFC 1990 §5.1.1;
+  // RFC 1332 §3.2-3.3, RFC 1877 §1.1-1.2; RFC 1978 §2, RFC 1974 §2.1,
+  // RFC 2118 §2, RFC 1977 §2.1, RFC 1979 §2.1; RFC 5072 §4.1-4.2.
+  const row rows[] = {
+      {control_protocol::lcp, 1, 4, 4},    {control_protocol::lcp, 2, 6, 6},      {control_protocol::lcp, 3, 4, 255},
+      {control_protocol::lcp, 4, 4, 255},  {control_protocol::lcp, 5, 6, 6},      {control_protocol::lcp, 7, 2, 2},
+      {control_protocol::lcp, 8, 2, 2},    {control_protocol::lcp, 9, 3, 3},      {control_protocol::lcp, 17, 4, 4},
+      {control_protocol::ipcp, 2, 4, 255}, {control_protocol::ipcp, 3, 6, 6},     {control_protocol::ipcp, 129, 6, 6},
+      {control_protocol::ipcp, 130, 6, 6}, {control_protocol::ipcp, 131, 6, 6},   {control_protocol::ipcp, 132, 6, 6},
+      {control_protocol::ccp, 0, 6, 255},  {control_protocol::ccp, 1, 2, 2},      {control_protocol::ccp, 2, 2, 2},
+      {control_protocol::ccp, 17, 5, 5},   {control_protocol::ccp, 18, 6, 6},     {control_protocol::ccp, 21, 3, 3},
+      {control_protocol::ccp, 26, 4, 4},   {control_protocol::ipv6cp, 1, 10, 10}, {control_protocol::ipv6cp, 2, 4, 255},
+  };
+  std::size_t known = 0;
+  for (control_protocol p :
+       {control_protocol::lcp, control_protocol::ipcp, control_protocol::ccp, control_protocol::ipv6cp})
+    for (unsigned t = 0; t < 256; ++t) known += option_catalogue(p, static_cast<std::uint8_t>(t)).known ? 1 : 0;
+  EXPECT_EQ(known, std::size(rows)); // the table lists exactly these
+  for (const row &r : rows) {
+    const auto o = option_catalogue(r.p, r.type);
+    SCOPED_TRACE(std::string(vpnwire::ppp::name(r.p)) + " " + std::to_string(r.type));
+    EXPECT_TRUE(o.known);
+    EXPECT_EQ(o.min_length, r.min);
+    EXPECT_EQ(o.max_length, r.max);
+    EXPECT_FALSE(o.name.empty());
+    EXPECT_FALSE(o.wireshark.empty());
+  }
+  EXPECT_EQ(vpnwire::ppp::protocol_number(control_protocol::ipv6cp), 0x8057);
+  EXPECT_EQ(vpnwire::ppp::control_protocol_of(0x8057), control_protocol::ipv6cp);
+  EXPECT_EQ(vpnwire::ppp::control_protocol_of(0x0021), std::nullopt);
+}
+
+TEST(OptionCatalogue, ProtocolAndCodeNames) {
+  EXPECT_EQ(vpnwire::ppp::protocol_name(0x8057), "IPV6CP");
+  EXPECT_EQ(vpnwire::ppp::protocol_name(0x0057), "IPv6");
+  EXPECT_EQ(vpnwire::ppp::protocol_name(0xC021), "LCP");
+  EXPECT_EQ(vpnwire::ppp::protocol_name(0x1234), "unknown");
+  EXPECT_EQ(vpnwire::ppp::code_name(1), "Configure-Request");
+  EXPECT_EQ(vpnwire::ppp::code_name(15), "Reset-Ack");
+  EXPECT_EQ(vpnwire::ppp::code_name(12), "unknown");
+}
+
+// RFC 5072 §4.1: Interface-Identifier, type 1, length 10, 8 octets.
+TEST(ControlPacket, Ipv6cpInterfaceIdentifier) {
+  const auto pkt = hex("01 07 00 12  01 0a 02 11 22 ff fe 33 44 55  02 04 00 4f");
+  auto p = vpnwire::ppp::parse_control_packet(pkt);
+  ASSERT_TRUE(p);
+  auto r = *p->options();
+  auto id = r.next();
+  ASSERT_TRUE(id);
+  EXPECT_EQ(*vpnwire::ppp::ipv6cp_interface_identifier(*id), 0x021122fffe334455ULL);
+  auto comp = r.next(); // IPv6-Compression-Protocol: walked, length-checked, no typed view
+  ASSERT_TRUE(comp);
+  EXPECT_EQ(comp->type, vpnwire::ppp::ipv6cp_option::ipv6_compression_protocol);
+  EXPECT_TRUE(
+      vpnwire::ppp::option_catalogue(vpnwire::ppp::control_protocol::ipv6cp, comp->type).length_ok(comp->length));
+  EXPECT_TRUE(r.done());
+  // wrong length, wrong type
+  const auto bad = hex("01 07 00 0c  01 08 02 11 22 ff fe 33");
+  auto q = vpnwire::ppp::parse_control_packet(bad);
+  ASSERT_TRUE(q);
+  auto o = q->options()->next();
+  ASSERT_TRUE(o);
+  EXPECT_EQ(vpnwire::ppp::ipv6cp_interface_identifier(*o).code(), vpnwire::ppp::errc::option_wrong_length);
+  EXPECT_EQ(vpnwire::ppp::ipv6cp_interface_identifier(*o).offset(), 5U);
+  EXPECT_EQ(vpnwire::ppp::ipv6cp_interface_identifier(*comp).code(), vpnwire::ppp::errc::option_not_found);
 }

@@ -8,12 +8,23 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include <random>
 #include <vector>
 
 using namespace vpnwire;
 using namespace vpnwire::ppp;
 using vpnwire_test::hex;
+
+namespace {
+// Keeps a test input alive for the whole test: parsers refuse temporaries
+// (their views would dangle), so inputs built in place are held here.
+const std::vector<std::byte> &held(std::vector<std::byte> b) {
+  static std::deque<std::vector<std::byte>> pool;
+  return pool.emplace_back(std::move(b));
+}
+} // namespace
 
 TEST(Pppoe, PadiWithTags) {
   // Service-Name "", Host-Uniq 01020304, PPP-Max-Payload 1500, End-Of-List.
@@ -70,14 +81,14 @@ TEST(Pppoe, VersionAndTypeMustBeOne) {
   const auto v_bytes = hex("21 09 00 00 00 00");
   auto v = parse_pppoe(v_bytes, pppoe_stage::discovery);
   EXPECT_EQ(v.code(), errc::pppoe_bad_version);
-  v = parse_pppoe(hex("12 09 00 00 00 00"), pppoe_stage::discovery);
+  v = parse_pppoe(held(hex("12 09 00 00 00 00")), pppoe_stage::discovery);
   EXPECT_EQ(v.code(), errc::pppoe_bad_type);
   EXPECT_EQ(v.offset(), 0U);
 }
 
 TEST(Pppoe, CodesMustMatchTheStage) {
-  EXPECT_EQ(parse_pppoe(hex("11 00 00 01 00 00"), pppoe_stage::discovery).code(), errc::pppoe_bad_code);
-  EXPECT_EQ(parse_pppoe(hex("11 09 00 01 00 00"), pppoe_stage::session).code(), errc::pppoe_bad_code);
+  EXPECT_EQ(parse_pppoe(held(hex("11 00 00 01 00 00")), pppoe_stage::discovery).code(), errc::pppoe_bad_code);
+  EXPECT_EQ(parse_pppoe(held(hex("11 09 00 01 00 00")), pppoe_stage::session).code(), errc::pppoe_bad_code);
   for (std::uint8_t c : {pppoe_code::padi, pppoe_code::pado, pppoe_code::padr, pppoe_code::pads, pppoe_code::padt}) {
     std::vector<std::byte> b = hex("11 00 00 00 00 00");
     b[1] = std::byte{c};
@@ -90,7 +101,7 @@ TEST(Pppoe, LengthBeyondTheFrameIsAnError) {
   const auto v = parse_pppoe(v_bytes, pppoe_stage::session);
   EXPECT_EQ(v.code(), errc::pppoe_length_past_end);
   EXPECT_EQ(v.offset(), 4U);
-  EXPECT_EQ(parse_pppoe(hex("11 00 00 01 00"), pppoe_stage::session).code(), errc::truncated);
+  EXPECT_EQ(parse_pppoe(held(hex("11 00 00 01 00")), pppoe_stage::session).code(), errc::truncated);
 }
 
 TEST(Pppoe, TagRunningPastTheEndIsAnError) {
@@ -195,4 +206,25 @@ TEST(Pppoe, GeneratedTagListsStayInBounds) {
       ASSERT_LE(end, 6 + len);
     }
   }
+}
+
+// The tag table against RFC 2516 Appendix A and RFC 4638 §4.
+TEST(Pppoe, TagTableFollowsTheRfcs) {
+  const std::pair<std::uint16_t, std::string_view> tags[] = {
+      {0x0000, "End-Of-List"},      {0x0101, "Service-Name"},    {0x0102, "AC-Name"},
+      {0x0103, "Host-Uniq"},        {0x0104, "AC-Cookie"},       {0x0105, "Vendor-Specific"},
+      {0x0110, "Relay-Session-Id"}, {0x0120, "PPP-Max-Payload"}, {0x0201, "Service-Name-Error"},
+      {0x0202, "AC-System-Error"},  {0x0203, "Generic-Error"},
+  };
+  std::size_t known = 0;
+  for (unsigned t = 0; t < 0x10000; ++t) known += ppp::pppoe_tag_catalogue(static_cast<std::uint16_t>(t)).known ? 1 : 0;
+  EXPECT_EQ(known, std::size(tags));
+  for (const auto &[t, n] : tags) {
+    EXPECT_EQ(ppp::pppoe_tag_catalogue(t).name, n);
+    EXPECT_EQ(ppp::is_error_tag(t), t >= 0x0201 && t <= 0x0203) << t;
+  }
+  EXPECT_EQ(ppp::pppoe_tag_catalogue(ppp::pppoe_tag::host_uniq).wireshark, "pppoed.tags.host_uniq");
+  EXPECT_EQ(ppp::pppoe_tag_catalogue(ppp::pppoe_tag::ppp_max_payload).max_length, 2);
+  EXPECT_EQ(ppp::pppoe_code_name(ppp::pppoe_code::padi), "PADI");
+  EXPECT_EQ(ppp::pppoe_code_name(0x42), "unknown");
 }

@@ -16,6 +16,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -39,7 +41,7 @@ std::vector<std::byte> session_with(std::uint16_t session, std::uint16_t proto, 
   std::vector<std::byte> out(1600);
   pppoe_builder b(out, pppoe_code::session, session);
   std::vector<std::byte> frame(control.size() + 4);
-  const auto n = build_frame(frame, proto, control, {false, false});
+  const auto n = build_frame(frame, proto, {false, false}, control);
   EXPECT_TRUE(n);
   b.data(std::span(frame).first(*n));
   const auto len = b.finish();
@@ -109,6 +111,15 @@ TEST_F(TsharkInterop, PppoeDiscoveryAndSessionFramesWithLcpAndIpcp) {
     pppoe.push_back(session_with(0x2a17, protocol::ipcp, ipcp));
   }
 
+  // Session: IPV6CP Configure-Request with an Interface-Identifier (RFC 5072).
+  std::vector<std::byte> ipv6cp(64);
+  {
+    control_packet_builder b(ipv6cp, code::configure_request, 0x33);
+    b.option(ipv6cp_option::interface_identifier, hex("02 11 22 ff fe 33 44 55"));
+    ipv6cp.resize(*b.finish());
+    pppoe.push_back(session_with(0x2a17, protocol::ipv6cp, ipv6cp));
+  }
+
   pcap_writer w(1); // DLT_EN10MB
   for (std::size_t i = 0; i < pppoe.size(); ++i)
     w.add(ethernet(i < 3 ? ethertype_pppoe_discovery : ethertype_pppoe_session, pppoe[i]));
@@ -139,7 +150,10 @@ TEST_F(TsharkInterop, PppoeDiscoveryAndSessionFramesWithLcpAndIpcp) {
                                            "ipcp.opt.type",
                                            "ipcp.opt.ip_address",
                                            "ipcp.opt.pri_dns_address",
-                                           "ipcp.opt.sec_dns_address"};
+                                           "ipcp.opt.sec_dns_address",
+                                           "ipv6cp.opt.type",
+                                           "ipv6cp.opt.length",
+                                           "ipv6cp.interface_identifier"};
   const auto rows = tshark_fields(path, fields);
   ASSERT_EQ(rows.size(), pppoe.size());
 
@@ -160,14 +174,13 @@ TEST_F(TsharkInterop, PppoeDiscoveryAndSessionFramesWithLcpAndIpcp) {
         const auto t = r.next();
         ASSERT_TRUE(t);
         const std::string text(reinterpret_cast<const char *>(t->value.data()), t->value.size());
-        switch (t->type) {
-        case pppoe_tag::service_name: tags["pppoed.tags.service_name"] = text; break;
-        case pppoe_tag::ac_name: tags["pppoed.tags.ac_name"] = text; break;
-        case pppoe_tag::generic_error: tags["pppoed.tags.generic_error"] = text; break;
-        case pppoe_tag::host_uniq: tags["pppoed.tags.host_uniq"] = vpnwire_test::to_hex(t->value); break;
-        case pppoe_tag::ppp_max_payload: tags["pppoed.tags.max_payload"] = vpnwire_test::to_hex(t->value); break;
-        default: break;
-        }
+        // The field name comes from the library's tag table; Wireshark shows
+        // the text tags as strings and the others as hex.
+        const pppoe_tag_info info = pppoe_tag_catalogue(t->type);
+        ASSERT_TRUE(info.known);
+        if (info.wireshark.empty()) continue;
+        const bool is_text = t->type == pppoe_tag::service_name || t->type == pppoe_tag::ac_name || info.error;
+        tags[std::string(info.wireshark)] = is_text ? text : vpnwire_test::to_hex(t->value);
       }
       EXPECT_FALSE(tags.empty());
       for (const auto &[k, val] : tags) EXPECT_EQ(row.at(k), val) << k;
@@ -192,7 +205,14 @@ TEST_F(TsharkInterop, PppoeDiscoveryAndSessionFramesWithLcpAndIpcp) {
       ASSERT_TRUE(o);
       types += (types.empty() ? "" : ",") + std::to_string(o->type);
       lengths += (lengths.empty() ? "" : ",") + std::to_string(o->length);
-      if (f->protocol == protocol::lcp) {
+      if (f->protocol == protocol::ipv6cp) {
+        const auto id = ipv6cp_interface_identifier(*o);
+        ASSERT_TRUE(id);
+        EXPECT_EQ(*id, 0x021122fffe334455ULL);
+        // Wireshark shows it as colon-separated hex pairs.
+        EXPECT_EQ(row.at(std::string(option_catalogue(control_protocol::ipv6cp, o->type).wireshark)),
+                  "02:11:22:ff:fe:33:44:55");
+      } else if (f->protocol == protocol::lcp) {
         switch (o->type) {
         case lcp_option::mru: EXPECT_EQ(row.at("lcp.opt.mru"), std::to_string(*lcp_mru(*o))); break;
         case lcp_option::accm: EXPECT_EQ(row.at("lcp.opt.asyncmap"), hex32(*lcp_accm(*o))); break;
@@ -222,6 +242,9 @@ TEST_F(TsharkInterop, PppoeDiscoveryAndSessionFramesWithLcpAndIpcp) {
       EXPECT_EQ(row.at("lcp.opt.type"), types);
       EXPECT_EQ(row.at("lcp.opt.type"), "1,2,3,5,7,8");
       EXPECT_EQ(row.at("lcp.opt.length"), lengths);
+    } else if (f->protocol == protocol::ipv6cp) {
+      EXPECT_EQ(row.at("ipv6cp.opt.type"), "1");
+      EXPECT_EQ(row.at("ipv6cp.opt.length"), "10");
     } else {
       EXPECT_EQ(row.at("ipcp.opt.type"), types);
       EXPECT_EQ(row.at("ipcp.opt.type"), "3,129,131");
@@ -272,7 +295,7 @@ TEST_F(TsharkInterop, AsyncHdlcFramesUnescapeWithAGoodFcs) {
       if (i == 1)
         for (auto &word : cfg.accm.words) word = 0xFFFFFFFFU; // every octet escaped
       std::vector<std::byte> wire(hdlc_encoded_size_max(frames[i].size(), kind));
-      const auto n = hdlc_encode(frames[i], wire, cfg);
+      const auto n = build_hdlc_frame(wire, cfg, frames[i]);
       ASSERT_TRUE(n);
       w.add(std::span(wire).first(*n)); // one record per frame, opening and closing flags included
       fcs_values.push_back(kind == fcs_kind::fcs16 ? fcs16(frames[i]) : fcs32(frames[i]));
@@ -320,7 +343,7 @@ TEST_F(TsharkInterop, CorruptedFcsIsBadForBoth) {
   std::vector<std::byte> frame(64);
   frame.resize(*build_frame(frame, protocol::lcp, hex("09 01 00 08 12 34 56 78")));
   std::vector<std::byte> wire(hdlc_encoded_size_max(frame.size(), fcs_kind::fcs16));
-  wire.resize(*hdlc_encode(frame, wire));
+  wire.resize(*build_hdlc_frame(wire, frame));
   wire[4] ^= std::byte{0x40}; // the LCP protocol octet 0x21 -> 0x61
   std::vector<std::byte> buf(1600);
   hdlc_decoder d(buf);
@@ -334,4 +357,39 @@ TEST_F(TsharkInterop, CorruptedFcsIsBadForBoth) {
       "-o ppp.fcs_type:16-Bit -o 'uat:user_dlts:\"User 0 (DLT=147)\",\"ppp_raw_hdlc\",\"0\",\"\",\"0\",\"\"'");
   ASSERT_EQ(rows.size(), 1U);
   EXPECT_EQ(rows[0].at("ppp.fcs.status"), "0"); // PROTO_CHECKSUM_E_BAD
+}
+
+// Every Wireshark field name in the library's PPP tables (options, PPPoE
+// tags) is one tshark 4.0 knows (`tshark -G fields`).
+TEST_F(TsharkInterop, TableFieldNamesAreTsharkFields) {
+  int st = 0;
+  const std::string all = run("tshark -G fields 2>/dev/null", st);
+  ASSERT_EQ(st, 0);
+  std::set<std::string> known;
+  std::istringstream lines(all);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream cols(line);
+    std::string kind, display, abbrev;
+    std::getline(cols, kind, '\t');
+    std::getline(cols, display, '\t');
+    std::getline(cols, abbrev, '\t');
+    known.insert(abbrev);
+  }
+  ASSERT_GT(known.size(), 1000U);
+  std::size_t checked = 0;
+  for (control_protocol p :
+       {control_protocol::lcp, control_protocol::ipcp, control_protocol::ccp, control_protocol::ipv6cp})
+    for (unsigned t = 0; t < 256; ++t) {
+      const option_info o = option_catalogue(p, static_cast<std::uint8_t>(t));
+      if (!o.known) continue;
+      EXPECT_TRUE(known.count(std::string(o.wireshark))) << name(p) << " option " << t << ": " << o.wireshark;
+      ++checked;
+    }
+  for (unsigned t = 0; t < 0x10000; ++t) {
+    const pppoe_tag_info i = pppoe_tag_catalogue(static_cast<std::uint16_t>(t));
+    if (!i.known || i.wireshark.empty()) continue;
+    EXPECT_TRUE(known.count(std::string(i.wireshark))) << "PPPoE tag " << t << ": " << i.wireshark;
+    ++checked;
+  }
+  EXPECT_GE(checked, 30U); // the walk found the tables
 }

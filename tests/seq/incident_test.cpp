@@ -60,7 +60,8 @@ std::vector<std::uint16_t> kernel_delivers(const std::vector<arrival> &in, std::
   for (const auto &a : in)
     k.receive(
         a.ns, 0, a.at.time_since_epoch().count(),
-        [&](std::uint32_t ns, int &&) { out.push_back(static_cast<std::uint16_t>(ns)); }, [](std::uint32_t, int &&) {});
+        [&](std::uint32_t ns, int &&) noexcept { out.push_back(static_cast<std::uint16_t>(ns)); },
+        [](std::uint32_t, int &&) noexcept {});
   return out;
 }
 
@@ -72,7 +73,7 @@ template <class Policy> struct run_result {
 run_result<seq::policy> vpnwire_delivers(const std::vector<arrival> &in, seq::policy p, bool poll_at_end) {
   seq::reorder_window<int, 16, 64> w(p);
   run_result<seq::policy> r;
-  auto sink = [&](std::uint16_t ns, int &&) { r.delivered.push_back(ns); };
+  auto sink = [&](std::uint16_t ns, int &&) noexcept { r.delivered.push_back(ns); };
   for (const auto &a : in) (void)w.insert(a.ns, 0, a.at, sink);
   if (poll_at_end) (void)w.poll(in.back().at + 1s, sink);
   r.stats = w.stats();

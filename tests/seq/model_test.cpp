@@ -294,7 +294,7 @@ template <unsigned Bits, std::size_t Cap> void run_cases(std::uint64_t seed, int
     auto w = std::make_unique<W>(p, anchor);
     model<Bits, Cap> m(p, anchor);
     std::vector<std::pair<V, int>> got;
-    auto sink = [&](V s, int &&item) { got.push_back({s, item}); };
+    auto sink = [&](V s, int &&item) noexcept { got.push_back({s, item}); };
 
     const double loss = (rng() % 4) * 0.03;
     const double dup = (rng() % 3) * 0.03;

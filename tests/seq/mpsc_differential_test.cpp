@@ -20,7 +20,7 @@
 // Also here: the internal 64-bit counters driven across their wrap through
 // the test seam, and the duplicate_delivered / late distinction for items a
 // producer placed on a stale view of the delivery point.
-#include "vpnwire/seq/reorder_window.hpp"
+#include "vpnwire/seq/reorder_windows.hpp"
 
 #include <gtest/gtest.h>
 
@@ -109,10 +109,10 @@ template <unsigned Bits, std::size_t Cap> void differential(seq::policy p, std::
   auto a = std::make_unique<ST>(p, static_cast<V>(start & S::mask));
   auto b = std::make_unique<MP>(p, static_cast<V>(start & S::mask));
   std::vector<delivery> da, db;
-  auto sink_a = [&](V s, int &&it) { da.push_back({s, it}); };
-  auto sink_b = [&](V s, int &&it) { db.push_back({s, it}); };
+  auto sink_a = [&](V s, int &&it) noexcept { da.push_back({s, it}); };
+  auto sink_b = [&](V s, int &&it) noexcept { db.push_back({s, it}); };
   std::uint64_t rejected = 0;
-  auto reject = [&](V, int &&, insert_outcome) { ++rejected; };
+  auto reject = [&](V, int &&, insert_outcome) noexcept { ++rejected; };
   stream<S> gen{std::mt19937_64(seed), static_cast<V>(start & S::mask), {}};
   std::int64_t now = 0;
   const char *trace_env = std::getenv("SEQ_TRACE"); // SEQ_TRACE=<seed>: print every insert of that case
@@ -259,10 +259,10 @@ TEST(MpscCounters, InternalCountersWrapAround) {
     MP wrapped(p, 500, seq::counter_origin_for_testing{o});
     std::vector<delivery> d1, d2;
     std::uint64_t r1 = 0, r2 = 0;
-    auto s1 = [&](V s, int &&it) { d1.push_back({s, it}); };
-    auto s2 = [&](V s, int &&it) { d2.push_back({s, it}); };
-    auto j1 = [&](V, int &&, insert_outcome) { ++r1; };
-    auto j2 = [&](V, int &&, insert_outcome) { ++r2; };
+    auto s1 = [&](V s, int &&it) noexcept { d1.push_back({s, it}); };
+    auto s2 = [&](V s, int &&it) noexcept { d2.push_back({s, it}); };
+    auto j1 = [&](V, int &&, insert_outcome) noexcept { ++r1; };
+    auto j2 = [&](V, int &&, insert_outcome) noexcept { ++r2; };
     stream<MP::serial_type> gen{std::mt19937_64(7), 500, {}};
     std::int64_t now = 0;
     for (int step = 0; step < 3000; ++step) {
@@ -309,8 +309,8 @@ TEST(MpscOutcomes, StaleViewIsHandedBackAsDuplicateDeliveredOrLate) {
   MP w(seq::policy::with_timeout(10ns).with_anchor(anchor_mode::explicit_value), 100);
   std::vector<std::pair<std::uint16_t, insert_outcome>> back;
   std::vector<insert_outcome> inner;
-  auto reject = [&](std::uint16_t s, int &&, insert_outcome why) { back.emplace_back(s, why); };
-  auto sink = [&](std::uint16_t s, int &&) {
+  auto reject = [&](std::uint16_t s, int &&, insert_outcome why) noexcept { back.emplace_back(s, why); };
+  auto sink = [&](std::uint16_t s, int &&) noexcept {
     if (s == 102) inner.push_back(w.insert(101, 7, from_nanoseconds(11))); // skipped just before
     if (s == 104) inner.push_back(w.insert(103, 7, from_nanoseconds(12))); // delivered just before
   };
@@ -345,8 +345,8 @@ TEST(MpscOutcomes, StrictHandsBackAnythingButTheExpectedNumber) {
   using MP = seq::reorder_window<int, 16, 8, seq::policy, seq::multi_producer>;
   MP w(seq::policy::strict().with_anchor(anchor_mode::explicit_value), 30);
   std::vector<std::uint16_t> got;
-  auto sink = [&](std::uint16_t s, int &&) { got.push_back(s); };
-  auto reject = [&](std::uint16_t, int &&, insert_outcome) { ADD_FAILURE(); };
+  auto sink = [&](std::uint16_t s, int &&) noexcept { got.push_back(s); };
+  auto reject = [&](std::uint16_t, int &&, insert_outcome) noexcept { ADD_FAILURE(); };
   const time_point t{};
   EXPECT_EQ(w.insert(30, 1, t), insert_outcome::buffered);
   EXPECT_EQ(w.insert(32, 1, t), insert_outcome::beyond_horizon);

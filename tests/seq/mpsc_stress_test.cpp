@@ -6,7 +6,7 @@
 // outcome or the consumer's reject), delivery in strictly increasing serial
 // order with each item's payload matching its number, and the sequence
 // space wrapping (16 and 64 bits) and the slot laps (tags) wrapping many times.
-#include "vpnwire/seq/reorder_window.hpp"
+#include "vpnwire/seq/reorder_windows.hpp"
 
 #include <gtest/gtest.h>
 
@@ -145,7 +145,7 @@ seq::counters stress(unsigned producers, std::uint64_t count, std::uint64_t star
   std::uint64_t last_item = 0;
   bool order_ok = true, payload_ok = true;
   std::uint64_t resyncs_seen = 0;
-  auto sink = [&](V s, std::uint64_t &&item) {
+  auto sink = [&](V s, std::uint64_t &&item) noexcept {
     // A resync restarts the order (the sender restarted its numbering); the
     // consumer counts it before delivering the resync item.
     const std::uint64_t r = w->stats().resynced;
@@ -163,7 +163,7 @@ seq::counters stress(unsigned producers, std::uint64_t count, std::uint64_t star
     last_item = item;
     ++delivered;
   };
-  auto reject = [&](V s, std::uint64_t &&item, insert_outcome why) {
+  auto reject = [&](V s, std::uint64_t &&item, insert_outcome why) noexcept {
     // (duplicate_held: a depth slide whose number another producer placed
     // first, after the window had moved by other means.)
     if ((why != insert_outcome::late && why != insert_outcome::beyond_horizon &&
@@ -312,8 +312,8 @@ TEST(MpscReorderWindow, ProbationAnchorKeepsASwappedFirstPair) {
   W w(seq::policy::with_timeout(10ns).with_anchor(seq::anchor_mode::probation));
   std::vector<std::uint16_t> got;
   std::vector<std::uint16_t> rejected;
-  auto sink = [&](std::uint16_t s, int &&) { got.push_back(s); };
-  auto reject = [&](std::uint16_t s, int &&, insert_outcome) { rejected.push_back(s); };
+  auto sink = [&](std::uint16_t s, int &&) noexcept { got.push_back(s); };
+  auto reject = [&](std::uint16_t s, int &&, insert_outcome) noexcept { rejected.push_back(s); };
   EXPECT_EQ(w.insert(31, 1, from_nanoseconds(0)), insert_outcome::buffered);
   EXPECT_EQ(w.drain(from_nanoseconds(1), sink, reject), 0U); // on probation until 10
   EXPECT_FALSE(w.anchored());
@@ -335,8 +335,8 @@ TEST(MpscReorderWindow, DepthSlidesTheWindowForAnArrivalBeyondTheHorizon) {
   W w(seq::policy::reordering().with_depth(8).with_anchor(seq::anchor_mode::explicit_value), 0);
   std::vector<std::uint16_t> got;
   std::vector<std::uint16_t> stale;
-  auto sink = [&](std::uint16_t s, int &&) { got.push_back(s); };
-  auto reject = [&](std::uint16_t s, int &&, insert_outcome) { stale.push_back(s); };
+  auto sink = [&](std::uint16_t s, int &&) noexcept { got.push_back(s); };
+  auto reject = [&](std::uint16_t s, int &&, insert_outcome) noexcept { stale.push_back(s); };
   const time_point t = from_nanoseconds(0);
   for (std::uint16_t s : {0, 2, 3, 5, 6}) EXPECT_EQ(w.insert(s, 1, t), insert_outcome::buffered);
   (void)w.drain(t, sink, reject);
@@ -363,8 +363,8 @@ TEST(MpscReorderWindow, SingleThreadedUseDeliversInOrderAndHandsBackStaleItems) 
   W w(seq::policy::with_timeout(10ns).with_anchor(seq::anchor_mode::explicit_value), 100);
   std::vector<std::uint16_t> got;
   std::vector<std::uint16_t> stale;
-  auto sink = [&](std::uint16_t s, int &&) { got.push_back(s); };
-  auto reject = [&](std::uint16_t s, int &&, insert_outcome) { stale.push_back(s); };
+  auto sink = [&](std::uint16_t s, int &&) noexcept { got.push_back(s); };
+  auto reject = [&](std::uint16_t s, int &&, insert_outcome) noexcept { stale.push_back(s); };
   EXPECT_EQ(w.insert(101, 1, from_nanoseconds(0)), insert_outcome::buffered);
   EXPECT_EQ(w.insert(101, 1, from_nanoseconds(0)), insert_outcome::duplicate_held);
   EXPECT_EQ(w.insert(108, 1, from_nanoseconds(0)), insert_outcome::beyond_horizon);

@@ -1,6 +1,7 @@
 // Unit behaviour of the single-threaded seq::reorder_window: one test per
 // outcome, policy and anchor mode, and reordering across the wrap at every
 // sequence width.
+#include "vpnwire/seq/mpsc_reorder_window.hpp"
 #include "vpnwire/seq/reorder_window.hpp"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 using namespace vpnwire;
@@ -24,7 +26,7 @@ template <class V> struct collector {
   std::vector<V> seqs;
   std::vector<int> items;
   auto sink() {
-    return [this](V s, int &&item) {
+    return [this](V s, int &&item) noexcept {
       seqs.push_back(s);
       items.push_back(item);
     };
@@ -351,7 +353,7 @@ TEST(ReorderWindow, ReanchorFlushesAndExpectsTheNewNumber) {
 TEST(ReorderWindow, MoveOnlyItemsAreLeftWithTheCallerWhenNotTaken) {
   seq::reorder_window<std::unique_ptr<int>, 32, 4> w;
   std::vector<int> got;
-  auto sink = [&](std::uint32_t, std::unique_ptr<int> &&p) { got.push_back(*p); };
+  auto sink = [&](std::uint32_t, std::unique_ptr<int> &&p) noexcept { got.push_back(*p); };
   auto a = std::make_unique<int>(1);
   auto b = std::make_unique<int>(3);
   auto dup = std::make_unique<int>(33);
@@ -436,4 +438,40 @@ TYPED_TEST(ReorderWrap, NumbersAreTakenModuloTheWidth) {
     (void)w.insert(5, 0, t0, out.sink());
     EXPECT_EQ(w.expected(), 6U);
   }
+}
+
+// 16.6: the single-threaded window is movable (held items, history and
+// counters go with it) and not copyable; the multi-producer one is neither.
+TEST(ReorderWindow, MovesWithItsHeldItems) {
+  using W = seq::reorder_window<std::unique_ptr<int>, 16, 16>;
+  static_assert(std::is_nothrow_move_constructible_v<W> && std::is_nothrow_move_assignable_v<W>);
+  static_assert(!std::is_copy_constructible_v<W> && !std::is_copy_assignable_v<W>);
+  static_assert(!std::is_move_constructible_v<seq::reorder_window<int, 16, 16, seq::policy, seq::multi_producer>>);
+  std::vector<int> got;
+  auto sink = [&](std::uint16_t, std::unique_ptr<int> &&p) noexcept { got.push_back(*p); };
+  W a(seq::policy::with_timeout(std::chrono::milliseconds(30)));
+  const time_point start{};
+  EXPECT_EQ(a.insert(0, std::make_unique<int>(0), start, sink), seq::insert_outcome::delivered);
+  EXPECT_EQ(a.insert(2, std::make_unique<int>(2), start, sink), seq::insert_outcome::buffered);
+  EXPECT_EQ(a.insert(3, std::make_unique<int>(3), start, sink), seq::insert_outcome::buffered);
+  W b(std::move(a)); // move construction
+  EXPECT_EQ(b.held(), 2U);
+  EXPECT_EQ(b.expected(), 1);
+  EXPECT_EQ(b.insert(1, std::make_unique<int>(1), start, sink), seq::insert_outcome::delivered);
+  EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(b.insert(5, std::make_unique<int>(5), start, sink), seq::insert_outcome::buffered);
+  W c;
+  c = std::move(b); // move assignment
+  EXPECT_EQ(c.held(), 1U);
+  EXPECT_EQ(c.next_deadline(), start + std::chrono::milliseconds(30));
+  EXPECT_EQ(c.poll(start + std::chrono::milliseconds(30), sink), 1U); // the timeout moved too
+  EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3, 5}));
+  const auto s = c.stats();
+  EXPECT_EQ(s.delivered, 5U);
+  EXPECT_EQ(s.gap_skipped, 1U);
+  // A container of windows, one per session.
+  std::vector<W> sessions;
+  sessions.emplace_back(seq::policy::strict());
+  sessions.push_back(std::move(c));
+  EXPECT_EQ(sessions[1].expected(), 6);
 }

@@ -15,8 +15,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <ranges>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -26,10 +28,24 @@ using bytes_view = std::span<const std::byte>;
 /// Writable bytes: the output type of every builder.
 using mutable_bytes = std::span<std::byte>;
 
+namespace core {
+/// A temporary that owns its elements (an rvalue std::vector, std::array,
+/// std::string, ...): a view of it dangles once the full expression ends.
+/// Every function that returns a view into its input has a deleted overload
+/// for such an argument, so `parse_frame(make_vector())` does not compile
+/// (spans and string_views are borrowed ranges and pass).
+template <class T>
+concept temporary_owner = !std::is_lvalue_reference_v<T> && !std::ranges::borrowed_range<std::remove_cvref_t<T>>;
+} // namespace core
+
 /// Views the characters of a string as bytes (no copy).
 [[nodiscard]] inline bytes_view as_bytes(std::string_view s) noexcept {
   return std::as_bytes(std::span<const char>(s.data(), s.size()));
 }
+/// A view of a temporary string would dangle: does not compile.
+template <class Owner>
+requires core::temporary_owner<Owner> && std::is_convertible_v<Owner, std::string_view> bytes_view as_bytes(Owner &&)
+= delete;
 
 namespace core {
 
@@ -78,6 +94,13 @@ class byte_reader {
 public:
   constexpr byte_reader() noexcept = default;
   constexpr explicit byte_reader(bytes_view bytes) noexcept : bytes_(bytes) {}
+  /// A reader over a temporary container would dangle: does not compile.
+  // Deleted, and constrained to owners of bytes: it hides no copy or move.
+  // NOLINTBEGIN(bugprone-forwarding-reference-overload)
+  template <class Owner>
+  requires temporary_owner<Owner> && std::is_convertible_v<Owner, bytes_view>
+  explicit byte_reader(Owner &&) = delete;
+  // NOLINTEND(bugprone-forwarding-reference-overload)
 
   /// Bytes not yet consumed.
   [[nodiscard]] constexpr std::size_t remaining() const noexcept { return bytes_.size() - pos_; }

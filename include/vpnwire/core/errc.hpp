@@ -14,22 +14,41 @@ namespace vpnwire {
 inline namespace v1 {
 namespace core {
 
+// clang-format off
+/// The error codes: X(enumerator, "what it means"), in value order (ok = 0 first).
+#define VPNWIRE_CORE_ERRCS(X)                                                                                          \
+  X(ok, "Not an error; never stored in a failed result.")                                                              \
+  X(truncated, "A read needed more bytes than remain (\"need more bytes\").")                                          \
+  X(buffer_too_small, "A write needed more room than the output span has.")                                            \
+  X(value_out_of_range, "A value does not fit the field it is written to.")
+// clang-format on
+
 enum class errc : std::uint8_t {
-  ok = 0,            ///< Not an error; never stored in a failed result.
-  truncated,         ///< A read needed more bytes than remain ("need more bytes").
-  buffer_too_small,  ///< A write needed more room than the output span has.
-  value_out_of_range ///< A value does not fit the field it is written to.
+#define VPNWIRE_CORE_ERRC_X(id, text) id,
+  VPNWIRE_CORE_ERRCS(VPNWIRE_CORE_ERRC_X)
+#undef VPNWIRE_CORE_ERRC_X
 };
 
 /// The enumerator's name, e.g. "truncated".
 [[nodiscard]] constexpr std::string_view name(errc e) noexcept {
   switch (e) {
-  case errc::ok: return "ok";
-  case errc::truncated: return "truncated";
-  case errc::buffer_too_small: return "buffer_too_small";
-  case errc::value_out_of_range: return "value_out_of_range";
+#define VPNWIRE_CORE_ERRC_X(id, text)                                                                                  \
+  case errc::id: return #id;
+    VPNWIRE_CORE_ERRCS(VPNWIRE_CORE_ERRC_X)
+#undef VPNWIRE_CORE_ERRC_X
   }
   return "unknown";
+}
+
+/// What the code means, in one sentence (the table's text).
+[[nodiscard]] constexpr std::string_view description(errc e) noexcept {
+  switch (e) {
+#define VPNWIRE_CORE_ERRC_X(id, text)                                                                                  \
+  case errc::id: return text;
+    VPNWIRE_CORE_ERRCS(VPNWIRE_CORE_ERRC_X)
+#undef VPNWIRE_CORE_ERRC_X
+  }
+  return "unknown error code";
 }
 
 } // namespace core

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -38,6 +39,11 @@ template <class E> [[nodiscard]] constexpr error_info<E> fail(E code, std::size_
 template <class T, class E> class [[nodiscard]] result {
   static_assert(std::is_enum_v<E>, "E must be an error enumeration");
   static_assert(std::is_nothrow_move_constructible_v<T>, "T must be nothrow movable");
+  // A default-constructible T is stored as is (the result of a trivially
+  // copyable T stays trivially copyable: views and sizes travel in
+  // registers); any other T (an engine from create()) in an optional.
+  static constexpr bool direct_ = std::is_default_constructible_v<T>;
+  using storage_type = std::conditional_t<direct_, T, std::optional<T>>;
 
 public:
   using value_type = T;
@@ -52,25 +58,26 @@ public:
   [[nodiscard]] constexpr bool has_value() const noexcept { return err_.code == E{}; }
   [[nodiscard]] constexpr explicit operator bool() const noexcept { return has_value(); }
 
-  /// The value. Precondition: has_value(); traps otherwise.
+  /// The value. Precondition: has_value(); a violation is reported by
+  /// VPNWIRE_ASSERT (detail/config.hpp: message, then abort).
   [[nodiscard]] constexpr T &value() &noexcept {
     VPNWIRE_ASSERT(has_value());
-    return value_;
+    return stored();
   }
   [[nodiscard]] constexpr const T &value() const &noexcept {
     VPNWIRE_ASSERT(has_value());
-    return value_;
+    return stored();
   }
   [[nodiscard]] constexpr T &&value() &&noexcept {
     VPNWIRE_ASSERT(has_value());
-    return std::move(value_);
+    return std::move(stored());
   }
   [[nodiscard]] constexpr T *operator->() noexcept { return &value(); }
   [[nodiscard]] constexpr const T *operator->() const noexcept { return &value(); }
   [[nodiscard]] constexpr T &operator*() &noexcept { return value(); }
   [[nodiscard]] constexpr const T &operator*() const &noexcept { return value(); }
 
-  [[nodiscard]] constexpr T value_or(T fallback) const noexcept { return has_value() ? value_ : fallback; }
+  [[nodiscard]] constexpr T value_or(T fallback) const noexcept { return has_value() ? stored() : fallback; }
 
   /// The error code; E{} (ok) when there is a value.
   [[nodiscard]] constexpr E code() const noexcept { return err_.code; }
@@ -80,12 +87,27 @@ public:
 
   /// Moves the value into `out` on success; returns the code either way.
   [[nodiscard]] constexpr E get(T &out) &&noexcept {
-    if (has_value()) out = std::move(value_);
+    if (has_value()) out = std::move(stored());
     return err_.code;
   }
 
 private:
-  T value_;
+  [[nodiscard]] constexpr T &stored() noexcept {
+    if constexpr (direct_) {
+      return value_;
+    } else {
+      return *value_;
+    }
+  }
+  [[nodiscard]] constexpr const T &stored() const noexcept {
+    if constexpr (direct_) {
+      return value_;
+    } else {
+      return *value_;
+    }
+  }
+
+  storage_type value_;
   error_info<E> err_;
 };
 

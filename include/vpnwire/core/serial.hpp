@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <type_traits>
 
 namespace vpnwire {
@@ -16,6 +17,17 @@ inline namespace v1 {
 namespace core {
 
 enum class serial_order : std::uint8_t { less, equal, greater, undefined };
+
+/// The enumerator's name, e.g. "undefined".
+[[nodiscard]] constexpr std::string_view name(serial_order v) noexcept {
+  switch (v) {
+  case serial_order::less: return "less";
+  case serial_order::equal: return "equal";
+  case serial_order::greater: return "greater";
+  case serial_order::undefined: return "undefined";
+  }
+  return "unknown";
+}
 
 namespace detail {
 template <unsigned Bits>

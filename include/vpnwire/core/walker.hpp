@@ -36,6 +36,7 @@
 
 #include <cstddef>
 #include <iterator>
+#include <type_traits>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -63,6 +64,13 @@ public:
   /// reports offsets against (4 for the options of a PPP control packet).
   constexpr explicit walker(bytes_view area, std::size_t base = 0, Format format = Format{}) noexcept
       : area_(area), base_(base), format_(format) {}
+  /// A walker over a temporary container would dangle: does not compile.
+  // Deleted, and constrained to owners of bytes: it hides no copy or move.
+  // NOLINTBEGIN(bugprone-forwarding-reference-overload)
+  template <class Owner>
+  requires temporary_owner<Owner> && std::is_convertible_v<Owner, bytes_view>
+  explicit walker(Owner &&, std::size_t = 0, Format = Format{}) = delete;
+  // NOLINTEND(bugprone-forwarding-reference-overload)
 
   /// True at the end of the area, after a last element, or after an error.
   [[nodiscard]] constexpr bool done() const noexcept { return stopped_ || pos_ == area_.size(); }

@@ -1,5 +1,5 @@
 // AVP framing (RFC 2661 §4.1): a zero-copy view of one AVP and a walker
-// over a control message body.
+// over a control message body (a core::walker, the shape of every walker).
 //
 //   |M|H| rsvd  |      Length       |           Vendor ID           |
 //   |         Attribute Type        |        Attribute Value...
@@ -14,10 +14,12 @@
 
 #include "vpnwire/core/bytes.hpp"
 #include "vpnwire/core/result.hpp"
+#include "vpnwire/core/walker.hpp"
 #include "vpnwire/l2tp/errc.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -72,70 +74,78 @@ private:
   std::size_t offset_ = 0;
 };
 
+/// The AVP layout for core::walker (see core/walker.hpp): each step reads
+/// one AVP as read_avp() does; offsets (of the view and of errors) are
+/// base + position in the body.
+struct avp_format {
+  using item_type = avp_view;
+  using errc_type = errc;
+  /// next() called after the last AVP: no header where one would start.
+  static constexpr errc exhausted = errc::avp_header_truncated;
+
+  /// Errors (offset = base + start of the AVP): avp_header_truncated,
+  /// avp_length_below_header, avp_length_beyond_message.
+  [[nodiscard]] static result<core::walk_step<avp_view>, errc> read(bytes_view body, std::size_t pos,
+                                                                    std::size_t base) noexcept {
+    const std::size_t left = body.size() - pos;
+    if (left < avp_header_size) return fail(errc::avp_header_truncated, base + pos);
+    const std::size_t len = core::load_be16(body.data() + pos) & avp_flag::length_mask;
+    if (len < avp_header_size) return fail(errc::avp_length_below_header, base + pos);
+    if (len > left) return fail(errc::avp_length_beyond_message, base + pos);
+    return core::walk_step<avp_view>{avp_view(body.subspan(pos, len), base + pos), len, false};
+  }
+};
+
 /// Reads the AVP at `offset` of `body`.
 /// Errors (offset = start of the AVP): avp_header_truncated when fewer than
 /// 6 bytes remain; avp_length_below_header when Length < 6;
 /// avp_length_beyond_message when Length exceeds the remaining bytes.
 [[nodiscard]] inline result<avp_view, errc> read_avp(bytes_view body, std::size_t offset) noexcept {
-  if (offset > body.size() || body.size() - offset < avp_header_size) return fail(errc::avp_header_truncated, offset);
-  const std::size_t len = core::load_be16(body.data() + offset) & avp_flag::length_mask;
-  if (len < avp_header_size) return fail(errc::avp_length_below_header, offset);
-  if (len > body.size() - offset) return fail(errc::avp_length_beyond_message, offset);
-  return avp_view(body.subspan(offset, len), offset);
+  if (offset > body.size()) return fail(errc::avp_header_truncated, offset);
+  auto s = avp_format::read(body, offset, 0);
+  if (!s) return s.error();
+  return s->item;
 }
+/// An avp_view points into its body: reading from a temporary container
+/// would leave it dangling, so it does not compile.
+template <class Owner>
+requires core::temporary_owner<Owner> result<avp_view, errc> read_avp(Owner &&, std::size_t)
+= delete;
 
-/// Walks the AVPs of a control body:
+/// Walks the AVPs of a control body (a core::walker: next() returns
+/// result<avp_view, errc>, done(), ok(), error() keeps the first error):
 ///
-///   avp_reader r(body);
-///   avp_view a;
-///   while (r.next(a)) use(a);
-///   if (r.error()) return r.error();   // code and offset
+///   for (const l2tp::avp_view &a : l2tp::avp_reader(body)) use(a);
 ///
-/// After an error next() keeps returning false; the reader never rereads or
-/// skips bytes it has not validated.
-class avp_reader {
-public:
-  constexpr avp_reader() noexcept = default;
-  constexpr explicit avp_reader(bytes_view body) noexcept : body_(body) {}
+/// or, to stop at the error:
+///
+///   l2tp::avp_reader r(body);
+///   while (!r.done()) {
+///     auto a = r.next();
+///     if (!a) return a.error();            // code and offset
+///     use(*a);
+///   }
+///
+/// The walk never rereads or skips bytes it has not validated; errors as
+/// avp_format::read.
+using avp_reader = core::walker<avp_format>;
 
-  /// Stores the next AVP in `out` and returns true; false at the end or on error.
-  [[nodiscard]] bool next(avp_view &out) noexcept {
-    if (err_.code != errc::ok || pos_ == body_.size()) return false;
-    auto a = read_avp(body_, pos_);
-    if (!a) {
-      err_ = a.error();
-      return false;
-    }
-    out = *a;
-    pos_ += out.length();
-    return true;
-  }
-  /// True once every byte has been consumed without error.
-  [[nodiscard]] constexpr bool done() const noexcept { return err_.code == errc::ok && pos_ == body_.size(); }
-  /// The error that stopped the walk (code ok if none).
-  [[nodiscard]] constexpr error_info<errc> error() const noexcept { return err_; }
-  /// Offset of the next AVP.
-  [[nodiscard]] constexpr std::size_t position() const noexcept { return pos_; }
-
-private:
-  bytes_view body_{};
-  std::size_t pos_ = 0;
-  error_info<errc> err_{};
-};
-
-/// Writes one AVP header + value. `flags` may carry M and H; the length bits are computed.
-/// Errors: value_too_long (value > 1017 bytes), buffer_too_small (offset = writer position).
-[[nodiscard]] inline result<void, errc> write_avp(core::byte_writer &w, std::uint16_t flags, std::uint16_t vendor,
-                                                  std::uint16_t type, bytes_view value) noexcept {
-  if (value.size() > avp_max_value) return fail(errc::value_too_long, w.position());
-  if (w.remaining() < avp_header_size + value.size()) return fail(errc::buffer_too_small, w.position());
-  const auto word =
-      static_cast<std::uint16_t>((flags & (avp_flag::mandatory | avp_flag::hidden)) | (avp_header_size + value.size()));
-  (void)w.u16(word);
-  (void)w.u16(vendor);
-  (void)w.u16(type);
-  (void)w.bytes(value);
-  return {};
+/// Writes one AVP (header and value) at the start of `out`; returns its
+/// size (6 + value.size()). `flags` may carry M and H; the length bits are
+/// computed and the reserved bits written as zero.
+/// Errors: value_too_long (value > 1017 bytes; offset 0), buffer_too_small
+/// (offset = out.size()).
+[[nodiscard]] inline result<std::size_t, errc> build_avp(mutable_bytes out, std::uint16_t flags, std::uint16_t vendor,
+                                                         std::uint16_t type, bytes_view value) noexcept {
+  if (value.size() > avp_max_value) return fail(errc::value_too_long, 0);
+  const std::size_t n = avp_header_size + value.size();
+  if (out.size() < n) return fail(errc::buffer_too_small, out.size());
+  const auto word = static_cast<std::uint16_t>((flags & (avp_flag::mandatory | avp_flag::hidden)) | n);
+  core::store_be16(out.data(), word);
+  core::store_be16(out.data() + 2, vendor);
+  core::store_be16(out.data() + 4, type);
+  if (!value.empty()) std::memcpy(out.data() + avp_header_size, value.data(), value.size());
+  return n;
 }
 
 } // namespace l2tp

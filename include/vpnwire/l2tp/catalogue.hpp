@@ -1,23 +1,40 @@
-// The typed catalogue of IETF AVPs (RFC 2661 §4.4, types 0-39, and RFC 3145
-// type 46) and of the control message types (§3.2, §6).
+// The catalogue of IETF AVPs (RFC 2661 §4.4, types 0-39, and RFC 3145 type
+// 46) and of the control message types (§3.2, §6): one table each, from
+// which everything else is generated.
 //
-// Per AVP type: the value layout, exact or minimum value length, whether it
-// may be hidden, the M bit the RFC requires, and the messages it may appear
-// in (derived from the per-message tables of §6). Per message: required and
-// allowed AVPs, and whether it belongs to a session or to the tunnel.
+//   VPNWIRE_L2TP_MESSAGES  one row per message type: the message_type
+//                          enumerator, its value, short and long name, and
+//                          whether it belongs to a session or to the tunnel;
+//   VPNWIRE_L2TP_AVPS      one row per AVP type: the avp_type enumerator, its
+//                          value, then the avp_info fields as designated
+//                          initialisers: name, value layout, min/max value
+//                          length, may be hidden, the M-bit rule, the
+//                          messages it must (required_in) or may
+//                          (allowed_in) appear in, and the Wireshark 4.0
+//                          display-filter fields of its value.
+//
+// From these two tables come the avp_type and message_type enumerations and
+// their name()s, avp_catalogue() and message_catalogue() (O(1) lookups), the
+// per-message required/allowed AVP sets that validate_message() applies,
+// check_value()'s dispatch, and wireshark_field() for the CLI's JSON keys.
+// Adding an AVP is one row (plus, for a structured value, its struct and
+// its branch in decode_value/build_value).
 //
 // Typed values: value_t<avp_type::X> is the decoded form of type X;
-// decode_value<X>() and encode_value<X>() convert between it and the wire
+// decode_value<X>() and build_value<X>() convert between it and the wire
 // bytes of the (non-hidden or already decrypted) value.
 #pragma once
 
 #include "vpnwire/core/bytes.hpp"
 #include "vpnwire/core/result.hpp"
+#include "vpnwire/l2tp/avp.hpp"
 #include "vpnwire/l2tp/errc.hpp"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <ranges>
 #include <string_view>
 #include <type_traits>
 
@@ -25,72 +42,179 @@ namespace vpnwire {
 inline namespace v1 {
 namespace l2tp {
 
-/// IETF AVP types (Vendor ID 0).
-enum class avp_type : std::uint16_t {
-  message_type = 0,
-  result_code = 1,
-  protocol_version = 2,
-  framing_capabilities = 3,
-  bearer_capabilities = 4,
-  tie_breaker = 5,
-  firmware_revision = 6,
-  host_name = 7,
-  vendor_name = 8,
-  assigned_tunnel_id = 9,
-  receive_window_size = 10,
-  challenge = 11,
-  q931_cause_code = 12,
-  challenge_response = 13,
-  assigned_session_id = 14,
-  call_serial_number = 15,
-  minimum_bps = 16,
-  maximum_bps = 17,
-  bearer_type = 18,
-  framing_type = 19,
-  // 20 is unassigned in RFC 2661 (it was a draft-era AVP): treated as unrecognized.
-  called_number = 21,
-  calling_number = 22,
-  sub_address = 23,
-  tx_connect_speed = 24,
-  physical_channel_id = 25,
-  initial_received_lcp_confreq = 26,
-  last_sent_lcp_confreq = 27,
-  last_received_lcp_confreq = 28,
-  proxy_authen_type = 29,
-  proxy_authen_name = 30,
-  proxy_authen_challenge = 31,
-  proxy_authen_id = 32,
-  proxy_authen_response = 33,
-  call_errors = 34,
-  accm = 35,
-  random_vector = 36,
-  private_group_id = 37,
-  rx_connect_speed = 38,
-  sequencing_required = 39,
-  ppp_disconnect_cause_code = 46, ///< RFC 3145
-};
+// clang-format off
+/// The control messages (RFC 2661 §3.2; value 5 and 13 are reserved):
+/// X(enumerator, value, .name, .long_name, .session).
+#define VPNWIRE_L2TP_MESSAGES(X)                                                                                       \
+  X(sccrq,    1, .name = "SCCRQ",   .long_name = "Start-Control-Connection-Request")                                   \
+  X(sccrp,    2, .name = "SCCRP",   .long_name = "Start-Control-Connection-Reply")                                     \
+  X(scccn,    3, .name = "SCCCN",   .long_name = "Start-Control-Connection-Connected")                                 \
+  X(stopccn,  4, .name = "StopCCN", .long_name = "Stop-Control-Connection-Notification")                               \
+  X(hello,    6, .name = "HELLO",   .long_name = "Hello")                                                              \
+  X(ocrq,     7, .name = "OCRQ",    .long_name = "Outgoing-Call-Request",    .session = true)                          \
+  X(ocrp,     8, .name = "OCRP",    .long_name = "Outgoing-Call-Reply",      .session = true)                          \
+  X(occn,     9, .name = "OCCN",    .long_name = "Outgoing-Call-Connected",  .session = true)                          \
+  X(icrq,    10, .name = "ICRQ",    .long_name = "Incoming-Call-Request",    .session = true)                          \
+  X(icrp,    11, .name = "ICRP",    .long_name = "Incoming-Call-Reply",      .session = true)                          \
+  X(iccn,    12, .name = "ICCN",    .long_name = "Incoming-Call-Connected",  .session = true)                          \
+  X(cdn,     14, .name = "CDN",     .long_name = "Call-Disconnect-Notify",   .session = true)                          \
+  X(wen,     15, .name = "WEN",     .long_name = "WAN-Error-Notify",         .session = true)                          \
+  X(sli,     16, .name = "SLI",     .long_name = "Set-Link-Info",            .session = true)
 
-/// Catalogue slots: every type below this bound has an entry (unassigned ones are marked unknown).
-inline constexpr std::size_t avp_type_slots = 47;
+/// The IETF AVPs: X(enumerator, type, avp_info fields after .type and
+/// .known, in declaration order). Inside a row: `var` is the largest value
+/// an AVP can carry (1017 bytes); layouts, M-bit rules and message types
+/// are named without their enumeration; `messages(...)` is a set of
+/// message types and `all_messages` every one. allowed_in lists where an
+/// AVP may appear beyond required_in. Type 20 is unassigned in RFC 2661 (a
+/// draft-era AVP) and treated as unrecognized. The Wireshark fields are
+/// those of the decoded value in the order of its struct's members (for the
+/// bit masks: the async/analog bit 2, then the sync/digital bit 1); none for
+/// Sequencing Required, which Wireshark shows by its type alone.
+#define VPNWIRE_L2TP_AVPS(X)                                                                                           \
+  X(message_type,                  0, .name = "Message Type", .layout = u16, .min_length = 2, .max_length = 2,         \
+    .m_bit = set, .required_in = all_messages, .wireshark = {"l2tp.avp.message_type"})                                 \
+  X(result_code,                   1, .name = "Result Code", .layout = structured, .min_length = 2, .max_length = var, \
+    .m_bit = set, .required_in = messages(stopccn, cdn),                                                               \
+    .wireshark = {"l2tp.result_code", "l2tp.avp.error_code", "l2tp.avp.error_message"})                                \
+  X(protocol_version,              2, .name = "Protocol Version", .layout = structured, .min_length = 2,               \
+    .max_length = 2, .m_bit = set, .required_in = messages(sccrq, sccrp),                                              \
+    .wireshark = {"l2tp.avp.protocol_version", "l2tp.avp.protocol_revision"})                                          \
+  X(framing_capabilities,          3, .name = "Framing Capabilities", .layout = u32, .min_length = 4,                  \
+    .max_length = 4, .may_hide = true, .m_bit = set, .required_in = messages(sccrq, sccrp),                            \
+    .wireshark = {"l2tp.avp.async_framing_supported", "l2tp.avp.sync_framing_supported"})                              \
+  X(bearer_capabilities,           4, .name = "Bearer Capabilities", .layout = u32, .min_length = 4,                   \
+    .max_length = 4, .may_hide = true, .m_bit = set, .allowed_in = messages(sccrq, sccrp),                             \
+    .wireshark = {"l2tp.avp.analog_access_supported", "l2tp.avp.digital_access_supported"})                            \
+  X(tie_breaker,                   5, .name = "Tie Breaker", .layout = u64, .min_length = 8, .max_length = 8,          \
+    .m_bit = clear, .allowed_in = messages(sccrq), .wireshark = {"l2tp.tie_breaker"})                                  \
+  X(firmware_revision,             6, .name = "Firmware Revision", .layout = u16, .min_length = 2, .max_length = 2,    \
+    .may_hide = true, .m_bit = clear, .allowed_in = messages(sccrq, sccrp),                                            \
+    .wireshark = {"l2tp.avp.firmware_revision"})                                                                       \
+  X(host_name,                     7, .name = "Host Name", .layout = octets, .min_length = 1, .max_length = var,       \
+    .m_bit = set, .required_in = messages(sccrq, sccrp), .wireshark = {"l2tp.avp.host_name"})                          \
+  X(vendor_name,                   8, .name = "Vendor Name", .layout = octets, .min_length = 0, .max_length = var,     \
+    .may_hide = true, .m_bit = clear, .allowed_in = messages(sccrq, sccrp), .wireshark = {"l2tp.avp.vendor_name"})     \
+  X(assigned_tunnel_id,            9, .name = "Assigned Tunnel ID", .layout = u16, .min_length = 2, .max_length = 2,   \
+    .may_hide = true, .m_bit = set, .required_in = messages(sccrq, sccrp, stopccn),                                    \
+    .wireshark = {"l2tp.avp.assigned_tunnel_id"})                                                                      \
+  X(receive_window_size,          10, .name = "Receive Window Size", .layout = u16, .min_length = 2, .max_length = 2,  \
+    .m_bit = set, .allowed_in = messages(sccrq, sccrp), .wireshark = {"l2tp.avp.receive_window_size"})                 \
+  X(challenge,                    11, .name = "Challenge", .layout = octets, .min_length = 1, .max_length = var,       \
+    .may_hide = true, .m_bit = set, .allowed_in = messages(sccrq, sccrp), .wireshark = {"l2tp.avp.chap_challenge"})    \
+  X(q931_cause_code,              12, .name = "Q.931 Cause Code", .layout = structured, .min_length = 3,               \
+    .max_length = var, .m_bit = set, .allowed_in = messages(cdn),                                                      \
+    .wireshark = {"l2tp.avp.cause_code", "l2tp.avp.cause_msg", "l2tp.avp.advisory_msg"})                               \
+  X(challenge_response,           13, .name = "Challenge Response", .layout = octets, .min_length = 16,                \
+    .max_length = 16, .may_hide = true, .m_bit = set, .allowed_in = messages(sccrp, scccn),                            \
+    .wireshark = {"l2tp.avp.chap_challenge_response"})                                                                 \
+  X(assigned_session_id,          14, .name = "Assigned Session ID", .layout = u16, .min_length = 2, .max_length = 2,  \
+    .may_hide = true, .m_bit = set, .required_in = messages(ocrq, ocrp, icrq, icrp, cdn),                              \
+    .wireshark = {"l2tp.avp.assigned_session_id"})                                                                     \
+  X(call_serial_number,           15, .name = "Call Serial Number", .layout = u32, .min_length = 4, .max_length = 4,   \
+    .may_hide = true, .m_bit = set, .required_in = messages(ocrq, icrq), .wireshark = {"l2tp.avp.call_serial_number"}) \
+  X(minimum_bps,                  16, .name = "Minimum BPS", .layout = u32, .min_length = 4, .max_length = 4,          \
+    .may_hide = true, .m_bit = set, .required_in = messages(ocrq), .wireshark = {"l2tp.avp.minimum_bps"})              \
+  X(maximum_bps,                  17, .name = "Maximum BPS", .layout = u32, .min_length = 4, .max_length = 4,          \
+    .may_hide = true, .m_bit = set, .required_in = messages(ocrq), .wireshark = {"l2tp.avp.maximum_bps"})              \
+  X(bearer_type,                  18, .name = "Bearer Type", .layout = u32, .min_length = 4, .max_length = 4,          \
+    .may_hide = true, .m_bit = set, .required_in = messages(ocrq), .allowed_in = messages(icrq),                       \
+    .wireshark = {"l2tp.avp.analog_bearer_type", "l2tp.avp.digital_bearer_type"})                                      \
+  X(framing_type,                 19, .name = "Framing Type", .layout = u32, .min_length = 4, .max_length = 4,         \
+    .may_hide = true, .m_bit = set, .required_in = messages(ocrq, occn, iccn),                                         \
+    .wireshark = {"l2tp.avp.async_framing_type", "l2tp.avp.sync_framing_type"})                                        \
+  X(called_number,                21, .name = "Called Number", .layout = octets, .min_length = 0, .max_length = var,   \
+    .may_hide = true, .m_bit = set, .required_in = messages(ocrq), .allowed_in = messages(icrq),                       \
+    .wireshark = {"l2tp.avp.called_number"})                                                                           \
+  X(calling_number,               22, .name = "Calling Number", .layout = octets, .min_length = 0, .max_length = var,  \
+    .may_hide = true, .m_bit = set, .allowed_in = messages(icrq), .wireshark = {"l2tp.avp.calling_number"})            \
+  X(sub_address,                  23, .name = "Sub-Address", .layout = octets, .min_length = 0, .max_length = var,     \
+    .may_hide = true, .m_bit = set, .allowed_in = messages(ocrq, icrq), .wireshark = {"l2tp.avp.sub_address"})         \
+  X(tx_connect_speed,             24, .name = "Tx Connect Speed", .layout = u32, .min_length = 4, .max_length = 4,     \
+    .may_hide = true, .m_bit = set, .required_in = messages(occn, iccn), .wireshark = {"l2tp.avp.connect_speed"})      \
+  X(physical_channel_id,          25, .name = "Physical Channel ID", .layout = u32, .min_length = 4, .max_length = 4,  \
+    .may_hide = true, .m_bit = clear, .allowed_in = messages(ocrp, icrq), .wireshark = {"l2tp.avp.physical_channel"})  \
+  X(initial_received_lcp_confreq, 26, .name = "Initial Received LCP CONFREQ", .layout = octets, .min_length = 0,       \
+    .max_length = var, .may_hide = true, .m_bit = clear, .allowed_in = messages(iccn),                                 \
+    .wireshark = {"l2tp.avp.initial_received_lcp_confreq"})                                                            \
+  X(last_sent_lcp_confreq,        27, .name = "Last Sent LCP CONFREQ", .layout = octets, .min_length = 0,              \
+    .max_length = var, .may_hide = true, .m_bit = clear, .allowed_in = messages(iccn),                                 \
+    .wireshark = {"l2tp.avp.last_sent_lcp_confreq"})                                                                   \
+  X(last_received_lcp_confreq,    28, .name = "Last Received LCP CONFREQ", .layout = octets, .min_length = 0,          \
+    .max_length = var, .may_hide = true, .m_bit = clear, .allowed_in = messages(iccn),                                 \
+    .wireshark = {"l2tp.avp.last_received_lcp_confreq"})                                                               \
+  X(proxy_authen_type,            29, .name = "Proxy Authen Type", .layout = u16, .min_length = 2, .max_length = 2,    \
+    .may_hide = true, .m_bit = clear, .allowed_in = messages(iccn), .wireshark = {"l2tp.avp.proxy_authen_type"})       \
+  X(proxy_authen_name,            30, .name = "Proxy Authen Name", .layout = octets, .min_length = 0,                  \
+    .max_length = var, .may_hide = true, .m_bit = clear, .allowed_in = messages(iccn),                                 \
+    .wireshark = {"l2tp.avp.proxy_authen_name"})                                                                       \
+  X(proxy_authen_challenge,       31, .name = "Proxy Authen Challenge", .layout = octets, .min_length = 1,             \
+    .max_length = var, .may_hide = true, .m_bit = clear, .allowed_in = messages(iccn),                                 \
+    .wireshark = {"l2tp.avp.proxy_authen_challenge"})                                                                  \
+  X(proxy_authen_id,              32, .name = "Proxy Authen ID", .layout = structured, .min_length = 2,                \
+    .max_length = 2, .may_hide = true, .m_bit = clear, .allowed_in = messages(iccn),                                   \
+    .wireshark = {"l2tp.avp.proxy_authen_id"})                                                                         \
+  X(proxy_authen_response,        33, .name = "Proxy Authen Response", .layout = octets, .min_length = 0,              \
+    .max_length = var, .may_hide = true, .m_bit = clear, .allowed_in = messages(iccn),                                 \
+    .wireshark = {"l2tp.avp.proxy_authen_response"})                                                                   \
+  X(call_errors,                  34, .name = "Call Errors", .layout = structured, .min_length = 26,                   \
+    .max_length = 26, .may_hide = true, .m_bit = set, .required_in = messages(wen),                                    \
+    .wireshark = {"l2tp.avp.crc_errors", "l2tp.avp.framing_errors", "l2tp.avp.hardware_overruns",                      \
+                  "l2tp.avp.buffer_overruns", "l2tp.avp.time_out_errors", "l2tp.avp.alignment_errors"})                \
+  X(accm,                         35, .name = "ACCM", .layout = structured, .min_length = 10, .max_length = 10,        \
+    .may_hide = true, .m_bit = set, .required_in = messages(sli),                                                      \
+    .wireshark = {"l2tp.avp.send_accm", "l2tp.avp.receive_accm"})                                                      \
+  X(random_vector,                36, .name = "Random Vector", .layout = octets, .min_length = 1, .max_length = var,   \
+    .m_bit = set, .allowed_in = all_messages, .wireshark = {"l2tp.avp.random_vector"})                                 \
+  X(private_group_id,             37, .name = "Private Group ID", .layout = octets, .min_length = 0,                   \
+    .max_length = var, .may_hide = true, .m_bit = clear, .allowed_in = messages(iccn),                                 \
+    .wireshark = {"l2tp.avp.private_group_id"})                                                                        \
+  X(rx_connect_speed,             38, .name = "Rx Connect Speed", .layout = u32, .min_length = 4, .max_length = 4,     \
+    .may_hide = true, .m_bit = clear, .allowed_in = messages(occn, iccn), .wireshark = {"l2tp.avp.rx_connect_speed"})  \
+  X(sequencing_required,          39, .name = "Sequencing Required", .layout = empty, .min_length = 0,                 \
+    .max_length = 0, .m_bit = set, .allowed_in = messages(occn, iccn))                                                 \
+  X(ppp_disconnect_cause_code,    46, .name = "PPP Disconnect Cause Code", .layout = structured, .min_length = 5,      \
+    .max_length = var, .may_hide = true, .m_bit = clear, .allowed_in = messages(cdn),                                  \
+    .wireshark = {"l2tp.avp.disconnect_code", "l2tp.avp.control_protocol_number", "l2tp.avp.cause_code_direction",     \
+                  "l2tp.avp.cause_code_message"})
+// clang-format on
 
-/// Control message types (the value of the Message Type AVP).
+/// Control message types (the value of the Message Type AVP); see
+/// VPNWIRE_L2TP_MESSAGES for the names.
 enum class message_type : std::uint16_t {
-  sccrq = 1,   ///< Start-Control-Connection-Request
-  sccrp = 2,   ///< Start-Control-Connection-Reply
-  scccn = 3,   ///< Start-Control-Connection-Connected
-  stopccn = 4, ///< Stop-Control-Connection-Notification
-  hello = 6,   ///< Hello
-  ocrq = 7,    ///< Outgoing-Call-Request
-  ocrp = 8,    ///< Outgoing-Call-Reply
-  occn = 9,    ///< Outgoing-Call-Connected
-  icrq = 10,   ///< Incoming-Call-Request
-  icrp = 11,   ///< Incoming-Call-Reply
-  iccn = 12,   ///< Incoming-Call-Connected
-  cdn = 14,    ///< Call-Disconnect-Notify
-  wen = 15,    ///< WAN-Error-Notify
-  sli = 16,    ///< Set-Link-Info
+#define VPNWIRE_L2TP_X(id, value, ...) id = value,
+  VPNWIRE_L2TP_MESSAGES(VPNWIRE_L2TP_X)
+#undef VPNWIRE_L2TP_X
 };
-inline constexpr std::size_t message_type_slots = 17;
+
+/// IETF AVP types (Vendor ID 0); see VPNWIRE_L2TP_AVPS.
+enum class avp_type : std::uint16_t {
+#define VPNWIRE_L2TP_X(id, value, ...) id = value,
+  VPNWIRE_L2TP_AVPS(VPNWIRE_L2TP_X)
+#undef VPNWIRE_L2TP_X
+};
+
+/// The enumerator's name, e.g. "sccrq" (message_catalogue() has "SCCRQ").
+[[nodiscard]] constexpr std::string_view name(message_type t) noexcept {
+  switch (t) {
+#define VPNWIRE_L2TP_X(id, ...)                                                                                        \
+  case message_type::id: return #id;
+    VPNWIRE_L2TP_MESSAGES(VPNWIRE_L2TP_X)
+#undef VPNWIRE_L2TP_X
+  }
+  return "unknown";
+}
+
+/// The enumerator's name, e.g. "host_name" (avp_catalogue() has "Host Name").
+[[nodiscard]] constexpr std::string_view name(avp_type t) noexcept {
+  switch (t) {
+#define VPNWIRE_L2TP_X(id, ...)                                                                                        \
+  case avp_type::id: return #id;
+    VPNWIRE_L2TP_AVPS(VPNWIRE_L2TP_X)
+#undef VPNWIRE_L2TP_X
+  }
+  return "unknown";
+}
 
 /// How a value is laid out.
 enum class value_layout : std::uint8_t {
@@ -103,176 +227,212 @@ enum class value_layout : std::uint8_t {
   structured, ///< several fields (Result Code, Q.931 cause, Call Errors, ACCM, ...)
 };
 
+/// The enumerator's name, e.g. "structured".
+[[nodiscard]] constexpr std::string_view name(value_layout l) noexcept {
+  switch (l) {
+  case value_layout::none: return "none";
+  case value_layout::u16: return "u16";
+  case value_layout::u32: return "u32";
+  case value_layout::u64: return "u64";
+  case value_layout::octets: return "octets";
+  case value_layout::empty: return "empty";
+  case value_layout::structured: return "structured";
+  }
+  return "unknown";
+}
+
+/// The M bit RFC 2661 §4.4 prescribes for a sender ("The M bit for this AVP
+/// MUST be set to ..."). A receiver accepts either for a recognized AVP.
+enum class m_bit_rule : std::uint8_t {
+  set,   ///< M=1: a receiver that does not recognize the AVP clears the session or tunnel.
+  clear, ///< M=0: a receiver that does not recognize the AVP skips it.
+};
+
+/// The enumerator's name, e.g. "set".
+[[nodiscard]] constexpr std::string_view name(m_bit_rule r) noexcept {
+  switch (r) {
+  case m_bit_rule::set: return "set";
+  case m_bit_rule::clear: return "clear";
+  }
+  return "unknown";
+}
+
+/// A set of message types (bit 1 << type).
+struct message_set {
+  std::uint32_t bits = 0;
+  [[nodiscard]] constexpr bool contains(message_type m) const noexcept {
+    return ((bits >> static_cast<unsigned>(m)) & 1U) != 0;
+  }
+  [[nodiscard]] friend constexpr message_set operator|(message_set a, message_set b) noexcept {
+    return {a.bits | b.bits};
+  }
+  friend constexpr bool operator==(message_set, message_set) noexcept = default;
+};
+/// The set of the given message types.
+template <class... M>
+requires(std::is_same_v<M, message_type> &&...) [[nodiscard]] constexpr message_set messages(M... m) noexcept {
+  return {((std::uint32_t{1} << static_cast<unsigned>(m)) | ... | std::uint32_t{0})};
+}
+/// Every message type of VPNWIRE_L2TP_MESSAGES.
+inline constexpr message_set all_messages = [] {
+  message_set s;
+#define VPNWIRE_L2TP_X(id, ...) s = s | messages(message_type::id);
+  VPNWIRE_L2TP_MESSAGES(VPNWIRE_L2TP_X)
+#undef VPNWIRE_L2TP_X
+  return s;
+}();
+
+/// Most Wireshark fields one AVP value shows.
+inline constexpr std::size_t max_wireshark_fields = 6;
+
 /// One catalogue entry.
 struct avp_info {
-  std::string_view name{}; ///< Wireshark-like human name
+  avp_type type{};         ///< the type (meaningful when known)
   bool known = false;      ///< false for unassigned types (treated as unrecognized)
+  std::string_view name{}; ///< the RFC's name, e.g. "Host Name"
   value_layout layout = value_layout::none;
   std::uint16_t min_length = 0; ///< minimum value length (bytes after the 6-byte header)
   std::uint16_t max_length = 0; ///< maximum value length; == min_length for fixed-size values
   bool may_hide = false;        ///< H=1 allowed
-  bool mandatory = false;       ///< the M bit the RFC requires on send
-  std::uint32_t messages = 0;   ///< bit (1 << message type) for each message it may appear in
+  m_bit_rule m_bit = m_bit_rule::clear;
+  message_set required_in{}; ///< messages that must carry it
+  message_set allowed_in{};  ///< messages that may carry it, beyond required_in
+  /// Wireshark 4.0 display-filter fields of the decoded value ("l2tp.avp.host_name").
+  std::array<std::string_view, max_wireshark_fields> wireshark{};
+
+  /// The M bit the writer sets by default.
+  [[nodiscard]] constexpr bool mandatory() const noexcept { return m_bit == m_bit_rule::set; }
+  /// Messages it may appear in (required or allowed).
+  [[nodiscard]] constexpr message_set messages() const noexcept { return required_in | allowed_in; }
 };
 
-namespace detail {
-constexpr std::uint32_t mbit(message_type t) noexcept { return std::uint32_t{1} << static_cast<unsigned>(t); }
-constexpr std::uint64_t abit(avp_type t) noexcept { return std::uint64_t{1} << static_cast<unsigned>(t); }
-} // namespace detail
-
-/// Required and allowed AVPs of one message type (§6). Random Vector is allowed everywhere.
+/// Required and allowed AVPs of one message type (§6), generated from the AVP table.
 struct message_info {
-  std::string_view name{};
+  message_type type{};
   bool known = false;
-  bool session = false;       ///< belongs to a session (clear the session) rather than the tunnel
-  std::uint64_t required = 0; ///< bit (1 << avp type)
-  std::uint64_t allowed = 0;  ///< includes required
+  std::string_view name{};      ///< short name, as tcpdump and Wireshark print it ("SCCRQ")
+  std::string_view long_name{}; ///< the RFC's name ("Start-Control-Connection-Request")
+  bool session = false;         ///< belongs to a session (clear the session) rather than the tunnel
+  std::uint64_t required = 0;   ///< bit (1 << avp type)
+  std::uint64_t allowed = 0;    ///< includes required
 };
 
-/// The message table of §6 (plus RFC 3145 for CDN).
-[[nodiscard]] constexpr message_info message_catalogue(std::uint16_t t) noexcept {
-  using A = avp_type;
-  using detail::abit;
-  // Message Type is required everywhere; Random Vector is allowed everywhere (§4.3).
-  const std::uint64_t mt = abit(A::message_type);
-  const std::uint64_t common = mt | abit(A::random_vector);
-  switch (t) {
-  case 1: {
-    const std::uint64_t req =
-        abit(A::protocol_version) | abit(A::host_name) | abit(A::framing_capabilities) | abit(A::assigned_tunnel_id);
-    return {"SCCRQ", true, false, mt | req,
-            common | req | abit(A::bearer_capabilities) | abit(A::receive_window_size) | abit(A::challenge) |
-                abit(A::tie_breaker) | abit(A::firmware_revision) | abit(A::vendor_name)};
-  }
-  case 2: {
-    const std::uint64_t req =
-        abit(A::protocol_version) | abit(A::framing_capabilities) | abit(A::host_name) | abit(A::assigned_tunnel_id);
-    return {"SCCRP", true, false, mt | req,
-            common | req | abit(A::bearer_capabilities) | abit(A::firmware_revision) | abit(A::vendor_name) |
-                abit(A::receive_window_size) | abit(A::challenge) | abit(A::challenge_response)};
-  }
-  case 3: return {"SCCCN", true, false, mt, common | abit(A::challenge_response)};
-  case 4: {
-    const std::uint64_t req = abit(A::assigned_tunnel_id) | abit(A::result_code);
-    return {"StopCCN", true, false, mt | req, common | req};
-  }
-  case 6: return {"HELLO", true, false, mt, common};
-  case 7: {
-    const std::uint64_t req = abit(A::assigned_session_id) | abit(A::call_serial_number) | abit(A::minimum_bps) |
-                              abit(A::maximum_bps) | abit(A::bearer_type) | abit(A::framing_type) |
-                              abit(A::called_number);
-    return {"OCRQ", true, true, mt | req, common | req | abit(A::sub_address)};
-  }
-  case 8: {
-    const std::uint64_t req = abit(A::assigned_session_id);
-    return {"OCRP", true, true, mt | req, common | req | abit(A::physical_channel_id)};
-  }
-  case 9: {
-    const std::uint64_t req = abit(A::tx_connect_speed) | abit(A::framing_type);
-    return {"OCCN", true, true, mt | req, common | req | abit(A::rx_connect_speed) | abit(A::sequencing_required)};
-  }
-  case 10: {
-    const std::uint64_t req = abit(A::assigned_session_id) | abit(A::call_serial_number);
-    return {"ICRQ", true, true, mt | req,
-            common | req | abit(A::bearer_type) | abit(A::physical_channel_id) | abit(A::calling_number) |
-                abit(A::called_number) | abit(A::sub_address)};
-  }
-  case 11: {
-    const std::uint64_t req = abit(A::assigned_session_id);
-    return {"ICRP", true, true, mt | req, common | req};
-  }
-  case 12: {
-    const std::uint64_t req = abit(A::tx_connect_speed) | abit(A::framing_type);
-    return {"ICCN", true, true, mt | req,
-            common | req | abit(A::initial_received_lcp_confreq) | abit(A::last_sent_lcp_confreq) |
-                abit(A::last_received_lcp_confreq) | abit(A::proxy_authen_type) | abit(A::proxy_authen_name) |
-                abit(A::proxy_authen_challenge) | abit(A::proxy_authen_id) | abit(A::proxy_authen_response) |
-                abit(A::private_group_id) | abit(A::rx_connect_speed) | abit(A::sequencing_required)};
-  }
-  case 14: {
-    const std::uint64_t req = abit(A::result_code) | abit(A::assigned_session_id);
-    return {"CDN", true, true, mt | req, common | req | abit(A::q931_cause_code) | abit(A::ppp_disconnect_cause_code)};
-  }
-  case 15: {
-    const std::uint64_t req = abit(A::call_errors);
-    return {"WEN", true, true, mt | req, common | req};
-  }
-  case 16: {
-    const std::uint64_t req = abit(A::accm);
-    return {"SLI", true, true, mt | req, common | req};
-  }
-  default: return {};
-  }
-}
-
 namespace detail {
-constexpr std::uint32_t messages_allowing(std::uint16_t avp) noexcept {
-  std::uint32_t m = 0;
-  for (std::uint16_t t = 0; t < message_type_slots; ++t)
-    if ((message_catalogue(t).allowed >> avp) & 1U) m |= std::uint32_t{1} << t;
+// clang-format off
+inline constexpr std::size_t avp_row_count = 0
+#define VPNWIRE_L2TP_X(...) + 1
+  VPNWIRE_L2TP_AVPS(VPNWIRE_L2TP_X)
+#undef VPNWIRE_L2TP_X
+  ;
+inline constexpr std::size_t message_row_count = 0
+#define VPNWIRE_L2TP_X(...) + 1
+  VPNWIRE_L2TP_MESSAGES(VPNWIRE_L2TP_X)
+#undef VPNWIRE_L2TP_X
+  ;
+// clang-format on
+
+/// The AVP rows, in table order.
+inline constexpr std::array<avp_info, avp_row_count> avp_rows = [] {
+  using enum value_layout;
+  using enum m_bit_rule;
+  using enum message_type;
+  [[maybe_unused]] constexpr std::uint16_t var = avp_max_value;
+  return std::array<avp_info, avp_row_count>{{
+#define VPNWIRE_L2TP_X(id, value, ...) avp_info{.type = avp_type::id, .known = true, __VA_ARGS__},
+      VPNWIRE_L2TP_AVPS(VPNWIRE_L2TP_X)
+#undef VPNWIRE_L2TP_X
+  }};
+}();
+
+/// The message rows, in table order (required/allowed not yet filled).
+inline constexpr std::array<message_info, message_row_count> message_rows = [] {
+  return std::array<message_info, message_row_count>{{
+#define VPNWIRE_L2TP_X(id, value, ...) message_info{.type = message_type::id, .known = true, __VA_ARGS__},
+      VPNWIRE_L2TP_MESSAGES(VPNWIRE_L2TP_X)
+#undef VPNWIRE_L2TP_X
+  }};
+}();
+
+constexpr std::size_t max_type_of_rows() noexcept {
+  std::size_t m = 0;
+  for (const avp_info &a : avp_rows) m = static_cast<std::size_t>(a.type) > m ? static_cast<std::size_t>(a.type) : m;
   return m;
 }
-constexpr avp_info entry(std::string_view name, value_layout l, std::uint16_t min, std::uint16_t max, bool hide, bool m,
-                         std::uint16_t type) noexcept {
-  return {name, true, l, min, max, hide, m, messages_allowing(type)};
+constexpr std::size_t max_message_of_rows() noexcept {
+  std::size_t m = 0;
+  for (const message_info &i : message_rows)
+    m = static_cast<std::size_t>(i.type) > m ? static_cast<std::size_t>(i.type) : m;
+  return m;
 }
-inline constexpr std::uint16_t var = 1017; // avp_max_value
+} // namespace detail
+
+/// Catalogue slots: every type below this bound has an entry (unassigned ones are marked unknown).
+inline constexpr std::size_t avp_type_slots = detail::max_type_of_rows() + 1;
+/// Message catalogue slots (value 0 and the reserved values are unknown).
+inline constexpr std::size_t message_type_slots = detail::max_message_of_rows() + 1;
+static_assert(avp_type_slots <= 64, "the per-message AVP sets are 64-bit masks");
+static_assert(message_type_slots <= 32, "message_set is a 32-bit mask");
+
+namespace detail {
+inline constexpr avp_info unknown_avp{};
+inline constexpr message_info unknown_message{};
+inline constexpr std::array<avp_info, avp_type_slots> avp_by_type = [] {
+  std::array<avp_info, avp_type_slots> t{};
+  for (const avp_info &a : avp_rows) t[static_cast<std::size_t>(a.type)] = a;
+  return t;
+}();
+inline constexpr std::array<message_info, message_type_slots> message_by_type = [] {
+  std::array<message_info, message_type_slots> t{};
+  for (message_info m : message_rows) {
+    for (const avp_info &a : avp_rows) {
+      const std::uint64_t bit = std::uint64_t{1} << static_cast<unsigned>(a.type);
+      if (a.required_in.contains(m.type)) m.required |= bit;
+      if (a.messages().contains(m.type)) m.allowed |= bit;
+    }
+    t[static_cast<std::size_t>(m.type)] = m;
+  }
+  return t;
+}();
+// Every row has a distinct type, and every AVP a message type does not list
+// is one no message lists.
+constexpr bool rows_are_distinct() noexcept {
+  for (std::size_t i = 0; i < avp_rows.size(); ++i)
+    for (std::size_t j = i + 1; j < avp_rows.size(); ++j)
+      if (avp_rows[i].type == avp_rows[j].type) return false;
+  for (std::size_t i = 0; i < message_rows.size(); ++i)
+    for (std::size_t j = i + 1; j < message_rows.size(); ++j)
+      if (message_rows[i].type == message_rows[j].type) return false;
+  return true;
+}
+static_assert(rows_are_distinct(), "an AVP or message type appears twice in its table");
 } // namespace detail
 
 /// The catalogue entry of IETF type `t` (known=false for unassigned or out-of-range types).
-[[nodiscard]] constexpr avp_info avp_catalogue(std::uint16_t t) noexcept {
-  using L = value_layout;
-  using detail::entry;
-  using detail::var;
-  switch (t) {
-  case 0: return entry("Message Type", L::u16, 2, 2, false, true, t);
-  case 1: return entry("Result Code", L::structured, 2, var, false, true, t);
-  case 2: return entry("Protocol Version", L::structured, 2, 2, false, true, t);
-  case 3: return entry("Framing Capabilities", L::u32, 4, 4, true, true, t);
-  case 4: return entry("Bearer Capabilities", L::u32, 4, 4, true, true, t);
-  case 5: return entry("Tie Breaker", L::u64, 8, 8, false, false, t);
-  case 6: return entry("Firmware Revision", L::u16, 2, 2, true, false, t);
-  case 7: return entry("Host Name", L::octets, 1, var, false, true, t);
-  case 8: return entry("Vendor Name", L::octets, 0, var, true, false, t);
-  case 9: return entry("Assigned Tunnel ID", L::u16, 2, 2, true, true, t);
-  case 10: return entry("Receive Window Size", L::u16, 2, 2, false, true, t);
-  case 11: return entry("Challenge", L::octets, 1, var, true, true, t);
-  case 12: return entry("Q.931 Cause Code", L::structured, 3, var, false, true, t);
-  case 13: return entry("Challenge Response", L::octets, 16, 16, true, true, t);
-  case 14: return entry("Assigned Session ID", L::u16, 2, 2, true, true, t);
-  case 15: return entry("Call Serial Number", L::u32, 4, 4, true, true, t);
-  case 16: return entry("Minimum BPS", L::u32, 4, 4, true, true, t);
-  case 17: return entry("Maximum BPS", L::u32, 4, 4, true, true, t);
-  case 18: return entry("Bearer Type", L::u32, 4, 4, true, true, t);
-  case 19: return entry("Framing Type", L::u32, 4, 4, true, true, t);
-  case 21: return entry("Called Number", L::octets, 0, var, true, true, t);
-  case 22: return entry("Calling Number", L::octets, 0, var, true, true, t);
-  case 23: return entry("Sub-Address", L::octets, 0, var, true, true, t);
-  case 24: return entry("Tx Connect Speed", L::u32, 4, 4, true, true, t);
-  case 25: return entry("Physical Channel ID", L::u32, 4, 4, true, false, t);
-  case 26: return entry("Initial Received LCP CONFREQ", L::octets, 0, var, true, false, t);
-  case 27: return entry("Last Sent LCP CONFREQ", L::octets, 0, var, true, false, t);
-  case 28: return entry("Last Received LCP CONFREQ", L::octets, 0, var, true, false, t);
-  case 29: return entry("Proxy Authen Type", L::u16, 2, 2, true, false, t);
-  case 30: return entry("Proxy Authen Name", L::octets, 0, var, true, false, t);
-  case 31: return entry("Proxy Authen Challenge", L::octets, 1, var, true, false, t);
-  case 32: return entry("Proxy Authen ID", L::structured, 2, 2, true, false, t);
-  case 33: return entry("Proxy Authen Response", L::octets, 0, var, true, false, t);
-  case 34: return entry("Call Errors", L::structured, 26, 26, true, true, t);
-  case 35: return entry("ACCM", L::structured, 10, 10, true, true, t);
-  case 36: return entry("Random Vector", L::octets, 1, var, false, true, t);
-  case 37: return entry("Private Group ID", L::octets, 0, var, true, false, t);
-  case 38: return entry("Rx Connect Speed", L::u32, 4, 4, true, false, t);
-  case 39: return entry("Sequencing Required", L::empty, 0, 0, false, true, t);
-  case 46: return entry("PPP Disconnect Cause Code", L::structured, 5, var, true, false, t);
-  default: return {};
-  }
+/// (A reference into the table: no copy on the validation path.)
+[[nodiscard]] constexpr const avp_info &avp_catalogue(std::uint16_t t) noexcept {
+  return t < avp_type_slots ? detail::avp_by_type[t] : detail::unknown_avp;
 }
-[[nodiscard]] constexpr avp_info avp_catalogue(avp_type t) noexcept {
+[[nodiscard]] constexpr const avp_info &avp_catalogue(avp_type t) noexcept {
   return avp_catalogue(static_cast<std::uint16_t>(t));
 }
+/// The message table of §6 (plus RFC 3145 for CDN) for Message Type value `t`
+/// (known=false for values no message has). Message Type is required
+/// everywhere and Random Vector allowed everywhere (§4.3).
+[[nodiscard]] constexpr const message_info &message_catalogue(std::uint16_t t) noexcept {
+  return t < message_type_slots ? detail::message_by_type[t] : detail::unknown_message;
+}
+[[nodiscard]] constexpr const message_info &message_catalogue(message_type t) noexcept {
+  return message_catalogue(static_cast<std::uint16_t>(t));
+}
+/// Whether AVP `a` may appear in message `m` (required or allowed).
 [[nodiscard]] constexpr bool may_appear_in(avp_type a, message_type m) noexcept {
-  return ((avp_catalogue(a).messages >> static_cast<unsigned>(m)) & 1U) != 0;
+  return avp_catalogue(a).messages().contains(m);
+}
+/// The Wireshark 4.0 display-filter field `i` of the decoded value of IETF
+/// AVP type `t` (field 0 is the AVP's main field, e.g. "l2tp.avp.host_name"
+/// or "l2tp.result_code"); empty when the type is unassigned or has fewer fields.
+[[nodiscard]] constexpr std::string_view wireshark_field(std::uint16_t t, std::size_t i = 0) noexcept {
+  return i < max_wireshark_fields ? avp_catalogue(t).wireshark[i] : std::string_view{};
 }
 
 // ---------------------------------------------------------------------------
@@ -335,50 +495,24 @@ inline constexpr std::uint32_t analog = 2;
 } // namespace bearer
 
 namespace detail {
-template <avp_type T> struct value_of;
-#define VPNWIRE_L2TP_VALUE(type_, value_)                                                                              \
-  template <> struct value_of<avp_type::type_> { using type = value_; }
-VPNWIRE_L2TP_VALUE(message_type, std::uint16_t);
-VPNWIRE_L2TP_VALUE(result_code, result_code_value);
-VPNWIRE_L2TP_VALUE(protocol_version, protocol_version_value);
-VPNWIRE_L2TP_VALUE(framing_capabilities, std::uint32_t);
-VPNWIRE_L2TP_VALUE(bearer_capabilities, std::uint32_t);
-VPNWIRE_L2TP_VALUE(tie_breaker, std::uint64_t);
-VPNWIRE_L2TP_VALUE(firmware_revision, std::uint16_t);
-VPNWIRE_L2TP_VALUE(host_name, bytes_view);
-VPNWIRE_L2TP_VALUE(vendor_name, bytes_view);
-VPNWIRE_L2TP_VALUE(assigned_tunnel_id, std::uint16_t);
-VPNWIRE_L2TP_VALUE(receive_window_size, std::uint16_t);
-VPNWIRE_L2TP_VALUE(challenge, bytes_view);
-VPNWIRE_L2TP_VALUE(q931_cause_code, q931_cause_value);
-VPNWIRE_L2TP_VALUE(challenge_response, bytes_view);
-VPNWIRE_L2TP_VALUE(assigned_session_id, std::uint16_t);
-VPNWIRE_L2TP_VALUE(call_serial_number, std::uint32_t);
-VPNWIRE_L2TP_VALUE(minimum_bps, std::uint32_t);
-VPNWIRE_L2TP_VALUE(maximum_bps, std::uint32_t);
-VPNWIRE_L2TP_VALUE(bearer_type, std::uint32_t);
-VPNWIRE_L2TP_VALUE(framing_type, std::uint32_t);
-VPNWIRE_L2TP_VALUE(called_number, bytes_view);
-VPNWIRE_L2TP_VALUE(calling_number, bytes_view);
-VPNWIRE_L2TP_VALUE(sub_address, bytes_view);
-VPNWIRE_L2TP_VALUE(tx_connect_speed, std::uint32_t);
-VPNWIRE_L2TP_VALUE(physical_channel_id, std::uint32_t);
-VPNWIRE_L2TP_VALUE(initial_received_lcp_confreq, bytes_view);
-VPNWIRE_L2TP_VALUE(last_sent_lcp_confreq, bytes_view);
-VPNWIRE_L2TP_VALUE(last_received_lcp_confreq, bytes_view);
-VPNWIRE_L2TP_VALUE(proxy_authen_type, std::uint16_t);
-VPNWIRE_L2TP_VALUE(proxy_authen_name, bytes_view);
-VPNWIRE_L2TP_VALUE(proxy_authen_challenge, bytes_view);
-VPNWIRE_L2TP_VALUE(proxy_authen_id, proxy_authen_id_value);
-VPNWIRE_L2TP_VALUE(proxy_authen_response, bytes_view);
-VPNWIRE_L2TP_VALUE(call_errors, call_errors_value);
-VPNWIRE_L2TP_VALUE(accm, accm_value);
-VPNWIRE_L2TP_VALUE(random_vector, bytes_view);
-VPNWIRE_L2TP_VALUE(private_group_id, bytes_view);
-VPNWIRE_L2TP_VALUE(rx_connect_speed, std::uint32_t);
-VPNWIRE_L2TP_VALUE(sequencing_required, empty_value);
-VPNWIRE_L2TP_VALUE(ppp_disconnect_cause_code, ppp_disconnect_cause_value);
-#undef VPNWIRE_L2TP_VALUE
+// The decoded type of a simple layout; structured types name theirs below.
+template <value_layout L> struct layout_value {
+  static_assert(L != value_layout::structured && L != value_layout::none, "structured AVPs name their value type");
+};
+template <> struct layout_value<value_layout::u16> { using type = std::uint16_t; };
+template <> struct layout_value<value_layout::u32> { using type = std::uint32_t; };
+template <> struct layout_value<value_layout::u64> { using type = std::uint64_t; };
+template <> struct layout_value<value_layout::octets> { using type = bytes_view; };
+template <> struct layout_value<value_layout::empty> { using type = empty_value; };
+
+template <avp_type T> struct value_of : layout_value<avp_catalogue(T).layout> {};
+template <> struct value_of<avp_type::result_code> { using type = result_code_value; };
+template <> struct value_of<avp_type::protocol_version> { using type = protocol_version_value; };
+template <> struct value_of<avp_type::q931_cause_code> { using type = q931_cause_value; };
+template <> struct value_of<avp_type::proxy_authen_id> { using type = proxy_authen_id_value; };
+template <> struct value_of<avp_type::call_errors> { using type = call_errors_value; };
+template <> struct value_of<avp_type::accm> { using type = accm_value; };
+template <> struct value_of<avp_type::ppp_disconnect_cause_code> { using type = ppp_disconnect_cause_value; };
 
 // Length check shared by every decoder: offset 0 (the value start).
 [[nodiscard]] constexpr errc check_length(const avp_info &info, std::size_t n) noexcept {
@@ -444,11 +578,29 @@ template <avp_type T> [[nodiscard]] result<value_t<T>, errc> decode_value(bytes_
   }
 }
 
-/// Bytes the encoded value of `x` occupies.
-template <avp_type T> [[nodiscard]] constexpr std::size_t encoded_size(const value_t<T> &x) noexcept {
+namespace detail {
+// Value types that hold a span of the decoded bytes.
+template <class V> inline constexpr bool holds_view = false;
+template <> inline constexpr bool holds_view<bytes_view> = true;
+template <> inline constexpr bool holds_view<result_code_value> = true;
+template <> inline constexpr bool holds_view<q931_cause_value> = true;
+template <> inline constexpr bool holds_view<ppp_disconnect_cause_value> = true;
+} // namespace detail
+
+/// Octet values (host names, challenges, the text of a Result Code, ...)
+/// point into their input: decoding a temporary container into one would
+/// leave it dangling, so it does not compile (integers and fixed structs do).
+template <avp_type T, class Owner>
+requires(core::temporary_owner<Owner> &&detail::holds_view<value_t<T>>) result<value_t<T>, errc> decode_value(Owner &&)
+= delete;
+
+/// Bytes the value `x` of an AVP of type T occupies on the wire (what
+/// build_value() writes).
+template <avp_type T> [[nodiscard]] constexpr std::size_t value_size(const value_t<T> &x) noexcept {
   using V = value_t<T>;
   if constexpr (T == avp_type::result_code) {
-    return x.has_error ? 4 + x.message.size() : 2;
+    // The RFC requires the error code field before a message.
+    return x.has_error || !x.message.empty() ? 4 + x.message.size() : 2;
   } else if constexpr (T == avp_type::q931_cause_code) {
     return 3 + x.advisory.size();
   } else if constexpr (T == avp_type::ppp_disconnect_cause_code) {
@@ -460,68 +612,78 @@ template <avp_type T> [[nodiscard]] constexpr std::size_t encoded_size(const val
   }
 }
 
-/// Writes the value of `x` (no AVP header).
-/// Errors: buffer_too_small (offset = writer position); value_too_long when
-/// the value exceeds the catalogue's maximum (a Result Code message without
-/// has_error is written with error code 0, as the RFC requires the field
-/// before a message).
+/// Writes the value `x` of an AVP of type T (no AVP header) at the start of
+/// `out`; returns value_size<T>(x). A Result Code message without has_error
+/// is written with error code 0 (the RFC requires the field before a message).
+/// Errors: value_too_long when the value exceeds the catalogue's maximum
+/// (offset 0); avp_value_too_short / avp_value_length for octet values
+/// breaking the catalogue's lengths (offset 0); buffer_too_small (offset =
+/// out.size()).
 template <avp_type T>
-[[nodiscard]] result<void, errc> encode_value(core::byte_writer &w, const value_t<T> &x) noexcept {
+[[nodiscard]] result<std::size_t, errc> build_value(mutable_bytes out, const value_t<T> &x) noexcept {
   constexpr avp_info info = avp_catalogue(T);
   using V = value_t<T>;
-  std::size_t n = encoded_size<T>(x);
-  if constexpr (T == avp_type::result_code)
-    if (!x.has_error && !x.message.empty()) n = 4 + x.message.size();
-  if (n > info.max_length) return fail(errc::value_too_long, w.position());
-  if (w.remaining() < n) return fail(errc::buffer_too_small, w.position());
+  const std::size_t n = value_size<T>(x);
+  if (n > info.max_length) return fail(errc::value_too_long, 0);
+  if constexpr (std::is_same_v<V, bytes_view>) {
+    if (const errc e = detail::check_length(info, x.size()); e != errc::ok) return fail(e, 0);
+  }
+  if (out.size() < n) return fail(errc::buffer_too_small, out.size());
+  std::byte *p = out.data();
+  auto put_bytes = [&](std::size_t at, bytes_view b) noexcept {
+    if (!b.empty()) std::memcpy(p + at, b.data(), b.size());
+  };
   if constexpr (T == avp_type::result_code) {
-    (void)w.u16(x.result);
+    core::store_be16(p, x.result);
     if (n >= 4) {
-      (void)w.u16(x.error);
-      (void)w.bytes(x.message);
+      core::store_be16(p + 2, x.error);
+      put_bytes(4, x.message);
     }
   } else if constexpr (T == avp_type::protocol_version) {
-    (void)w.u8(x.version);
-    (void)w.u8(x.revision);
+    core::store_u8(p, x.version);
+    core::store_u8(p + 1, x.revision);
   } else if constexpr (T == avp_type::q931_cause_code) {
-    (void)w.u16(x.cause_code);
-    (void)w.u8(x.cause_msg);
-    (void)w.bytes(x.advisory);
+    core::store_be16(p, x.cause_code);
+    core::store_u8(p + 2, x.cause_msg);
+    put_bytes(3, x.advisory);
   } else if constexpr (T == avp_type::call_errors) {
-    (void)w.u16(0);
-    for (std::uint32_t c :
-         {x.crc_errors, x.framing_errors, x.hardware_overruns, x.buffer_overruns, x.timeout_errors, x.alignment_errors})
-      (void)w.u32(c);
+    core::store_be16(p, 0);
+    std::size_t at = 2;
+    for (std::uint32_t c : {x.crc_errors, x.framing_errors, x.hardware_overruns, x.buffer_overruns, x.timeout_errors,
+                            x.alignment_errors}) {
+      core::store_be32(p + at, c);
+      at += 4;
+    }
   } else if constexpr (T == avp_type::accm) {
-    (void)w.u16(0);
-    (void)w.u32(x.send);
-    (void)w.u32(x.receive);
+    core::store_be16(p, 0);
+    core::store_be32(p + 2, x.send);
+    core::store_be32(p + 6, x.receive);
   } else if constexpr (T == avp_type::proxy_authen_id) {
-    (void)w.u8(0);
-    (void)w.u8(x.id);
+    core::store_u8(p, 0);
+    core::store_u8(p + 1, x.id);
   } else if constexpr (T == avp_type::ppp_disconnect_cause_code) {
-    (void)w.u16(x.code);
-    (void)w.u16(x.protocol);
-    (void)w.u8(x.direction);
-    (void)w.bytes(x.message);
+    core::store_be16(p, x.code);
+    core::store_be16(p + 2, x.protocol);
+    core::store_u8(p + 4, x.direction);
+    put_bytes(5, x.message);
   } else if constexpr (std::is_same_v<V, empty_value>) {
     // nothing
   } else if constexpr (std::is_same_v<V, bytes_view>) {
-    if (const errc e = detail::check_length(info, x.size()); e != errc::ok) return fail(e, w.position());
-    (void)w.bytes(x);
+    put_bytes(0, x);
   } else if constexpr (std::is_same_v<V, std::uint16_t>) {
-    (void)w.u16(x);
+    core::store_be16(p, x);
   } else if constexpr (std::is_same_v<V, std::uint32_t>) {
-    (void)w.u32(x);
+    core::store_be32(p, x);
   } else {
     static_assert(std::is_same_v<V, std::uint64_t>);
-    (void)w.u64(x);
+    core::store_be64(p, x);
   }
-  return {};
+  return n;
 }
 
 /// Checks the value of IETF AVP type `type` against its catalogue entry and
-/// its field rules (runtime dispatch over decode_value). Unknown types pass.
+/// its field rules (runtime dispatch over decode_value, generated from the
+/// table). Unknown types pass.
 /// Errors: as decode_value (offset from the start of the value).
 [[nodiscard]] inline result<void, errc> check_value(std::uint16_t type, bytes_view v) noexcept {
   auto run = [&](auto r) -> result<void, errc> {
@@ -529,49 +691,10 @@ template <avp_type T>
     return {};
   };
   switch (static_cast<avp_type>(type)) {
-#define VPNWIRE_L2TP_CASE(t)                                                                                           \
-  case avp_type::t: return run(decode_value<avp_type::t>(v));
-    VPNWIRE_L2TP_CASE(message_type)
-    VPNWIRE_L2TP_CASE(result_code)
-    VPNWIRE_L2TP_CASE(protocol_version)
-    VPNWIRE_L2TP_CASE(framing_capabilities)
-    VPNWIRE_L2TP_CASE(bearer_capabilities)
-    VPNWIRE_L2TP_CASE(tie_breaker)
-    VPNWIRE_L2TP_CASE(firmware_revision)
-    VPNWIRE_L2TP_CASE(host_name)
-    VPNWIRE_L2TP_CASE(vendor_name)
-    VPNWIRE_L2TP_CASE(assigned_tunnel_id)
-    VPNWIRE_L2TP_CASE(receive_window_size)
-    VPNWIRE_L2TP_CASE(challenge)
-    VPNWIRE_L2TP_CASE(q931_cause_code)
-    VPNWIRE_L2TP_CASE(challenge_response)
-    VPNWIRE_L2TP_CASE(assigned_session_id)
-    VPNWIRE_L2TP_CASE(call_serial_number)
-    VPNWIRE_L2TP_CASE(minimum_bps)
-    VPNWIRE_L2TP_CASE(maximum_bps)
-    VPNWIRE_L2TP_CASE(bearer_type)
-    VPNWIRE_L2TP_CASE(framing_type)
-    VPNWIRE_L2TP_CASE(called_number)
-    VPNWIRE_L2TP_CASE(calling_number)
-    VPNWIRE_L2TP_CASE(sub_address)
-    VPNWIRE_L2TP_CASE(tx_connect_speed)
-    VPNWIRE_L2TP_CASE(physical_channel_id)
-    VPNWIRE_L2TP_CASE(initial_received_lcp_confreq)
-    VPNWIRE_L2TP_CASE(last_sent_lcp_confreq)
-    VPNWIRE_L2TP_CASE(last_received_lcp_confreq)
-    VPNWIRE_L2TP_CASE(proxy_authen_type)
-    VPNWIRE_L2TP_CASE(proxy_authen_name)
-    VPNWIRE_L2TP_CASE(proxy_authen_challenge)
-    VPNWIRE_L2TP_CASE(proxy_authen_id)
-    VPNWIRE_L2TP_CASE(proxy_authen_response)
-    VPNWIRE_L2TP_CASE(call_errors)
-    VPNWIRE_L2TP_CASE(accm)
-    VPNWIRE_L2TP_CASE(random_vector)
-    VPNWIRE_L2TP_CASE(private_group_id)
-    VPNWIRE_L2TP_CASE(rx_connect_speed)
-    VPNWIRE_L2TP_CASE(sequencing_required)
-    VPNWIRE_L2TP_CASE(ppp_disconnect_cause_code)
-#undef VPNWIRE_L2TP_CASE
+#define VPNWIRE_L2TP_X(id, ...)                                                                                        \
+  case avp_type::id: return run(decode_value<avp_type::id>(v));
+    VPNWIRE_L2TP_AVPS(VPNWIRE_L2TP_X)
+#undef VPNWIRE_L2TP_X
   }
   return {};
 }

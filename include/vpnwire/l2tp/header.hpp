@@ -1,4 +1,5 @@
-// The L2TPv2 header (RFC 2661 §3.1): a zero-copy view and a builder.
+// The L2TPv2 header (RFC 2661 §3.1): a zero-copy view and a builder
+// (build_header, the builder convention: output span first).
 //
 //   0                   1                   2                   3
 //   |T|L|x|x|S|x|O|P|x|x|x|x|  Ver  |          Length (opt)         |
@@ -19,8 +20,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <ranges>
-#include <type_traits>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -185,11 +184,10 @@ private:
 /// A header_view points into its datagram: parsing a temporary container
 /// (`parse_header(make_vector())`) would leave it dangling, so it does not compile.
 template <class Owner>
-requires(!std::is_lvalue_reference_v<Owner> &&
-         !std::ranges::borrowed_range<Owner>) result<header_view, errc> parse_header(Owner &&)
+requires core::temporary_owner<Owner> result<header_view, errc> parse_header(Owner &&)
 = delete;
 
-/// What write_header() puts on the wire. Reserved bits are always zero.
+/// What build_header() puts on the wire. Reserved bits are always zero.
 struct header_fields {
   bool control = false;       ///< T. A control header always has L and S set and O clear.
   bool with_length = false;   ///< L (forced for control).
@@ -203,7 +201,7 @@ struct header_fields {
   std::uint16_t offset_size = 0; ///< Pad bytes written (zeros) after the Offset Size field.
 };
 
-/// Bytes write_header() will write for these fields (header and offset pad).
+/// Bytes build_header() will write for these fields (header and offset pad).
 [[nodiscard]] constexpr std::size_t header_size(const header_fields &f) noexcept {
   if (f.control) return control_header_size;
   std::size_t s = 6;
@@ -215,10 +213,10 @@ struct header_fields {
 
 /// Writes a header (and a zeroed offset pad) for a payload of payload_size
 /// bytes that the caller places right after it; Length, when present, covers
-/// both. Returns the bytes written.
+/// both. Returns the bytes written (header_size(f)).
 /// Errors: value_too_long when the message would exceed 65535 bytes (offset 0);
 /// buffer_too_small when out cannot hold the header (offset = out.size()).
-[[nodiscard]] inline result<std::size_t, errc> write_header(mutable_bytes out, const header_fields &f,
+[[nodiscard]] inline result<std::size_t, errc> build_header(mutable_bytes out, const header_fields &f,
                                                             std::size_t payload_size) noexcept {
   const std::size_t hs = header_size(f);
   const bool has_len = f.control || f.with_length;

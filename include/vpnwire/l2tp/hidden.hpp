@@ -10,7 +10,8 @@
 // this is what deployed implementations (Wireshark's dissector, xl2tpd,
 // accel-ppp, the Linux-based LNS/LAC stacks) do, so it is what interoperates.
 //
-// Decoding writes into a caller buffer; the input is never modified.
+// build_hidden_value() follows the builder convention (output span first);
+// decode_hidden() writes into a caller buffer and never modifies its input.
 #pragma once
 
 #include "vpnwire/core/bytes.hpp"
@@ -83,19 +84,21 @@ template <crypto::md5_like D>
   return 2 + value_size + padding_size;
 }
 
-/// Encrypts `value` (with the original-length field and `padding`, which the
-/// caller fills with random bytes; §4.3 recommends padding so the length is
-/// not revealed) into `out`. Returns the ciphertext size, hidden_size().
+/// Writes the hidden form of `value` (an AVP of IETF type `type`) at the
+/// start of `out`: the original-length field, the value and `padding`
+/// (random bytes the caller supplies; §4.3 recommends padding so the length
+/// is not revealed), encrypted with the shared secret and the Random Vector.
+/// Returns the ciphertext size, hidden_size().
 /// Errors: value_too_long when 2 + value + padding exceeds the 1017 bytes an
-/// AVP value can hold, or value > 65535 (offset 0); buffer_too_small;
-/// digest_failure.
+/// AVP value can hold (offset 0); buffer_too_small (offset = out.size());
+/// digest_failure (offset 0).
 template <crypto::md5_like D>
-[[nodiscard]] result<std::size_t, errc> encode_hidden(D &md5, std::uint16_t type, bytes_view value, bytes_view secret,
-                                                      bytes_view random_vector, bytes_view padding,
-                                                      mutable_bytes out) noexcept {
+[[nodiscard]] result<std::size_t, errc> build_hidden_value(mutable_bytes out, D &md5, std::uint16_t type,
+                                                           bytes_view secret, bytes_view random_vector,
+                                                           bytes_view value, bytes_view padding = {}) noexcept {
   const std::size_t n = hidden_size(value.size(), padding.size());
   if (n > 1017) return fail(errc::value_too_long, 0);
-  if (out.size() < n) return fail(errc::buffer_too_small, 0);
+  if (out.size() < n) return fail(errc::buffer_too_small, out.size());
   // Plaintext first (in place in out), then encrypt in place: the chain runs
   // over the ciphertext just produced, so in-place is safe block by block.
   core::store_be16(out.data(), static_cast<std::uint16_t>(value.size()));

@@ -39,8 +39,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <ranges>
-#include <type_traits>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -96,6 +94,16 @@ public:
   [[nodiscard]] constexpr std::uint16_t avp_count() const noexcept { return avp_count_; }
   /// The body the view was built from.
   [[nodiscard]] constexpr bytes_view body() const noexcept { return body_; }
+  /// Every AVP of the body, in order (Message Type first; unrecognized and
+  /// skipped ones included), as a walker:
+  ///
+  ///   for (const l2tp::avp_view &a : m->avps()) use(a);
+  ///
+  /// A message accepted by validate_message() walks without error. Where
+  /// validation stopped early (ignore_message, clear_session, clear_tunnel)
+  /// the AVPs after the culprit were not examined: the walk stops at the
+  /// first framing error there (check error() afterwards).
+  [[nodiscard]] constexpr avp_reader avps() const noexcept { return avp_reader(body_); }
 
   /// Whether a recognized AVP of type t is present (Random Vector: any).
   [[nodiscard]] constexpr bool has(avp_type t) const noexcept { return slot(t) != 0; }
@@ -198,8 +206,9 @@ private:
     return m;
   }
   avp_reader r(body);
-  avp_view a;
-  if (!r.next(a)) return r.error();
+  auto first = r.next();
+  if (!first) return first.error();
+  avp_view a = *first;
   m.avp_count_ = 1;
   if (!a.is_ietf() || a.type() != 0 || a.has_reserved_bits()) return fail(errc::message_type_not_first, 0);
   if (a.hidden()) return fail(errc::message_type_hidden, 0);
@@ -207,7 +216,7 @@ private:
   m.type_ = core::load_be16(a.value().data());
   m.type_m_ = a.mandatory();
   m.at_[0] = 1;
-  const message_info mi = message_catalogue(m.type_);
+  const message_info &mi = message_catalogue(m.type_);
   if (!mi.known) {
     m.culprit_offset_ = 0;
     if (a.mandatory()) {
@@ -222,10 +231,13 @@ private:
   std::size_t last_rv = 0; // offset + 1 of the latest Random Vector
   std::size_t orphan = 0;  // offset + 1 of the first hidden AVP without a preceding RV
   bool rv_after_orphan = false;
-  while (r.next(a)) {
+  while (!r.done()) {
+    auto next = r.next();
+    if (!next) return next.error();
+    a = *next;
     ++m.avp_count_;
     const std::uint16_t t = a.type();
-    const avp_info info = a.is_ietf() ? avp_catalogue(t) : avp_info{};
+    const avp_info &info = a.is_ietf() ? avp_catalogue(t) : detail::unknown_avp;
     if (a.is_ietf() && t == 0) return fail(errc::message_type_repeated, a.offset());
     if (!info.known || a.has_reserved_bits()) {
       if (a.mandatory()) {
@@ -267,7 +279,6 @@ private:
     }
     if (auto c = check_value(t, a.value()); !c) return fail(c.code(), a.value_offset() + c.offset());
   }
-  if (!r.done()) return r.error();
   if (orphan != 0)
     return fail(rv_after_orphan ? errc::random_vector_after_hidden_avp : errc::hidden_avp_without_random_vector,
                 orphan - 1);
@@ -279,8 +290,7 @@ private:
 /// A message_view points into its body: validating a temporary container
 /// would leave it dangling, so it does not compile.
 template <class Owner>
-requires(!std::is_lvalue_reference_v<Owner> &&
-         !std::ranges::borrowed_range<Owner>) result<message_view, errc> validate_message(Owner &&)
+requires core::temporary_owner<Owner> result<message_view, errc> validate_message(Owner &&)
 = delete;
 
 /// The AVP type an error of validate_message() names: the type of the AVP
@@ -289,11 +299,9 @@ requires(!std::is_lvalue_reference_v<Owner> &&
 [[nodiscard]] inline std::optional<std::uint16_t> error_avp_type(bytes_view body, error_info<errc> e) noexcept {
   if (e.code == errc::missing_required_avp) {
     if (body.size() < 8) return std::nullopt;
-    const message_info mi = message_catalogue(core::load_be16(body.data() + 6));
-    avp_reader r(body);
-    avp_view a;
+    const message_info &mi = message_catalogue(core::load_be16(body.data() + 6));
     std::uint64_t present = 0;
-    while (r.next(a))
+    for (const avp_view &a : avp_reader(body))
       if (a.is_ietf() && !a.has_reserved_bits() && a.type() < 64) present |= std::uint64_t{1} << a.type();
     const std::uint64_t missing = mi.required & ~present;
     for (std::uint16_t t = 0; t < 64; ++t)
@@ -301,9 +309,7 @@ requires(!std::is_lvalue_reference_v<Owner> &&
     return std::nullopt;
   }
   // Find the AVP containing the offset.
-  avp_reader r(body);
-  avp_view a;
-  while (r.next(a))
+  for (const avp_view &a : avp_reader(body))
     if (e.offset >= a.offset() && e.offset < a.offset() + a.length()) return a.type();
   return std::nullopt;
 }

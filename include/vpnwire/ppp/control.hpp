@@ -1,6 +1,7 @@
 // Control protocol packets of the PPP family (RFC 1661 §5, §6): LCP, and the
-// NCPs that reuse its packet format, IPCP (RFC 1332, RFC 1877) and CCP
-// (RFC 1962). A packet is Code, Identifier, Length, then data; the
+// NCPs that reuse its packet format, IPCP (RFC 1332, RFC 1877), CCP
+// (RFC 1962) and IPV6CP (RFC 5072). The option tables are in
+// option_catalogue.hpp. A packet is Code, Identifier, Length, then data; the
 // Configure-* codes carry a list of options, each Type, Length, value.
 //
 // Views never read outside the packet's Length: an option with Length 0 or
@@ -9,52 +10,52 @@
 
 #include "vpnwire/core/bytes.hpp"
 #include "vpnwire/core/result.hpp"
+#include "vpnwire/core/walker.hpp"
 #include "vpnwire/ppp/errc.hpp"
+#include "vpnwire/ppp/option_catalogue.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace vpnwire {
 inline namespace v1 {
 namespace ppp {
 
-/// Packet codes (RFC 1661 §5; 14 and 15 are CCP's, RFC 1962 §2.1).
+// clang-format off
+/// Packet codes (RFC 1661 §5; 14 and 15 are CCP's, RFC 1962 §2.1):
+/// X(enumerator, value, RFC name).
+#define VPNWIRE_PPP_CODES(X)                                                                                           \
+  X(configure_request,  1, "Configure-Request")                                                                        \
+  X(configure_ack,      2, "Configure-Ack")                                                                            \
+  X(configure_nak,      3, "Configure-Nak")                                                                            \
+  X(configure_reject,   4, "Configure-Reject")                                                                         \
+  X(terminate_request,  5, "Terminate-Request")                                                                        \
+  X(terminate_ack,      6, "Terminate-Ack")                                                                            \
+  X(code_reject,        7, "Code-Reject")                                                                              \
+  X(protocol_reject,    8, "Protocol-Reject")                                                                          \
+  X(echo_request,       9, "Echo-Request")                                                                             \
+  X(echo_reply,        10, "Echo-Reply")                                                                               \
+  X(discard_request,   11, "Discard-Request")                                                                          \
+  X(reset_request,     14, "Reset-Request")                                                                            \
+  X(reset_ack,         15, "Reset-Ack")
+// clang-format on
+
+/// Packet codes.
 namespace code {
-inline constexpr std::uint8_t configure_request = 1;
-inline constexpr std::uint8_t configure_ack = 2;
-inline constexpr std::uint8_t configure_nak = 3;
-inline constexpr std::uint8_t configure_reject = 4;
-inline constexpr std::uint8_t terminate_request = 5;
-inline constexpr std::uint8_t terminate_ack = 6;
-inline constexpr std::uint8_t code_reject = 7;
-inline constexpr std::uint8_t protocol_reject = 8;
-inline constexpr std::uint8_t echo_request = 9;
-inline constexpr std::uint8_t echo_reply = 10;
-inline constexpr std::uint8_t discard_request = 11;
-inline constexpr std::uint8_t reset_request = 14;
-inline constexpr std::uint8_t reset_ack = 15;
+#define VPNWIRE_PPP_X(id, value, text) inline constexpr std::uint8_t id = value;
+VPNWIRE_PPP_CODES(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
 } // namespace code
 
-/// LCP option types (RFC 1661 §6).
-namespace lcp_option {
-inline constexpr std::uint8_t mru = 1;
-inline constexpr std::uint8_t accm = 2; ///< Async-Control-Character-Map (RFC 1662 §7.1)
-inline constexpr std::uint8_t authentication_protocol = 3;
-inline constexpr std::uint8_t quality_protocol = 4;
-inline constexpr std::uint8_t magic_number = 5;
-inline constexpr std::uint8_t protocol_field_compression = 7;
-inline constexpr std::uint8_t address_control_field_compression = 8;
-} // namespace lcp_option
-
-/// IPCP option types (RFC 1332 §3, RFC 1877 §1).
-namespace ipcp_option {
-inline constexpr std::uint8_t ip_compression_protocol = 2;
-inline constexpr std::uint8_t ip_address = 3;
-inline constexpr std::uint8_t primary_dns = 129;
-inline constexpr std::uint8_t primary_nbns = 130;
-inline constexpr std::uint8_t secondary_dns = 131;
-inline constexpr std::uint8_t secondary_nbns = 132;
-} // namespace ipcp_option
+/// The RFC's name of a packet code ("Configure-Request"); "unknown" for others.
+[[nodiscard]] constexpr std::string_view code_name(std::uint8_t c) noexcept {
+#define VPNWIRE_PPP_X(id, value, text)                                                                                 \
+  if (c == (value)) return text;
+  VPNWIRE_PPP_CODES(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
+  return "unknown";
+}
 
 /// True for the codes whose data is an option list (Configure-Request/Ack/Nak/Reject).
 [[nodiscard]] constexpr bool carries_options(std::uint8_t c) noexcept {
@@ -69,42 +70,36 @@ struct option_view {
   bytes_view value{};
 };
 
-/// Walks an option list. `done()` turns true at the end of the list or after
-/// the first error; offsets count from the start of the packet.
-class option_reader {
-public:
-  constexpr option_reader() noexcept = default;
-  /// `base` is the offset of `options` within its packet (4 for a packet's options).
-  constexpr explicit option_reader(bytes_view options, std::size_t base = 4) noexcept : bytes_(options), base_(base) {}
+/// The option layout for core::walker (core/walker.hpp): Type, Length
+/// (counting both), value. Offsets are base + position in the list.
+struct option_format {
+  using item_type = option_view;
+  using errc_type = errc;
+  /// next() called after the last option.
+  static constexpr errc exhausted = errc::truncated;
 
-  [[nodiscard]] constexpr bool done() const noexcept { return failed_ || pos_ == bytes_.size(); }
-
-  /// The next option. Errors: option_past_end (fewer than 2 octets left, or
-  /// Length beyond the list; offset of the option), option_length_below_two
-  /// (Length 0 or 1; offset of the Length octet), truncated (called when done()).
-  [[nodiscard]] result<option_view, errc> next() noexcept {
-    if (done()) return fail(errc::truncated, base_ + pos_);
-    const std::size_t left = bytes_.size() - pos_;
-    if (left < 2) return stop(errc::option_past_end, base_ + pos_);
-    const std::uint8_t type = core::load_u8(bytes_.data() + pos_);
-    const std::uint8_t len = core::load_u8(bytes_.data() + pos_ + 1);
-    if (len < 2) return stop(errc::option_length_below_two, base_ + pos_ + 1);
-    if (len > left) return stop(errc::option_past_end, base_ + pos_);
-    option_view o{type, len, base_ + pos_, bytes_.subspan(pos_ + 2, len - 2U)};
-    pos_ += len;
-    return o;
+  /// Errors: option_past_end (fewer than 2 octets left, or Length beyond the
+  /// list; offset of the option), option_length_below_two (Length 0 or 1;
+  /// offset of the Length octet).
+  [[nodiscard]] static result<core::walk_step<option_view>, errc> read(bytes_view list, std::size_t pos,
+                                                                       std::size_t base) noexcept {
+    const std::size_t left = list.size() - pos;
+    if (left < 2) return fail(errc::option_past_end, base + pos);
+    const std::uint8_t type = core::load_u8(list.data() + pos);
+    const std::uint8_t len = core::load_u8(list.data() + pos + 1);
+    if (len < 2) return fail(errc::option_length_below_two, base + pos + 1);
+    if (len > left) return fail(errc::option_past_end, base + pos);
+    return core::walk_step<option_view>{option_view{type, len, base + pos, list.subspan(pos + 2, len - 2U)}, len,
+                                        false};
   }
-
-private:
-  [[nodiscard]] result<option_view, errc> stop(errc e, std::size_t off) noexcept {
-    failed_ = true;
-    return fail(e, off);
-  }
-  bytes_view bytes_{};
-  std::size_t base_ = 0;
-  std::size_t pos_ = 0;
-  bool failed_ = false;
 };
+
+/// Walks an option list (a core::walker: next() returns
+/// result<option_view, errc>, done(), ok(), error(), range-for). Offsets
+/// count from the start of the packet when the reader comes from
+/// control_packet_view::options() (base 4). Errors: as option_format::read;
+/// truncated when next() is called although done().
+using option_reader = core::walker<option_format>;
 
 /// A parsed LCP, IPCP or CCP packet.
 struct control_packet_view {
@@ -120,7 +115,7 @@ struct control_packet_view {
     return option_reader(data, 4);
   }
   /// Checks the whole option list; returns the number of options.
-  /// Errors: as option_reader::next; not_configure_packet.
+  /// Errors: as option_format::read; not_configure_packet.
   [[nodiscard]] result<std::size_t, errc> validate_options() const noexcept {
     auto r = options();
     if (!r) return r.error();
@@ -162,50 +157,59 @@ struct control_packet_view {
   return p;
 }
 
+/// A control_packet_view points into its input: parsing a temporary
+/// container would leave it dangling, so it does not compile.
+template <class Owner>
+requires core::temporary_owner<Owner> result<control_packet_view, errc> parse_control_packet(Owner &&)
+= delete;
+
 namespace detail {
-[[nodiscard]] inline result<void, errc> expect(const option_view &o, std::uint8_t type,
-                                               std::size_t value_size) noexcept {
+// Checks the type and the Length field against the option table.
+[[nodiscard]] inline result<void, errc> expect(const option_view &o, control_protocol p, std::uint8_t type) noexcept {
   if (o.type != type) return fail(errc::option_not_found, o.offset);
-  if (o.value.size() != value_size) return fail(errc::option_wrong_length, o.offset + 1);
+  if (!option_catalogue(p, type).length_ok(o.length)) return fail(errc::option_wrong_length, o.offset + 1);
   return {};
 }
-[[nodiscard]] inline result<std::uint16_t, errc> u16_option(const option_view &o, std::uint8_t type) noexcept {
-  if (auto e = expect(o, type, 2); !e) return e.error();
+[[nodiscard]] inline result<std::uint16_t, errc> u16_option(const option_view &o, control_protocol p,
+                                                            std::uint8_t type) noexcept {
+  if (auto e = expect(o, p, type); !e) return e.error();
   return core::load_be16(o.value.data());
 }
-[[nodiscard]] inline result<std::uint32_t, errc> u32_option(const option_view &o, std::uint8_t type) noexcept {
-  if (auto e = expect(o, type, 4); !e) return e.error();
+[[nodiscard]] inline result<std::uint32_t, errc> u32_option(const option_view &o, control_protocol p,
+                                                            std::uint8_t type) noexcept {
+  if (auto e = expect(o, p, type); !e) return e.error();
   return core::load_be32(o.value.data());
 }
-[[nodiscard]] inline result<bool, errc> flag_option(const option_view &o, std::uint8_t type) noexcept {
-  if (auto e = expect(o, type, 0); !e) return e.error();
+[[nodiscard]] inline result<bool, errc> flag_option(const option_view &o, control_protocol p,
+                                                    std::uint8_t type) noexcept {
+  if (auto e = expect(o, p, type); !e) return e.error();
   return true;
 }
 } // namespace detail
 
 // Typed option accessors. Each checks the type (option_not_found, offset of
-// the option) and the exact length its RFC gives (option_wrong_length,
-// offset of the Length octet).
+// the option) and the Length its RFC gives, from option_catalogue()
+// (option_wrong_length, offset of the Length octet).
 
 /// LCP Maximum-Receive-Unit (type 1, length 4).
 [[nodiscard]] inline result<std::uint16_t, errc> lcp_mru(const option_view &o) noexcept {
-  return detail::u16_option(o, lcp_option::mru);
+  return detail::u16_option(o, control_protocol::lcp, lcp_option::mru);
 }
 /// LCP Async-Control-Character-Map (type 2, length 6).
 [[nodiscard]] inline result<std::uint32_t, errc> lcp_accm(const option_view &o) noexcept {
-  return detail::u32_option(o, lcp_option::accm);
+  return detail::u32_option(o, control_protocol::lcp, lcp_option::accm);
 }
 /// LCP Magic-Number (type 5, length 6).
 [[nodiscard]] inline result<std::uint32_t, errc> lcp_magic_number(const option_view &o) noexcept {
-  return detail::u32_option(o, lcp_option::magic_number);
+  return detail::u32_option(o, control_protocol::lcp, lcp_option::magic_number);
 }
 /// LCP Protocol-Field-Compression (type 7, length 2).
 [[nodiscard]] inline result<bool, errc> lcp_pfc(const option_view &o) noexcept {
-  return detail::flag_option(o, lcp_option::protocol_field_compression);
+  return detail::flag_option(o, control_protocol::lcp, lcp_option::protocol_field_compression);
 }
 /// LCP Address-and-Control-Field-Compression (type 8, length 2).
 [[nodiscard]] inline result<bool, errc> lcp_acfc(const option_view &o) noexcept {
-  return detail::flag_option(o, lcp_option::address_control_field_compression);
+  return detail::flag_option(o, control_protocol::lcp, lcp_option::address_control_field_compression);
 }
 
 /// LCP Authentication-Protocol: the protocol and what follows it (CHAP's algorithm octet).
@@ -215,22 +219,30 @@ struct auth_protocol {
 };
 /// LCP Authentication-Protocol (type 3, length >= 4).
 [[nodiscard]] inline result<auth_protocol, errc> lcp_auth_protocol(const option_view &o) noexcept {
-  if (o.type != lcp_option::authentication_protocol) return fail(errc::option_not_found, o.offset);
-  if (o.value.size() < 2) return fail(errc::option_wrong_length, o.offset + 1);
+  if (auto e = detail::expect(o, control_protocol::lcp, lcp_option::authentication_protocol); !e) return e.error();
   return auth_protocol{core::load_be16(o.value.data()), o.value.subspan(2)};
 }
 
 /// IPCP IP-Address (type 3, length 6), as a host-order integer (192.0.2.1 = 0xC0000201).
 [[nodiscard]] inline result<std::uint32_t, errc> ipcp_ip_address(const option_view &o) noexcept {
-  return detail::u32_option(o, ipcp_option::ip_address);
+  return detail::u32_option(o, control_protocol::ipcp, ipcp_option::ip_address);
 }
 /// IPCP Primary-DNS-Server-Address (type 129, length 6).
 [[nodiscard]] inline result<std::uint32_t, errc> ipcp_primary_dns(const option_view &o) noexcept {
-  return detail::u32_option(o, ipcp_option::primary_dns);
+  return detail::u32_option(o, control_protocol::ipcp, ipcp_option::primary_dns);
 }
 /// IPCP Secondary-DNS-Server-Address (type 131, length 6).
 [[nodiscard]] inline result<std::uint32_t, errc> ipcp_secondary_dns(const option_view &o) noexcept {
-  return detail::u32_option(o, ipcp_option::secondary_dns);
+  return detail::u32_option(o, control_protocol::ipcp, ipcp_option::secondary_dns);
+}
+
+/// IPV6CP Interface-Identifier (RFC 5072 §4.1; type 1, length 10): the 64-bit
+/// identifier in network order as an integer. Zero is returned as is (RFC
+/// 5072 §4.1 has a peer answer an all-zero identifier with a Configure-Nak;
+/// that is a negotiation decision, not a format error).
+[[nodiscard]] inline result<std::uint64_t, errc> ipv6cp_interface_identifier(const option_view &o) noexcept {
+  if (auto e = detail::expect(o, control_protocol::ipv6cp, ipv6cp_option::interface_identifier); !e) return e.error();
+  return core::load_be64(o.value.data());
 }
 
 /// Builds a control packet in a caller buffer: header first, then options

@@ -14,18 +14,13 @@
 #pragma once
 
 #include "vpnwire/core/bytes.hpp"
+#include "vpnwire/ppp/detail/x86.hpp"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define VPNWIRE_PPP_X86 1
-#else
-#define VPNWIRE_PPP_X86 0
-#endif
+#include <string_view>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -33,6 +28,15 @@ namespace ppp {
 
 /// Which frame check sequence a link uses (LCP option 9 negotiates FCS-32).
 enum class fcs_kind : std::uint8_t { fcs16, fcs32 };
+
+/// The enumerator's name, e.g. "fcs32".
+[[nodiscard]] constexpr std::string_view name(fcs_kind v) noexcept {
+  switch (v) {
+  case fcs_kind::fcs16: return "fcs16";
+  case fcs_kind::fcs32: return "fcs32";
+  }
+  return "unknown";
+}
 
 /// Octets the FCS occupies on the wire.
 [[nodiscard]] constexpr std::size_t fcs_size(fcs_kind k) noexcept { return k == fcs_kind::fcs16 ? 2 : 4; }

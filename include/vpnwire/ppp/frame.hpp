@@ -10,25 +10,45 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <string_view>
 
 namespace vpnwire {
 inline namespace v1 {
 namespace ppp {
 
-/// Protocol field values used across vpnwire (RFC 1661 §2, IANA PPP numbers).
+// clang-format off
+/// Protocol field values used across vpnwire (RFC 1661 §2, IANA PPP
+/// numbers): X(enumerator, value, name).
+#define VPNWIRE_PPP_PROTOCOLS(X)                                                                                       \
+  X(ipv4,       0x0021, "IPv4")                                                                                        \
+  X(ipv6,       0x0057, "IPv6")                                                                                        \
+  X(compressed, 0x00FD, "Compressed datagram")                                                                         \
+  X(ipcp,       0x8021, "IPCP")                                                                                        \
+  X(ipv6cp,     0x8057, "IPV6CP")                                                                                      \
+  X(ccp,        0x80FD, "CCP")                                                                                         \
+  X(lcp,        0xC021, "LCP")                                                                                         \
+  X(pap,        0xC023, "PAP")                                                                                         \
+  X(lqr,        0xC025, "LQR")                                                                                         \
+  X(chap,       0xC223, "CHAP")                                                                                        \
+  X(eap,        0xC227, "EAP")
+// clang-format on
+
+/// Protocol field values.
 namespace protocol {
-inline constexpr std::uint16_t ipv4 = 0x0021;
-inline constexpr std::uint16_t ipv6 = 0x0057;
-inline constexpr std::uint16_t compressed = 0x00FD; ///< CCP-compressed datagram
-inline constexpr std::uint16_t ipcp = 0x8021;
-inline constexpr std::uint16_t ipv6cp = 0x8057;
-inline constexpr std::uint16_t ccp = 0x80FD;
-inline constexpr std::uint16_t lcp = 0xC021;
-inline constexpr std::uint16_t pap = 0xC023;
-inline constexpr std::uint16_t lqr = 0xC025;
-inline constexpr std::uint16_t chap = 0xC223;
-inline constexpr std::uint16_t eap = 0xC227;
+#define VPNWIRE_PPP_X(id, value, text) inline constexpr std::uint16_t id = value;
+VPNWIRE_PPP_PROTOCOLS(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
 } // namespace protocol
+
+/// The name of a Protocol field value ("IPv6", "IPV6CP", ...; "unknown" for others).
+[[nodiscard]] constexpr std::string_view protocol_name(std::uint16_t p) noexcept {
+#define VPNWIRE_PPP_X(id, value, text)                                                                                 \
+  if (p == (value)) return text;
+  VPNWIRE_PPP_PROTOCOLS(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
+  return "unknown";
+}
 
 inline constexpr std::uint8_t all_stations = 0xFF; ///< The Address field value (RFC 1662 §3.1).
 inline constexpr std::uint8_t ui_control = 0x03;   ///< The Control field value (Unnumbered Information).
@@ -93,6 +113,12 @@ struct frame_view {
   return f;
 }
 
+/// A frame_view points into its input: parsing a temporary container would
+/// leave it dangling, so it does not compile.
+template <class Owner>
+requires core::temporary_owner<Owner> result<frame_view, errc> parse_frame(Owner &&, frame_options = {})
+= delete;
+
 /// How a builder writes the header.
 struct frame_build_options {
   bool address_control = true; ///< Write FF 03 (false: ACFC form).
@@ -108,12 +134,12 @@ struct frame_build_options {
 
 /// Writes the Address/Control and Protocol fields at the start of `out`;
 /// returns the header size. Errors: protocol_not_allowed (protocol_valid()
-/// false; offset 0), buffer_too_small (offset = size needed).
+/// false; offset 0), buffer_too_small (offset = out.size()).
 [[nodiscard]] inline result<std::size_t, errc> build_frame_header(mutable_bytes out, std::uint16_t protocol,
                                                                   frame_build_options opt = {}) noexcept {
   if (!protocol_valid(protocol)) return fail(errc::protocol_not_allowed, 0);
   const std::size_t n = frame_header_size(protocol, opt);
-  if (out.size() < n) return fail(errc::buffer_too_small, n);
+  if (out.size() < n) return fail(errc::buffer_too_small, out.size());
   std::size_t pos = 0;
   if (opt.address_control) {
     core::store_u8(out.data(), all_stations);
@@ -127,17 +153,24 @@ struct frame_build_options {
   return n;
 }
 
-/// Writes a whole frame (header then `payload`) into `out`; returns its size.
-/// Errors: as build_frame_header; buffer_too_small (offset = size needed).
+/// Writes a whole frame (header, then `payload`) at the start of `out`;
+/// returns its size (frame_header_size() + payload.size()).
+/// Errors: protocol_not_allowed (offset 0); buffer_too_small (offset =
+/// out.size(), like every builder), nothing written.
 [[nodiscard]] inline result<std::size_t, errc> build_frame(mutable_bytes out, std::uint16_t protocol,
-                                                           bytes_view payload, frame_build_options opt = {}) noexcept {
+                                                           frame_build_options opt, bytes_view payload) noexcept {
   const std::size_t h = frame_header_size(protocol, opt);
   if (!protocol_valid(protocol)) return fail(errc::protocol_not_allowed, 0);
-  if (out.size() < h + payload.size()) return fail(errc::buffer_too_small, h + payload.size());
+  if (out.size() < h + payload.size()) return fail(errc::buffer_too_small, out.size());
   auto r = build_frame_header(out, protocol, opt);
   if (!r) return r;
   if (!payload.empty()) std::memcpy(out.data() + h, payload.data(), payload.size());
   return h + payload.size();
+}
+/// As above with the default options (FF 03 and a two-octet Protocol field).
+[[nodiscard]] inline result<std::size_t, errc> build_frame(mutable_bytes out, std::uint16_t protocol,
+                                                           bytes_view payload) noexcept {
+  return build_frame(out, protocol, frame_build_options{}, payload);
 }
 
 } // namespace ppp

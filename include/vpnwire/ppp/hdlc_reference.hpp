@@ -1,6 +1,6 @@
 // A byte-at-a-time async HDLC codec written straight from RFC 1662 §4 and
 // its FCS computed bit by bit (no tables), with the same interface and
-// semantics as hdlc_decoder / hdlc_encode. It is the oracle the fast codec is
+// semantics as hdlc_decoder / build_hdlc_frame. It is the oracle the fast codec is
 // tested and fuzzed against; it is also usable where code size matters more
 // than speed.
 #pragma once
@@ -119,9 +119,9 @@ private:
   hdlc_decoder_counters counters_{};
 };
 
-/// The reference encoder; see hdlc_encode.
-[[nodiscard]] inline result<std::size_t, errc> hdlc_reference_encode(bytes_view frame, mutable_bytes out,
-                                                                     const hdlc_encoder_config &cfg = {}) noexcept {
+/// The reference encoder; see build_hdlc_frame.
+[[nodiscard]] inline result<std::size_t, errc>
+build_hdlc_frame_reference(mutable_bytes out, const hdlc_encoder_config &cfg, bytes_view frame) noexcept {
   // RFC 1662 §7.1: 7D and 7E always escaped; 5E never (7D 7E would abort).
   const send_accm map = cfg.accm;
   std::size_t w = 0;
@@ -134,17 +134,17 @@ private:
     if (map.escaped(c)) return raw(hdlc_escape) && raw(static_cast<std::uint8_t>(c ^ 0x20U));
     return raw(c);
   };
-  if (cfg.leading_flag && !raw(hdlc_flag)) return fail(errc::buffer_too_small, w);
+  if (cfg.leading_flag && !raw(hdlc_flag)) return fail(errc::buffer_too_small, out.size());
   std::uint32_t reg = cfg.fcs == fcs_kind::fcs16 ? fcs16_init : fcs32_init;
   for (std::byte b : frame) {
     const auto c = std::to_integer<std::uint8_t>(b);
     reg = fcs_update_bitwise(cfg.fcs, reg, c);
-    if (!put(c)) return fail(errc::buffer_too_small, w);
+    if (!put(c)) return fail(errc::buffer_too_small, out.size());
   }
   reg = ~reg;
   for (std::size_t k = 0; k < fcs_size(cfg.fcs); ++k)
-    if (!put(static_cast<std::uint8_t>((reg >> (8 * k)) & 0xFFU))) return fail(errc::buffer_too_small, w);
-  if (!raw(hdlc_flag)) return fail(errc::buffer_too_small, w);
+    if (!put(static_cast<std::uint8_t>((reg >> (8 * k)) & 0xFFU))) return fail(errc::buffer_too_small, out.size());
+  if (!raw(hdlc_flag)) return fail(errc::buffer_too_small, out.size());
   return w;
 }
 

@@ -6,10 +6,12 @@
 
 #include "vpnwire/core/bytes.hpp"
 #include "vpnwire/core/result.hpp"
+#include "vpnwire/core/walker.hpp"
 #include "vpnwire/ppp/errc.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -23,35 +25,81 @@ inline constexpr std::size_t pppoe_padi_max = 1484;
 /// RFC 2516 §4: session id 0xFFFF is reserved.
 inline constexpr std::uint16_t pppoe_reserved_session_id = 0xFFFF;
 
-/// PPPoE CODE values (RFC 2516 §5).
+// clang-format off
+/// PPPoE CODE values (RFC 2516 §5): X(enumerator, value, name).
+#define VPNWIRE_PPPOE_CODES(X)                                                                                         \
+  X(session, 0x00, "Session Data")                                                                                     \
+  X(padi,    0x09, "PADI")                                                                                             \
+  X(pado,    0x07, "PADO")                                                                                             \
+  X(padr,    0x19, "PADR")                                                                                             \
+  X(pads,    0x65, "PADS")                                                                                             \
+  X(padt,    0xA7, "PADT")
+
+/// Discovery tags (RFC 2516 Appendix A, RFC 4638 §4): X(enumerator, TAG_TYPE,
+/// .name, .min_length, .max_length, .error, .wireshark). Lengths are
+/// TAG_LENGTH (value octets); .error marks the three error tags; .wireshark
+/// is the Wireshark 4.0 display-filter field of the value.
+#define VPNWIRE_PPPOE_TAGS(X)                                                                                          \
+  X(end_of_list,        0x0000, .name = "End-Of-List", .max_length = 0)                                                \
+  X(service_name,       0x0101, .name = "Service-Name", .wireshark = "pppoed.tags.service_name")                       \
+  X(ac_name,            0x0102, .name = "AC-Name", .wireshark = "pppoed.tags.ac_name")                                 \
+  X(host_uniq,          0x0103, .name = "Host-Uniq", .wireshark = "pppoed.tags.host_uniq")                             \
+  X(ac_cookie,          0x0104, .name = "AC-Cookie", .wireshark = "pppoed.tags.ac_cookie")                             \
+  X(vendor_specific,    0x0105, .name = "Vendor-Specific", .min_length = 4, .wireshark = "pppoed.tags.vendor_id")      \
+  X(relay_session_id,   0x0110, .name = "Relay-Session-Id", .wireshark = "pppoed.tags.relay_session_id")               \
+  X(ppp_max_payload,    0x0120, .name = "PPP-Max-Payload", .min_length = 2, .max_length = 2,                           \
+    .wireshark = "pppoed.tags.max_payload")                                                                            \
+  X(service_name_error, 0x0201, .name = "Service-Name-Error", .error = true,                                           \
+    .wireshark = "pppoed.tags.service_name_error")                                                                     \
+  X(ac_system_error,    0x0202, .name = "AC-System-Error", .error = true, .wireshark = "pppoed.tags.ac_system_error")  \
+  X(generic_error,      0x0203, .name = "Generic-Error", .error = true, .wireshark = "pppoed.tags.generic_error")
+// clang-format on
+
+/// PPPoE CODE values.
 namespace pppoe_code {
-inline constexpr std::uint8_t session = 0x00;
-inline constexpr std::uint8_t padi = 0x09;
-inline constexpr std::uint8_t pado = 0x07;
-inline constexpr std::uint8_t padr = 0x19;
-inline constexpr std::uint8_t pads = 0x65;
-inline constexpr std::uint8_t padt = 0xA7;
+#define VPNWIRE_PPP_X(id, value, text) inline constexpr std::uint8_t id = value;
+VPNWIRE_PPPOE_CODES(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
 } // namespace pppoe_code
 
-/// TAG_TYPE values (RFC 2516 Appendix A, RFC 4638 §4).
+/// The name of a PPPoE CODE ("PADI", ...; "unknown" for others).
+[[nodiscard]] constexpr std::string_view pppoe_code_name(std::uint8_t c) noexcept {
+#define VPNWIRE_PPP_X(id, value, text)                                                                                 \
+  if (c == (value)) return text;
+  VPNWIRE_PPPOE_CODES(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
+  return "unknown";
+}
+
+/// TAG_TYPE values.
 namespace pppoe_tag {
-inline constexpr std::uint16_t end_of_list = 0x0000;
-inline constexpr std::uint16_t service_name = 0x0101;
-inline constexpr std::uint16_t ac_name = 0x0102;
-inline constexpr std::uint16_t host_uniq = 0x0103;
-inline constexpr std::uint16_t ac_cookie = 0x0104;
-inline constexpr std::uint16_t vendor_specific = 0x0105;
-inline constexpr std::uint16_t relay_session_id = 0x0110;
-inline constexpr std::uint16_t ppp_max_payload = 0x0120;
-inline constexpr std::uint16_t service_name_error = 0x0201;
-inline constexpr std::uint16_t ac_system_error = 0x0202;
-inline constexpr std::uint16_t generic_error = 0x0203;
+#define VPNWIRE_PPP_X(id, value, ...) inline constexpr std::uint16_t id = value;
+VPNWIRE_PPPOE_TAGS(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
 } // namespace pppoe_tag
 
-/// True for the three error tags (Service-Name-Error, AC-System-Error, Generic-Error).
-[[nodiscard]] constexpr bool is_error_tag(std::uint16_t t) noexcept {
-  return t == pppoe_tag::service_name_error || t == pppoe_tag::ac_system_error || t == pppoe_tag::generic_error;
+/// One discovery tag of the table.
+struct pppoe_tag_info {
+  std::uint16_t type = 0;
+  bool known = false;                ///< false for TAG_TYPEs the table does not list
+  std::string_view name{};           ///< the RFC's name, e.g. "Host-Uniq"
+  std::uint16_t min_length = 0;      ///< smallest TAG_LENGTH
+  std::uint16_t max_length = 0xFFFF; ///< largest TAG_LENGTH
+  bool error = false;                ///< one of the three error tags
+  std::string_view wireshark{};      ///< Wireshark 4.0 display-filter field, e.g. "pppoed.tags.host_uniq"
+};
+
+/// The table entry of TAG_TYPE `t` (known=false when the table does not list it).
+[[nodiscard]] constexpr pppoe_tag_info pppoe_tag_catalogue(std::uint16_t t) noexcept {
+#define VPNWIRE_PPP_X(id, value, ...)                                                                                  \
+  if (t == (value)) return pppoe_tag_info{.type = (value), .known = true, __VA_ARGS__};
+  VPNWIRE_PPPOE_TAGS(VPNWIRE_PPP_X)
+#undef VPNWIRE_PPP_X
+  return pppoe_tag_info{.type = t};
 }
+
+/// True for the three error tags (Service-Name-Error, AC-System-Error, Generic-Error).
+[[nodiscard]] constexpr bool is_error_tag(std::uint16_t t) noexcept { return pppoe_tag_catalogue(t).error; }
 /// True for PADI, PADO, PADR, PADS and PADT.
 [[nodiscard]] constexpr bool is_discovery_code(std::uint8_t c) noexcept {
   return c == pppoe_code::padi || c == pppoe_code::pado || c == pppoe_code::padr || c == pppoe_code::pads ||
@@ -61,6 +109,15 @@ inline constexpr std::uint16_t generic_error = 0x0203;
 /// Which EtherType the packet arrived with.
 enum class pppoe_stage : std::uint8_t { discovery, session };
 
+/// The enumerator's name, e.g. "session".
+[[nodiscard]] constexpr std::string_view name(pppoe_stage v) noexcept {
+  switch (v) {
+  case pppoe_stage::discovery: return "discovery";
+  case pppoe_stage::session: return "session";
+  }
+  return "unknown";
+}
+
 /// One tag: `value` is the TAG_VALUE octets.
 struct pppoe_tag_view {
   std::uint16_t type = 0;
@@ -68,39 +125,33 @@ struct pppoe_tag_view {
   bytes_view value{};
 };
 
-/// Walks the tags of a discovery packet. `done()` turns true at the end of
-/// the payload, after End-Of-List, or after an error.
-class pppoe_tag_reader {
-public:
-  constexpr pppoe_tag_reader() noexcept = default;
-  constexpr explicit pppoe_tag_reader(bytes_view payload) noexcept : bytes_(payload) {}
-  [[nodiscard]] constexpr bool done() const noexcept { return stopped_ || pos_ == bytes_.size(); }
+/// The tag layout for core::walker (core/walker.hpp): TAG_TYPE,
+/// TAG_LENGTH, value; End-Of-List ends the walk. Offsets are base +
+/// position in the payload (base 6: from the start of the PPPoE header).
+struct pppoe_tag_format {
+  using item_type = pppoe_tag_view;
+  using errc_type = errc;
+  /// next() called after the last tag.
+  static constexpr errc exhausted = errc::truncated;
 
-  /// The next tag (End-Of-List is returned, then done() is true).
-  /// Errors: tag_past_end (a tag header or TAG_LENGTH runs past the payload;
-  /// offset of the tag from the PPPoE header), truncated (called when done()).
-  [[nodiscard]] result<pppoe_tag_view, errc> next() noexcept {
-    const std::size_t off = pppoe_header_size + pos_;
-    if (done()) return fail(errc::truncated, off);
-    if (bytes_.size() - pos_ < 4) return stop(errc::tag_past_end, off);
-    const std::uint16_t type = core::load_be16(bytes_.data() + pos_);
-    const std::uint16_t len = core::load_be16(bytes_.data() + pos_ + 2);
-    if (len > bytes_.size() - pos_ - 4) return stop(errc::tag_past_end, off);
-    pppoe_tag_view t{type, off, bytes_.subspan(pos_ + 4, len)};
-    pos_ += 4U + len;
-    if (type == pppoe_tag::end_of_list) stopped_ = true;
-    return t;
+  /// Errors: tag_past_end (a tag header or TAG_LENGTH runs past the
+  /// payload; offset of the tag).
+  [[nodiscard]] static result<core::walk_step<pppoe_tag_view>, errc> read(bytes_view payload, std::size_t pos,
+                                                                          std::size_t base) noexcept {
+    const std::size_t off = base + pos;
+    if (payload.size() - pos < 4) return fail(errc::tag_past_end, off);
+    const std::uint16_t type = core::load_be16(payload.data() + pos);
+    const std::uint16_t len = core::load_be16(payload.data() + pos + 2);
+    if (len > payload.size() - pos - 4) return fail(errc::tag_past_end, off);
+    return core::walk_step<pppoe_tag_view>{pppoe_tag_view{type, off, payload.subspan(pos + 4, len)}, 4U + len,
+                                           type == pppoe_tag::end_of_list};
   }
-
-private:
-  [[nodiscard]] result<pppoe_tag_view, errc> stop(errc e, std::size_t off) noexcept {
-    stopped_ = true;
-    return fail(e, off);
-  }
-  bytes_view bytes_{};
-  std::size_t pos_ = 0;
-  bool stopped_ = false;
 };
+
+/// Walks the tags of a discovery packet (a core::walker): End-Of-List is
+/// returned, then done() is true. Errors: as pppoe_tag_format::read;
+/// truncated when next() is called although done().
+using pppoe_tag_reader = core::walker<pppoe_tag_format>;
 
 /// A parsed PPPoE packet.
 struct pppoe_view {
@@ -118,8 +169,10 @@ struct pppoe_view {
     return stage == pppoe_stage::discovery && code == pppoe_code::padi && pppoe_header_size + length > pppoe_padi_max;
   }
   /// Tags of a discovery packet (for a session packet the reader walks PPP bytes; do not).
-  [[nodiscard]] constexpr pppoe_tag_reader tags() const noexcept { return pppoe_tag_reader(payload); }
-  /// The first tag of `type`. Errors: as pppoe_tag_reader::next for tags
+  [[nodiscard]] constexpr pppoe_tag_reader tags() const noexcept {
+    return pppoe_tag_reader(payload, pppoe_header_size);
+  }
+  /// The first tag of `type`. Errors: as pppoe_tag_format::read for tags
   /// before it; option_not_found (offset = end of payload).
   [[nodiscard]] result<pppoe_tag_view, errc> find_tag(std::uint16_t type) const noexcept {
     auto r = tags();
@@ -174,6 +227,12 @@ struct pppoe_view {
   v.padding = in.subspan(pppoe_header_size + v.length);
   return v;
 }
+
+/// A pppoe_view points into its input: parsing a temporary container would
+/// leave it dangling, so it does not compile.
+template <class Owner>
+requires core::temporary_owner<Owner> result<pppoe_view, errc> parse_pppoe(Owner &&, pppoe_stage)
+= delete;
 
 /// Builds a PPPoE packet in a caller buffer: the header, then tags or a
 /// payload, then finish() writes LENGTH.

@@ -1,6 +1,6 @@
 // The concurrency tags of seq::reorder_window and the template's declaration
-// (its two specialisations live in reorder_window.hpp and
-// mpsc_reorder_window.hpp; include reorder_window.hpp to get both).
+// (its two specialisations live in reorder_window.hpp, single-threaded, and
+// mpsc_reorder_window.hpp, multi-producer; reorder_windows.hpp has both).
 #pragma once
 
 #include "vpnwire/core/serial.hpp"
@@ -19,6 +19,13 @@ struct single_thread {};
 /// Any number of threads insert concurrently (lock-free, wait-free when the
 /// number is inside the window); one consumer thread drains and polls.
 struct multi_producer {};
+
+/// Whether `Sink` may be a window's sink (or reject callback) for these
+/// arguments. Delivery runs inside noexcept calls (insert, poll, flush,
+/// drain): a sink that throws would terminate the program, so a sink must be
+/// declared noexcept, e.g. `[&](auto seq, auto &&item) noexcept { ... }`.
+/// The windows check it with a static_assert wherever they take a sink.
+template <class Sink, class... Args> inline constexpr bool nothrow_sink = std::is_nothrow_invocable_v<Sink &, Args...>;
 
 namespace detail {
 /// What both variants of reorder_window require of their parameters (an

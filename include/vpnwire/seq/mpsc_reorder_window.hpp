@@ -67,6 +67,9 @@ struct counter_origin_for_testing {
 /// order (pass-through: in slot order from the delivery point, without
 /// waiting for gaps); an item a producer placed that cannot be delivered in
 /// order goes to `reject(value_type seq, Item&& item, insert_outcome reason)`.
+/// Both run inside noexcept calls and must be declared noexcept (checked at
+/// compile time, nothrow_sink). The window holds atomics and is neither
+/// copyable nor movable: create it where it will live.
 template <class Item, unsigned SeqBits, std::size_t Capacity, window_policy Policy>
 class reorder_window<Item, SeqBits, Capacity, Policy, multi_producer>
     : detail::window_requirements<Item, SeqBits, Capacity> {
@@ -162,6 +165,8 @@ public:
   requires std::invocable<Sink &, value_type, Item &&> && std::invocable<Reject &, value_type, Item &&, insert_outcome>
       std::size_t drain(time_point now, Sink &&sink, Reject &&reject)
   noexcept {
+    static_assert(nothrow_sink<Sink, value_type, Item &&> && nothrow_sink<Reject, value_type, Item &&, insert_outcome>,
+                  "sink and reject run inside a noexcept call: declare them noexcept (a throwing one would terminate)");
     const std::uint64_t before = delivered_;
     if (policy_.mode == reorder_mode::pass_through) {
       pass_all(sink);
@@ -195,6 +200,8 @@ public:
   requires std::invocable<Sink &, value_type, Item &&> && std::invocable<Reject &, value_type, Item &&, insert_outcome>
       std::size_t flush(Sink &&sink, Reject &&reject)
   noexcept {
+    static_assert(nothrow_sink<Sink, value_type, Item &&> && nothrow_sink<Reject, value_type, Item &&, insert_outcome>,
+                  "sink and reject run inside a noexcept call: declare them noexcept (a throwing one would terminate)");
     const std::uint64_t before = delivered_;
     if (policy_.mode == reorder_mode::pass_through) {
       pass_all(sink);

@@ -12,6 +12,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <string_view>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -25,6 +26,16 @@ enum class reorder_mode : std::uint8_t {
   pass_through, ///< No reordering: every arrival is delivered as it comes.
 };
 
+/// The enumerator's name, e.g. "pass_through".
+[[nodiscard]] constexpr std::string_view name(reorder_mode v) noexcept {
+  switch (v) {
+  case reorder_mode::reorder: return "reorder";
+  case reorder_mode::strict: return "strict";
+  case reorder_mode::pass_through: return "pass_through";
+  }
+  return "unknown";
+}
+
 /// Where the expected sequence number comes from before the first delivery.
 enum class anchor_mode : std::uint8_t {
   first_packet,   ///< The first arrival is delivered and fixes the expected number.
@@ -33,10 +44,20 @@ enum class anchor_mode : std::uint8_t {
                   ///< moves back when a lower number arrives, so a swapped first pair is kept.
 };
 
+/// The enumerator's name, e.g. "probation".
+[[nodiscard]] constexpr std::string_view name(anchor_mode v) noexcept {
+  switch (v) {
+  case anchor_mode::first_packet: return "first_packet";
+  case anchor_mode::explicit_value: return "explicit_value";
+  case anchor_mode::probation: return "probation";
+  }
+  return "unknown";
+}
+
 /// Run-time policy. The defaults give a reorder window with no timeout, no
 /// depth limit, no resync and a first-packet anchor; combine the named
 /// constructors with the with_*() modifiers, e.g.
-/// `policy::timeout(30ms).with_depth(16).with_resync(8)`.
+/// `policy::with_timeout(30ms).with_depth(16).with_resync(8)`.
 struct policy {
   reorder_mode mode = reorder_mode::reorder;
   /// A held item older than this is released: the gaps before it are

@@ -16,14 +16,14 @@
 // left with the caller and the outcome says why. See docs/reorder.md.
 //
 // This file defines the single-threaded window (Concurrency = single_thread)
-// and includes the multi-producer one (mpsc_reorder_window.hpp).
+// and nothing else: no atomics. The multi-producer window is in
+// mpsc_reorder_window.hpp; reorder_windows.hpp includes both.
 #pragma once
 
 #include "vpnwire/core/serial.hpp"
 #include "vpnwire/core/time.hpp"
 #include "vpnwire/detail/config.hpp"
 #include "vpnwire/seq/concurrency.hpp"
-#include "vpnwire/seq/mpsc_reorder_window.hpp"
 #include "vpnwire/seq/outcome.hpp"
 #include "vpnwire/seq/policy.hpp"
 
@@ -49,8 +49,11 @@ namespace seq {
 /// numbers passed in are taken modulo 2^SeqBits. Capacity: a power of two,
 /// below 2^(SeqBits-1); the window holds at most Capacity items.
 ///
-/// A Sink is any callable `sink(value_type seq, Item&& item)`; it receives
-/// each delivered item once, in increasing serial order of seq.
+/// A Sink is any noexcept callable `sink(value_type seq, Item&& item)`; it
+/// receives each delivered item once, in increasing serial order of seq. It
+/// runs inside the window's noexcept calls, so a throwing sink would
+/// terminate the program: one not declared noexcept is rejected at compile
+/// time (nothrow_sink, concurrency.hpp).
 template <class Item, unsigned SeqBits, std::size_t Capacity, window_policy Policy>
 class reorder_window<Item, SeqBits, Capacity, Policy, single_thread>
     : detail::window_requirements<Item, SeqBits, Capacity> {
@@ -74,6 +77,12 @@ public:
 
   reorder_window(const reorder_window &) = delete;
   reorder_window &operator=(const reorder_window &) = delete;
+  /// Movable (into a container of sessions, out of a factory): the held
+  /// items, the history and the counters move with it. The moved-from
+  /// window is valid but unspecified (its items were moved from): assign a
+  /// window to it or destroy it.
+  reorder_window(reorder_window &&) noexcept = default;
+  reorder_window &operator=(reorder_window &&) noexcept = default;
 
   /// Offers `item` numbered `seq`, arriving at `now`. Returns exactly one
   /// outcome: delivered (it and any run it completed went to `sink`, in
@@ -85,6 +94,8 @@ public:
   requires std::invocable<Sink &, value_type, Item &&> insert_outcome insert(value_type seq, Item &&item,
                                                                              time_point now, Sink &&sink)
   noexcept {
+    static_assert(nothrow_sink<Sink, value_type, Item &&>,
+                  "the sink runs inside a noexcept call: declare it noexcept (a throwing sink would terminate)");
     seq = static_cast<value_type>(seq & serial_type::mask);
     if (VPNWIRE_LIKELY(seq == next_ && held_ == 0 && phase_ == phase::running)) {
       deliver_direct(seq, item, sink);
@@ -117,6 +128,8 @@ public:
   template <class Sink>
   requires std::invocable<Sink &, value_type, Item &&> std::size_t poll(time_point now, Sink &&sink)
   noexcept {
+    static_assert(nothrow_sink<Sink, value_type, Item &&>,
+                  "the sink runs inside a noexcept call: declare it noexcept (a throwing sink would terminate)");
     const std::uint64_t before = counters_.delivered;
     if (phase_ == phase::probation && now >= probation_end_) end_probation(sink);
     if (phase_ == phase::running) expire(now, sink);
@@ -129,6 +142,8 @@ public:
   template <class Sink>
   requires std::invocable<Sink &, value_type, Item &&> std::size_t flush(Sink &&sink)
   noexcept {
+    static_assert(nothrow_sink<Sink, value_type, Item &&>,
+                  "the sink runs inside a noexcept call: declare it noexcept (a throwing sink would terminate)");
     const std::uint64_t before = counters_.delivered;
     if (phase_ == phase::probation) {
       phase_ = phase::running;
@@ -143,6 +158,8 @@ public:
   template <class Sink>
   requires std::invocable<Sink &, value_type, Item &&>
   void reanchor(value_type expected, Sink &&sink) noexcept {
+    static_assert(nothrow_sink<Sink, value_type, Item &&>,
+                  "the sink runs inside a noexcept call: declare it noexcept (a throwing sink would terminate)");
     flush(sink);
     next_ = static_cast<value_type>(expected & serial_type::mask);
     forget_history();

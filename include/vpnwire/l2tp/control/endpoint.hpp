@@ -34,7 +34,8 @@
 //
 // Memory: MaxTunnels tunnels (each with its transport slots, sessions and
 // events), the endpoint's event queue, MaxTunnels remembered Tie Breakers and
-// a 64 Ki-entry Tunnel ID index, all allocated by the constructor. Nothing is
+// a 64 Ki-entry Tunnel ID index, all allocated by the constructor (or
+// create(), which reports out_of_memory instead of asserting). Nothing is
 // allocated afterwards; a freed slot is reused with tunnel::reset().
 #pragma once
 
@@ -42,6 +43,7 @@
 #include "vpnwire/core/result.hpp"
 #include "vpnwire/core/time.hpp"
 #include "vpnwire/crypto/digest.hpp"
+#include "vpnwire/detail/heap_array.hpp"
 #include "vpnwire/l2tp/avp.hpp"
 #include "vpnwire/l2tp/catalogue.hpp"
 #include "vpnwire/l2tp/control/errc.hpp"
@@ -56,11 +58,10 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <span>
-#include <string>
 #include <string_view>
-#include <vector>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -152,19 +153,38 @@ public:
   /// Breakers here, and a copy of it is given to every tunnel (challenges,
   /// Random Vectors, session IDs): it must be a handle to one source (an OS
   /// generator, or a pointer to a shared one), not a generator whose copies
-  /// would repeat the same sequence.
-  endpoint(const endpoint_config &cfg, Digest md5, Random rng, time_point now)
-      : cfg_(cfg), secret_(cfg.tunnel.secret), md5_(std::move(md5)), rng_(std::move(rng)) {
-    slots_.reserve(MaxTunnels);
-    for (std::size_t i = 0; i < MaxTunnels; ++i) slots_.emplace_back(cfg.tunnel, md5_, rng_, now);
-    cfg_.tunnel.host_name = {}; // the tunnels hold their copies
-    cfg_.tunnel.vendor_name = {};
-    cfg_.tunnel.secret = {};
-    events_.resize(std::max<std::uint16_t>(cfg_.max_events, 4));
-    remembered_.resize(MaxTunnels);
-    index_.assign(std::size_t{65536}, no_slot);
-    scratch_.resize(avp_max_value);
+  /// would repeat the same sequence. Running out of memory is a programming
+  /// error here (VPNWIRE_ASSERT); create() reports it as an error instead.
+  endpoint(const endpoint_config &cfg, Digest md5, Random rng, time_point now) noexcept
+      : endpoint(std::nothrow, cfg, std::move(md5), std::move(rng), now) {
+    VPNWIRE_ASSERT(allocated() && "out of memory: use endpoint::create()");
   }
+  /// As above, without checking the allocation: allocated() tells.
+  endpoint(std::nothrow_t, const endpoint_config &cfg, Digest md5, Random rng, time_point now) noexcept
+      : cfg_(settled(cfg)), secret_(copy_secret(cfg.tunnel.secret)), md5_(std::move(md5)), rng_(std::move(rng)),
+        slots_(vpnwire::detail::heap_array<slot>::make_with(
+            MaxTunnels, [&](std::size_t) noexcept { return slot(cfg.tunnel, md5_, rng_, now); })),
+        events_(vpnwire::detail::heap_array<tagged_event>::make(cfg_.max_events)),
+        remembered_(vpnwire::detail::heap_array<remembered_tie>::make(MaxTunnels)),
+        index_(vpnwire::detail::heap_array<std::uint16_t>::make_filled(std::size_t{65536}, no_slot)),
+        scratch_(vpnwire::detail::heap_array<std::byte>::make(avp_max_value)) {
+    allocated_ = secret_.allocated(cfg.tunnel.secret.size()) && slots_.allocated(MaxTunnels) &&
+                 events_.allocated(cfg_.max_events) && remembered_.allocated(MaxTunnels) && index_.allocated(65536) &&
+                 scratch_.allocated(avp_max_value);
+    for (const slot &s : slots_) allocated_ = allocated_ && s.t.allocated();
+  }
+  /// The endpoint, or out_of_memory (offset 0) when its tables or tunnels
+  /// cannot be allocated: for code built without exceptions that must
+  /// survive that. Needs a Digest, a Random and a PeerKey that move without
+  /// throwing.
+  [[nodiscard]] static result<endpoint, errc> create(const endpoint_config &cfg, Digest md5, Random rng,
+                                                     time_point now) noexcept {
+    endpoint e(std::nothrow, cfg, std::move(md5), std::move(rng), now);
+    if (!e.allocated()) return fail(errc::out_of_memory, 0);
+    return e;
+  }
+  /// Whether the constructor got all the memory the configuration asks for.
+  [[nodiscard]] bool allocated() const noexcept { return allocated_; }
 
   // ------------------------------------------------------------ tunnels
 
@@ -343,7 +363,8 @@ private:
     bool in_use = false;
     bool initiator = false;
     std::uint16_t peer_assigned_id = 0; ///< responder: the Assigned Tunnel ID of the SCCRQ that created it
-    slot(const tunnel_config &c, const Digest &d, const Random &r, time_point now) : t(c, own_digest(d), r, now) {}
+    slot(const tunnel_config &c, const Digest &d, const Random &r, time_point now) noexcept
+        : t(std::nothrow, c, own_digest(d), r, now) {}
   };
   /// Each tunnel hashes with its own Digest: a copy, or a fresh one when
   /// the digest owns a context and cannot be copied (crypto::openssl_md5).
@@ -364,7 +385,17 @@ private:
 
   template <avp_type T> result<value_t<T>, l2tp::errc> get(const message_view &m) noexcept {
     if (secret_.empty()) return m.get<T>();
-    return m.template get<T>(md5_, as_bytes(std::string_view(secret_)), scratch_);
+    return m.template get<T>(md5_, as_bytes(std::string_view(secret_.data(), secret_.size())), scratch_);
+  }
+  static endpoint_config settled(endpoint_config c) noexcept {
+    c.tunnel.host_name = {}; // the tunnels hold their copies
+    c.tunnel.vendor_name = {};
+    c.tunnel.secret = {};
+    c.max_events = std::max<std::uint16_t>(c.max_events, 4);
+    return c;
+  }
+  static vpnwire::detail::heap_array<char> copy_secret(std::string_view s) noexcept {
+    return vpnwire::detail::heap_array<char>::make_with(s.size(), [s](std::size_t i) noexcept { return s[i]; });
   }
 
   std::uint64_t draw64() noexcept {
@@ -447,7 +478,7 @@ private:
   }
 
   void remember(const PeerKey &peer, std::uint64_t value, time_point now) noexcept {
-    remembered_tie *victim = &remembered_.front();
+    remembered_tie *victim = &remembered_[0];
     for (remembered_tie &r : remembered_) {
       if (!r.used || r.until <= now) {
         victim = &r;
@@ -545,14 +576,15 @@ private:
   }
 
   endpoint_config cfg_;
-  std::string secret_;
+  vpnwire::detail::heap_array<char> secret_;
   Digest md5_;
   Random rng_;
-  std::vector<slot> slots_;
-  std::vector<tagged_event> events_;
-  std::vector<remembered_tie> remembered_;
-  std::vector<std::uint16_t> index_; ///< local Tunnel ID -> slot index, or no_slot
-  std::vector<std::byte> scratch_;
+  vpnwire::detail::heap_array<slot> slots_;
+  vpnwire::detail::heap_array<tagged_event> events_;
+  vpnwire::detail::heap_array<remembered_tie> remembered_;
+  vpnwire::detail::heap_array<std::uint16_t> index_; ///< local Tunnel ID -> slot index, or no_slot
+  vpnwire::detail::heap_array<std::byte> scratch_;
+  bool allocated_ = false;
   endpoint_counters counters_{};
   std::size_t in_use_ = 0;
   std::size_t event_head_ = 0;

@@ -22,6 +22,15 @@ enum class role : std::uint8_t {
   lns  ///< L2TP Network Server: answers incoming calls, places outgoing ones.
 };
 
+/// The enumerator's name, e.g. "lns".
+[[nodiscard]] constexpr std::string_view name(role v) noexcept {
+  switch (v) {
+  case role::lac: return "lac";
+  case role::lns: return "lns";
+  }
+  return "unknown";
+}
+
 enum class event_type : std::uint8_t {
   tunnel_up,             ///< The control connection is established (SCCCN sent or received).
   tunnel_down,           ///< The control connection is gone: StopCCN sent or received, or the peer is unreachable.
@@ -53,6 +62,16 @@ enum class origin : std::uint8_t {
   peer,            ///< The peer sent it.
   peer_unreachable ///< The retry limit was reached (§5.8).
 };
+
+/// The enumerator's name, e.g. "peer_unreachable".
+[[nodiscard]] constexpr std::string_view name(origin v) noexcept {
+  switch (v) {
+  case origin::local: return "local";
+  case origin::peer: return "peer";
+  case origin::peer_unreachable: return "peer_unreachable";
+  }
+  return "unknown";
+}
 
 /// The parameters of a call, as negotiated.
 struct session_params {

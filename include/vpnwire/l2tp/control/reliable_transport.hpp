@@ -26,7 +26,8 @@
 // relies on that to stamp Ns/Nr into outgoing messages. Headers are checked
 // with the wire layer's l2tp::parse_header(); AVPs are not looked at.
 //
-// Memory: all slots are allocated once by the constructor
+// Memory: all slots are allocated once by the constructor (or create(),
+// which reports out_of_memory instead of asserting)
 // (send_slots + receive_window slots of max_message bytes each); nothing is
 // allocated afterwards.
 #pragma once
@@ -35,6 +36,7 @@
 #include "vpnwire/core/result.hpp"
 #include "vpnwire/core/serial.hpp"
 #include "vpnwire/core/time.hpp"
+#include "vpnwire/detail/heap_array.hpp"
 #include "vpnwire/l2tp/control/errc.hpp"
 #include "vpnwire/l2tp/header.hpp"
 
@@ -43,7 +45,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <vector>
+#include <new>
+#include <string_view>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -91,6 +94,17 @@ enum class transport_state : std::uint8_t {
   closed     ///< The linger ended; nothing more is sent or accepted.
 };
 
+/// The enumerator's name, e.g. "closed".
+[[nodiscard]] constexpr std::string_view name(transport_state v) noexcept {
+  switch (v) {
+  case transport_state::open: return "open";
+  case transport_state::lingering: return "lingering";
+  case transport_state::failed: return "failed";
+  case transport_state::closed: return "closed";
+  }
+  return "unknown";
+}
+
 /// What receive() did with a datagram.
 enum class receive_outcome : std::uint8_t {
   delivered,              ///< In order: it (and any held successors) can be taken with pop_delivered().
@@ -104,6 +118,23 @@ enum class receive_outcome : std::uint8_t {
   dropped_beyond_window,  ///< Ns too far ahead for the receive window.
   dropped_closed          ///< The transport has failed or closed.
 };
+
+/// The enumerator's name, e.g. "dropped_closed".
+[[nodiscard]] constexpr std::string_view name(receive_outcome v) noexcept {
+  switch (v) {
+  case receive_outcome::delivered: return "delivered";
+  case receive_outcome::held_out_of_order: return "held_out_of_order";
+  case receive_outcome::duplicate: return "duplicate";
+  case receive_outcome::ack_only: return "ack_only";
+  case receive_outcome::dropped_malformed: return "dropped_malformed";
+  case receive_outcome::dropped_too_long: return "dropped_too_long";
+  case receive_outcome::dropped_nr_beyond_sent: return "dropped_nr_beyond_sent";
+  case receive_outcome::dropped_ns_undefined: return "dropped_ns_undefined";
+  case receive_outcome::dropped_beyond_window: return "dropped_beyond_window";
+  case receive_outcome::dropped_closed: return "dropped_closed";
+  }
+  return "unknown";
+}
 
 /// What handle_timeout() found.
 struct timeout_report {
@@ -141,15 +172,39 @@ class reliable_transport {
   using seq = core::serial16;
 
 public:
-  /// Allocates every slot. `now` starts the HELLO timer.
-  explicit reliable_transport(time_point now, transport_limits limits = {}, transport_config config = {})
-      : limits_(clamp(limits)), config_(config) {
-    send_.resize(limits_.send_slots);
-    recv_.resize(limits_.receive_window);
-    send_bytes_.resize(std::size_t{limits_.send_slots} * limits_.max_message);
-    recv_bytes_.resize(std::size_t{limits_.receive_window} * limits_.max_message);
+  /// Allocates every slot. `now` starts the HELLO timer. Running out of
+  /// memory is a programming error here (VPNWIRE_ASSERT); create() reports
+  /// it as an error instead.
+  explicit reliable_transport(time_point now, transport_limits limits = {}, transport_config config = {}) noexcept
+      : reliable_transport(std::nothrow, now, limits, config) {
+    VPNWIRE_ASSERT(allocated() && "out of memory: use reliable_transport::create()");
+  }
+  /// As above, without checking the allocation: allocated() tells.
+  reliable_transport(std::nothrow_t, time_point now, transport_limits limits = {},
+                     transport_config config = {}) noexcept
+      : limits_(clamp(limits)), config_(config),
+        send_(vpnwire::detail::heap_array<send_slot>::make(limits_.send_slots)),
+        recv_(vpnwire::detail::heap_array<recv_slot>::make(limits_.receive_window)),
+        send_bytes_(
+            vpnwire::detail::heap_array<std::byte>::make(std::size_t{limits_.send_slots} * limits_.max_message)),
+        recv_bytes_(
+            vpnwire::detail::heap_array<std::byte>::make(std::size_t{limits_.receive_window} * limits_.max_message)) {
     ssthresh_ = peer_window_;
     hello_deadline_ = later(now, config_.hello_interval);
+  }
+  /// The transport, or out_of_memory (offset 0) when its slots cannot be
+  /// allocated: for code built without exceptions that must survive that.
+  [[nodiscard]] static result<reliable_transport, errc> create(time_point now, transport_limits limits = {},
+                                                               transport_config config = {}) noexcept {
+    reliable_transport t(std::nothrow, now, limits, config);
+    if (!t.allocated()) return fail(errc::out_of_memory, 0);
+    return t;
+  }
+  /// Whether the constructor got all the memory its limits ask for.
+  [[nodiscard]] bool allocated() const noexcept {
+    return send_.allocated(limits_.send_slots) && recv_.allocated(limits_.receive_window) &&
+           send_bytes_.allocated(std::size_t{limits_.send_slots} * limits_.max_message) &&
+           recv_bytes_.allocated(std::size_t{limits_.receive_window} * limits_.max_message);
   }
 
   // ---------------------------------------------------------------- setup
@@ -261,7 +316,7 @@ public:
       f.tunnel_id = peer_tunnel_id_;
       f.ns = snd_nxt_;
       f.nr = rcv_nxt_;
-      if (!l2tp::write_header(out, f, 0)) return fail(errc::buffer_too_small, 0);
+      if (!l2tp::build_header(out, f, 0)) return fail(errc::buffer_too_small, 0);
       ack_pending_ = false;
       ++counters_.zlbs_sent;
       return control_header_size;
@@ -567,10 +622,10 @@ private:
   transport_state state_ = transport_state::open;
   transport_counters counters_{};
 
-  std::vector<send_slot> send_;
-  std::vector<recv_slot> recv_;
-  std::vector<std::byte> send_bytes_;
-  std::vector<std::byte> recv_bytes_;
+  vpnwire::detail::heap_array<send_slot> send_;
+  vpnwire::detail::heap_array<recv_slot> recv_;
+  vpnwire::detail::heap_array<std::byte> send_bytes_;
+  vpnwire::detail::heap_array<std::byte> recv_bytes_;
 
   // Send side: [snd_una, snd_nxt) transmitted and unacknowledged, [snd_nxt, snd_end) waiting for the window.
   std::uint16_t snd_una_ = 0;

@@ -26,17 +26,20 @@
 //
 // Memory: the transport's slots, max_sessions session slots, max_events
 // events and two message buffers of the transport's max_message bytes, all
-// allocated by the constructor.
+// allocated by the constructor (or create(), which reports out_of_memory
+// instead of asserting).
 #pragma once
 
 #include "vpnwire/core/bytes.hpp"
 #include "vpnwire/core/result.hpp"
 #include "vpnwire/core/time.hpp"
 #include "vpnwire/crypto/digest.hpp"
+#include "vpnwire/detail/heap_array.hpp"
 #include "vpnwire/l2tp/catalogue.hpp"
 #include "vpnwire/l2tp/control/errc.hpp"
 #include "vpnwire/l2tp/control/events.hpp"
 #include "vpnwire/l2tp/control/reliable_transport.hpp"
+#include "vpnwire/l2tp/error_action.hpp"
 #include "vpnwire/l2tp/header.hpp"
 #include "vpnwire/l2tp/message.hpp"
 #include "vpnwire/l2tp/tunnel_auth.hpp"
@@ -47,10 +50,10 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
-#include <string>
 #include <string_view>
-#include <vector>
+#include <type_traits>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -72,6 +75,17 @@ enum class tie_outcome : std::uint8_t {
   keep_theirs, ///< The peer wins: discard our own initiating tunnel.
   drop_both    ///< Equal values: both sides discard their tunnels.
 };
+
+/// The enumerator's name, e.g. "drop_both".
+[[nodiscard]] constexpr std::string_view name(tie_outcome v) noexcept {
+  switch (v) {
+  case tie_outcome::no_tie: return "no_tie";
+  case tie_outcome::keep_ours: return "keep_ours";
+  case tie_outcome::keep_theirs: return "keep_theirs";
+  case tie_outcome::drop_both: return "drop_both";
+  }
+  return "unknown";
+}
 /// The lower Tie Breaker value wins; a side that sent one wins over a side
 /// that did not; equal values make both sides give up (§4.4.3).
 [[nodiscard]] constexpr tie_outcome resolve_tie(std::optional<std::uint64_t> ours,
@@ -109,8 +123,25 @@ struct sccrq_info {
   return info;
 }
 
+/// sccrq_info points into the datagram: inspecting a temporary container
+/// would leave it dangling, so it does not compile.
+template <class Owner>
+requires core::temporary_owner<Owner> result<sccrq_info, errc> inspect_sccrq(Owner &&)
+= delete;
+
 enum class tunnel_state : std::uint8_t { idle, wait_ctl_reply, wait_ctl_conn, established, closing, closed };
 enum class session_state : std::uint8_t { unused, wait_reply, wait_connect, established };
+
+/// The enumerator's name, e.g. "established".
+[[nodiscard]] constexpr std::string_view name(session_state v) noexcept {
+  switch (v) {
+  case session_state::unused: return "unused";
+  case session_state::wait_reply: return "wait_reply";
+  case session_state::wait_connect: return "wait_connect";
+  case session_state::established: return "established";
+  }
+  return "unknown";
+}
 
 [[nodiscard]] constexpr std::string_view name(tunnel_state s) noexcept {
   switch (s) {
@@ -172,26 +203,47 @@ struct tunnel_counters {
 };
 
 template <crypto::md5_like Digest, random_source Random> class tunnel {
+  static constexpr bool nothrow_parts =
+      std::is_nothrow_move_constructible_v<Digest> && std::is_nothrow_move_constructible_v<Random>;
+
 public:
-  /// Allocates everything. Our Assigned Tunnel ID is drawn from `rng` (never 0).
-  tunnel(const tunnel_config &cfg, Digest md5, Random rng, time_point now)
-      : cfg_(cfg), host_(cfg.host_name), vendor_(cfg.vendor_name), secret_(cfg.secret), md5_(std::move(md5)),
-        rng_(std::move(rng)), transport_(now, cfg.transport, cfg.timers) {
-    if (host_.empty()) host_ = "vpnwire"; // Host Name is required and at least 1 byte
-    cfg_.host_name = {};                  // the copies above are used from here on
-    cfg_.vendor_name = {};
-    cfg_.secret = {};
-    cfg_.max_sessions = std::max<std::uint16_t>(cfg_.max_sessions, 1);
-    cfg_.max_events = std::max<std::uint16_t>(cfg_.max_events, 4);
-    sessions_.resize(cfg_.max_sessions);
-    events_.resize(cfg_.max_events);
-    tx_.resize(transport_.limits().max_message);
-    scratch_.resize(avp_max_value);
+  /// Allocates everything. Our Assigned Tunnel ID is drawn from `rng` (never
+  /// 0). Running out of memory is a programming error here (VPNWIRE_ASSERT);
+  /// create() reports it as an error instead.
+  tunnel(const tunnel_config &cfg, Digest md5, Random rng, time_point now) noexcept(nothrow_parts)
+      : tunnel(std::nothrow, cfg, std::move(md5), std::move(rng), now) {
+    VPNWIRE_ASSERT(allocated() && "out of memory: use tunnel::create()");
+  }
+  /// As above, without checking the allocation: allocated() tells.
+  tunnel(std::nothrow_t, const tunnel_config &cfg, Digest md5, Random rng, time_point now) noexcept(nothrow_parts)
+      : cfg_(settled(cfg)), host_(copy_text(host_or_default(cfg.host_name))), vendor_(copy_text(cfg.vendor_name)),
+        secret_(copy_text(cfg.secret)), md5_(std::move(md5)), rng_(std::move(rng)),
+        transport_(std::nothrow, now, cfg.transport, cfg.timers),
+        sessions_(vpnwire::detail::heap_array<session>::make(cfg_.max_sessions)),
+        events_(vpnwire::detail::heap_array<event>::make(cfg_.max_events)),
+        tx_(vpnwire::detail::heap_array<std::byte>::make(transport_.limits().max_message)),
+        scratch_(vpnwire::detail::heap_array<std::byte>::make(avp_max_value)) {
+    allocated_ = host_.allocated(host_or_default(cfg.host_name).size()) && vendor_.allocated(cfg.vendor_name.size()) &&
+                 secret_.allocated(cfg.secret.size()) && transport_.allocated() &&
+                 sessions_.allocated(cfg_.max_sessions) && events_.allocated(cfg_.max_events) &&
+                 tx_.allocated(transport_.limits().max_message) && scratch_.allocated(avp_max_value);
     local_tunnel_id_ = random_nonzero_u16();
     std::array<std::byte, 8> tb{};
     rng_.fill(tb);
     tie_breaker_ = core::load_be64(tb.data());
   }
+  /// The tunnel, or out_of_memory (offset 0) when its buffers cannot be
+  /// allocated: for code built without exceptions that must survive that.
+  /// Needs a Digest and a Random that move without throwing.
+  [[nodiscard]] static result<tunnel, errc> create(const tunnel_config &cfg, Digest md5, Random rng,
+                                                   time_point now) noexcept {
+    static_assert(nothrow_parts, "create() moves the tunnel out: Digest and Random must be nothrow movable");
+    tunnel t(std::nothrow, cfg, std::move(md5), std::move(rng), now);
+    if (!t.allocated()) return fail(errc::out_of_memory, 0);
+    return t;
+  }
+  /// Whether the constructor got all the memory the configuration asks for.
+  [[nodiscard]] bool allocated() const noexcept { return allocated_; }
 
   // ------------------------------------------------------------ tunnel
 
@@ -412,8 +464,22 @@ private:
   };
 
   [[nodiscard]] bool has_secret() const noexcept { return !secret_.empty(); }
+  static tunnel_config settled(tunnel_config c) noexcept {
+    c.host_name = {}; // the copies in host_, vendor_ and secret_ are used
+    c.vendor_name = {};
+    c.secret = {};
+    c.max_sessions = std::max<std::uint16_t>(c.max_sessions, 1);
+    c.max_events = std::max<std::uint16_t>(c.max_events, 4);
+    return c;
+  }
+  /// Host Name is required and at least 1 byte.
+  static std::string_view host_or_default(std::string_view h) noexcept { return h.empty() ? "vpnwire" : h; }
+  static vpnwire::detail::heap_array<char> copy_text(std::string_view s) noexcept {
+    return vpnwire::detail::heap_array<char>::make_with(s.size(), [s](std::size_t i) noexcept { return s[i]; });
+  }
+  static std::string_view text(const vpnwire::detail::heap_array<char> &a) noexcept { return {a.data(), a.size()}; }
   [[nodiscard]] bool hiding() const noexcept { return has_secret() && cfg_.hide_avps; }
-  [[nodiscard]] bytes_view secret() const noexcept { return as_bytes(std::string_view(secret_)); }
+  [[nodiscard]] bytes_view secret() const noexcept { return as_bytes(text(secret_)); }
 
   std::uint16_t random_nonzero_u16() noexcept {
     std::array<std::byte, 2> b{};
@@ -515,13 +581,13 @@ private:
   }
   void add_identity(message_writer &w) noexcept {
     (void)w.add<avp_type::protocol_version>(protocol_version_value{1, 0});
-    (void)w.add<avp_type::host_name>(as_bytes(std::string_view(host_)));
+    (void)w.add<avp_type::host_name>(as_bytes(text(host_)));
     (void)w.add<avp_type::framing_capabilities>(cfg_.framing_capabilities);
     if (cfg_.bearer_capabilities != 0) (void)w.add<avp_type::bearer_capabilities>(cfg_.bearer_capabilities);
     (void)w.add<avp_type::assigned_tunnel_id>(local_tunnel_id_);
     (void)w.add<avp_type::receive_window_size>(transport_.receive_window());
     (void)w.add<avp_type::firmware_revision>(cfg_.firmware_revision);
-    if (!vendor_.empty()) (void)w.add<avp_type::vendor_name>(as_bytes(std::string_view(vendor_)));
+    if (!vendor_.empty()) (void)w.add<avp_type::vendor_name>(as_bytes(text(vendor_)));
     if (has_secret()) (void)w.add<avp_type::challenge>(bytes_view(our_challenge_));
   }
   result<void, errc> send_connected(message_type t, session &s, const call_request &c) noexcept {
@@ -648,18 +714,19 @@ private:
     auto v = validate_message(body);
     if (!v) {
       ++counters_.malformed;
+      // The library's mapping (error_action.hpp): the Result Code, and
+      // whether the error clears the tunnel (any error during setup), the
+      // session (a session message once established) or nothing.
       const std::uint16_t type = body.size() >= 8 ? core::load_be16(body.data() + 6) : 0;
-      const std::uint16_t error =
-          (v.code() == l2tp::errc::avp_value_length || v.code() == l2tp::errc::avp_value_too_short ||
-           v.code() == l2tp::errc::avp_length_below_header || v.code() == l2tp::errc::avp_length_beyond_message)
-              ? result_codes::error_length_wrong
-              : result_codes::error_value_out_of_range;
-      protocol_error(type, v.code(), v.offset(), result_codes::stopccn_general_error, error);
-      // A broken setup message leaves nothing to talk to: clear the tunnel (§5.1).
-      if (state_ != tunnel_state::established)
-        stop(now, result_codes::stopccn_general_error, error, name(v.code()), origin::local);
-      else if (session *s = find(h->session_id()); s && message_catalogue(type).session)
-        disconnect_with(*s, result_codes::cdn_general_error, error, name(v.code()));
+      const result_code rc = result_code_for(v.code());
+      protocol_error(type, v.code(), v.offset(), rc.result, rc.error);
+      switch (clears(v.code(), type, state_ == tunnel_state::established)) {
+      case clear_scope::tunnel: stop(now, rc.result, rc.error, name(v.code()), origin::local); break;
+      case clear_scope::session:
+        if (session *s = find(h->session_id())) disconnect_with(*s, rc.result, rc.error, name(v.code()));
+        break;
+      case clear_scope::none: break;
+      }
       return;
     }
     switch (v->action()) {
@@ -967,9 +1034,9 @@ private:
   }
 
   tunnel_config cfg_;
-  std::string host_;
-  std::string vendor_;
-  std::string secret_;
+  vpnwire::detail::heap_array<char> host_;
+  vpnwire::detail::heap_array<char> vendor_;
+  vpnwire::detail::heap_array<char> secret_;
   Digest md5_;
   Random rng_;
   reliable_transport transport_;
@@ -984,12 +1051,13 @@ private:
   std::array<char, 64> peer_host_{};
   std::size_t peer_host_len_ = 0;
   std::uint32_t call_serial_ = 0;
-  std::vector<session> sessions_;
-  std::vector<event> events_;
+  vpnwire::detail::heap_array<session> sessions_;
+  vpnwire::detail::heap_array<event> events_;
   std::size_t event_head_ = 0;
   std::size_t event_count_ = 0;
-  std::vector<std::byte> tx_;
-  std::vector<std::byte> scratch_;
+  vpnwire::detail::heap_array<std::byte> tx_;
+  vpnwire::detail::heap_array<std::byte> scratch_;
+  bool allocated_ = false;
 };
 
 } // namespace control

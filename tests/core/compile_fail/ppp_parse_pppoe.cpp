@@ -1,0 +1,21 @@
+// parse_pppoe() keeps views into its input: given a temporary container it must
+// not compile (the view would dangle at the end of the statement), and given
+// the same container as an lvalue it must. Built twice by
+// tests/core/expect_compile_failure.cmake.
+// expect: parse_pppoe
+#include "vpnwire/ppp/pppoe.hpp"
+
+#include <cstddef>
+#include <vector>
+
+std::vector<std::byte> make_bytes();
+
+int main() {
+#if VPNWIRE_EXPECT_COMPILE_FAILURE
+  auto r = vpnwire::ppp::parse_pppoe(make_bytes(), vpnwire::ppp::pppoe_stage::session);
+#else
+  const std::vector<std::byte> bytes = make_bytes();
+  auto r = vpnwire::ppp::parse_pppoe(bytes, vpnwire::ppp::pppoe_stage::session);
+#endif
+  return r ? 0 : 1;
+}
