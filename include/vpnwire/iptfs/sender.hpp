@@ -35,9 +35,9 @@
 #include "vpnwire/core/time.hpp"
 #include "vpnwire/esp/errc.hpp"
 #include "vpnwire/esp/sa.hpp"
-#include "vpnwire/tunnel/mtu.hpp"
 #include "vpnwire/iptfs/errc.hpp"
 #include "vpnwire/iptfs/payload.hpp"
+#include "vpnwire/tunnel/mtu.hpp"
 
 #include <array>
 #include <cstddef>
