@@ -524,7 +524,7 @@ private:
   /// Receives what a reorder window delivers, in order.
   struct delivery_sink {
     worker *self;
-    void operator()(std::uint16_t, rte_mbuf *&&p) const {
+    void operator()(std::uint16_t, rte_mbuf *&&p) const noexcept {
       if (p != nullptr) self->emit(p);
     }
   };
@@ -532,7 +532,7 @@ private:
 
   // An Ethernet header in front of the inner packet (net_pcap writes
   // Ethernet captures), then to lcore 0 for transmission.
-  void emit(rte_mbuf *p) {
+  void emit(rte_mbuf *p) noexcept {
     auto *eth = rte_pktmbuf_prepend(p, 14);
     if (eth == nullptr) {
       rte_pktmbuf_free(p);
