@@ -16,6 +16,6 @@ void send(bytes_view frame);
 void stop_ccn(l2tp::result_code rc);
 void cdn(l2tp::result_code rc);
 #define DOCS_SNIPPET_PARAMETERS                                                                                        \
-  const ppp::control_packet_view &packet, mutable_bytes out, bytes_view payload, bytes_view body,                    \
-      std::uint16_t type, bool established
+  const ppp::control_packet_view &packet, mutable_bytes out, bytes_view payload, bytes_view body, std::uint16_t type,  \
+      bool established
 #define DOCS_SNIPPET_RETURN error_info<ppp::errc>
