@@ -10,7 +10,9 @@
 #include "vpnwire/ip/ipv4.hpp"
 #include "vpnwire/ppp/control.hpp"
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -64,6 +66,7 @@ namespace detail_json {
 /// reassembly events of layer `index`.
 inline void write_ipv6(json_writer &j, const frame_record &rec, std::size_t index, const ipv6_layer &v) {
   namespace proto = vpnwire::ip::proto;
+  j.field("ip.version", 6);
   j.field("ipv6.version", 6);
   j.field("ipv6.tclass", v.tclass);
   j.field("ipv6.tclass.dscp", v.tclass >> 2);
@@ -140,23 +143,49 @@ inline void write_icmpv6(json_writer &j, const icmpv6_layer &m) {
   if (m.echo_seq) j.field("icmpv6.echo.sequence_number", *m.echo_seq);
 }
 
-/// IPV6CP (RFC 5072): the control header and its options.
+/// IPV6CP (RFC 5072): the control header and its options. As in Wireshark,
+/// the IPv6-Compression-Protocol option (2) is shown under IPCP's field
+/// names (ipcp.opt.*, RFC 5072 §4.2 reuses IPCP's option layout), every
+/// other option under ipv6cp.opt.*.
 inline void write_ipv6cp(json_writer &j, const frame_record &rec, const ppp_control_layer &c) {
   j.field("ppp.code", c.code);
   j.field("ppp.identifier", c.identifier);
   j.field("ppp.length", c.length);
   if (!vpnwire::ppp::carries_options(c.code)) return;
-  j.key("ipv6cp.opt.type");
-  j.begin_array();
-  for (std::uint32_t i = 0; i < c.options.count; ++i) j.number(rec.options[c.options.first + i].type);
-  j.end_array();
-  j.key("ipv6cp.opt.length");
-  j.begin_array();
-  for (std::uint32_t i = 0; i < c.options.count; ++i) j.number(rec.options[c.options.first + i].length);
-  j.end_array();
+  constexpr std::uint8_t interface_identifier = 1, compression = 2;
+  auto list = [&](std::string_view key, bool compress, bool type) {
+    bool any = false;
+    for (std::uint32_t i = 0; i < c.options.count; ++i)
+      any = any || (rec.options[c.options.first + i].type == compression) == compress;
+    if (!any) return;
+    j.key(key);
+    j.begin_array();
+    for (std::uint32_t i = 0; i < c.options.count; ++i) {
+      const ppp_option &o = rec.options[c.options.first + i];
+      if ((o.type == compression) == compress) j.number(type ? o.type : o.length);
+    }
+    j.end_array();
+  };
+  list("ipv6cp.opt.type", false, true);
+  list("ipv6cp.opt.length", false, false);
+  list("ipcp.opt.type", true, true);
+  list("ipcp.opt.length", true, false);
   for (std::uint32_t i = 0; i < c.options.count; ++i) {
     const ppp_option &o = rec.options[c.options.first + i];
-    if (o.type == 1 && o.value.size() == 8) j.field_hex("ipv6cp.interface_identifier", o.value);
+    // The whole option (type, length, value), as Wireshark's option item shows it.
+    std::array<std::byte, 257> whole{};
+    whole[0] = std::byte{o.type};
+    whole[1] = std::byte{o.length};
+    const std::size_t n = o.value.size() < 255 ? o.value.size() : 255;
+    for (std::size_t k = 0; k < n; ++k) whole[2 + k] = o.value[k];
+    const std::span<const std::byte> bytes(whole.data(), 2 + n);
+    if (o.type == interface_identifier && o.value.size() == 8) {
+      j.field_hex("ipv6cp.opt.interface_identifier", bytes);
+      j.field_hex("ipv6cp.interface_identifier", o.value);
+    } else if (o.type == compression && o.value.size() >= 2) {
+      j.field_hex("ipcp.opt.compress", bytes);
+      j.field("ipcp.opt.compress_proto", vpnwire::core::load_be16(o.value.data()));
+    }
   }
 }
 

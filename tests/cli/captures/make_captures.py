@@ -314,7 +314,8 @@ def ipv6_scapy(out, frames):
           IPv6ExtHdrRouting(type=0, segleft=0, addresses=["2001:db8:3::1"]) / UDP(sport=33000, dport=33001) /
           Raw(b"extension headers")),
         e(IPv6(src=a, dst=b) / TCP(sport=40000, dport=443, flags="S", seq=1000, window=64800,
-                                   options=[("MSS", 1440), ("SAckOK", b""), ("NOP", None), ("WScale", 7)])),
+                                   options=[("MSS", 1440), ("NOP", None), ("WScale", 7), ("NOP", None), ("NOP", None),
+                                            ("SAckOK", b"")])),
         e(IPv6(src=a, dst=b) / ICMPv6EchoRequest(id=0x4242, seq=1, data=b"ping over ipv6")),
         e(IPv6(src=b, dst=a) / ICMPv6EchoReply(id=0x4242, seq=1, data=b"ping over ipv6")),
         e(IPv6(src=b, dst=a) / ICMPv6PacketTooBig(mtu=1280) / raw(IPv6(src=a, dst=b) / UDP(sport=33000, dport=33001) /
@@ -372,6 +373,19 @@ def ipv6_scapy(out, frames):
     for i, p in enumerate(pkts):
         p.time = t0 + 1 + i * 0.01
     wrpcap(f"{out}/ipv6-pppoe-ipv6cp.pcap", pkts)
+    # Tunnels over IPv6 fragmented after encapsulation on a 1280-byte path:
+    # L2TP over UDP/IPv6 whose PPP carries an IPv6 TCP SYN with MSS 1440 (too
+    # big for the tunnel) padded to 1500 bytes, and a 1400-byte ESP packet.
+    syn = IPv6(src="fd00::2", dst="2001:db8:9::1") / TCP(sport=40002, dport=443, flags="S", options=[("MSS", 1440)]) / \
+        Raw(b"\x00" * 1400)
+    l2tp_syn = struct.pack(">HHHHH", 0x0802, 7, 9, 1, 0) + b"\xff\x03\x00\x57" + raw(syn)
+    outer = [IPv6(src=a, dst=b) / IPv6ExtHdrFragment(id=0x0BAD0001) / UDP(sport=1701, dport=1701) / Raw(l2tp_syn),
+             IPv6(src=a, dst=b) / IPv6ExtHdrFragment(id=0x0BAD0002, nh=50) /
+             Raw(struct.pack(">II", 0x600D0003, 1) + bytes(range(256)) * 5 + bytes(120))]
+    pkts = [e(f) for o in outer for f in fragment6(o, 1280)]
+    for i, p in enumerate(pkts):
+        p.time = t0 + 2 + i * 0.01
+    wrpcap(f"{out}/ipv6-tunnel-fragmented.pcap", pkts)
 
 
 SENDER6 = r"""
