@@ -90,9 +90,10 @@ def link_captures(out, frames):
     """Incident 1's IP packets under the headers of the BSD and PPP link types."""
     ip = [(ts, f[14:]) for ts, f in frames]
     ppp_ip = [(ts, b"\xff\x03\x00\x21" + p) for ts, p in ip]
-    # FreeBSD's AF_INET6 is 28: an IPv6 packet (a UDP datagram to port 1701) ends the capture.
-    v6 = bytes.fromhex("6000000000101140" + "20010db8000000000000000000000001" + "20010db8000000000000000000000002" +
-                       "06a506a5001000000002000100010000")
+    # FreeBSD's AF_INET6 is 28: an IPv6 packet (an L2TP ZLB acknowledgement over UDP/IPv6) ends the capture.
+    from scapy.all import IPv6
+    v6 = raw(IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1701, dport=1701) /
+             Raw(bytes.fromhex("c802000c0001000000000000")))
     last = ip[-1][0] + 0.001
     text2pcap(f"{out}/null-bsd-loopback.pcap", 0,
               [(ts, struct.pack("<I", 2) + p) for ts, p in ip] + [(last, struct.pack("<I", 28) + v6)])
