@@ -121,6 +121,11 @@ public:
     const ip::ipv6_chain_format &f = w.format();
     if (!chain_error && ip::is_extension_header(f.next_header()) && !l.fragment)
       chain_error = vpnwire::error_info<ip::errc>{ip::errc::extension_header_truncated, v->packet().size()};
+    // A first fragment whose chain runs past its end: the reassembler judges
+    // it (RFC 7112: incomplete_header_chain).
+    if (chain_error && l.fragment && l.fragment_offset == 0 && !cut_here &&
+        chain_error->code == ip::errc::extension_header_truncated)
+      chain_error.reset();
     if (chain_error) {
       if (cut_here && chain_error->code == ip::errc::extension_header_truncated) return std::nullopt;
       rec.fail("ipv6", *chain_error);

@@ -38,7 +38,7 @@ I2_SAS = [
      "101112131415161718191a1b1c1d1e1fdeadbeef", None, "NULL", ""),
 ]
 # Captures whose frames must decode without an error (the others hold malformed packets on purpose).
-MALFORMED = {"lcp-mru-length3.pcap"}
+MALFORMED = {"lcp-mru-length3.pcap", "ipv6-malformed.pcap"}
 
 # Fields each must be compared at least once over all captures.
 MUST_COMPARE = [

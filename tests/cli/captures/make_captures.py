@@ -387,6 +387,24 @@ def ipv6_scapy(out, frames):
     for i, p in enumerate(pkts):
         p.time = t0 + 2 + i * 0.01
     wrpcap(f"{out}/ipv6-tunnel-fragmented.pcap", pkts)
+    # Malformed on purpose (each frame one error or warning vpnwire must name):
+    # Hop-by-Hop after Destination Options, two Fragment headers, a Payload
+    # Length past the packet, a zero UDP checksum, an IPV6CP Interface-Identifier
+    # of length 6, a first fragment that ends inside its header chain (RFC 7112).
+    u = UDP(sport=33000, dport=33001) / Raw(b"bad")
+    trunc = raw(IPv6(src=a, dst=b) / u)
+    trunc = trunc[:4] + struct.pack(">H", 200) + trunc[6:]
+    pkts = [
+        e(IPv6(src=a, dst=b) / IPv6ExtHdrDestOpt() / IPv6ExtHdrHopByHop() / u),
+        e(IPv6(src=a, dst=b) / IPv6ExtHdrFragment(id=1, offset=0, m=0) / IPv6ExtHdrFragment(id=2) / u),
+        Ether(src=mac_a, dst=mac_b, type=0x86DD) / Raw(trunc),
+        e(IPv6(src=a, dst=b) / UDP(sport=33000, dport=33001, chksum=0) / Raw(b"zero")),
+        s(cpe, bras, ipv6cp(1, 9, b"\x01\x06\x02\x11\x22\x33")),
+        e(IPv6(src=a, dst=b) / IPv6ExtHdrFragment(id=3, m=1, nh=60) / Raw(b"\x11\x02" + b"\x00" * 6)),
+    ]
+    for i, p in enumerate(pkts):
+        p.time = t0 + 3 + i * 0.01
+    wrpcap(f"{out}/ipv6-malformed.pcap", pkts)
 
 
 SENDER6 = r"""
