@@ -75,8 +75,7 @@ public:
   /// Frame numbers listed per finding unless --evidence says otherwise.
   static constexpr std::size_t default_evidence = 12;
 
-  explicit doctor(const decode_options &o)
-      : keep_(o.evidence == 0 ? default_evidence : o.evidence), v6_(o.sas, keep_) {
+  explicit doctor(const decode_options &o) : keep_(o.evidence == 0 ? default_evidence : o.evidence), v6_(o.sas, keep_) {
     for (const auto &s : o.sas) sa_opts_.emplace(s.spi, s);
   }
 

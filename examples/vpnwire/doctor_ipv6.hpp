@@ -205,8 +205,8 @@ private:
     if (big.empty()) return std::nullopt;
     return std::make_pair(std::string("TCP SYNs over IPv6"),
                           std::to_string(big.count()) + " IPv6 SYN(s) announce an MSS above " + std::to_string(mss) +
-                              " (the IPv6 clamp, 20 bytes below IPv4's; up to " + std::to_string(worst) +
-                              "; frames " + big.str() + "): their full-size segments are fragmented or lost");
+                              " (the IPv6 clamp, 20 bytes below IPv4's; up to " + std::to_string(worst) + "; frames " +
+                              big.str() + "): their full-size segments are fragmented or lost");
   }
 
   [[nodiscard]] static std::string spi_hex(std::uint32_t spi) {
@@ -258,19 +258,18 @@ private:
         out.push_back(std::move(d));
         continue;
       }
-      d.items.emplace_back("inner MTU", std::to_string(v4->inner_mtu) + " bytes for " + sa_text +
-                                            "; TCP MSS " + std::to_string(v4->tcp_mss) + " for inner IPv4, " +
+      d.items.emplace_back("inner MTU", std::to_string(v4->inner_mtu) + " bytes for " + sa_text + "; TCP MSS " +
+                                            std::to_string(v4->tcp_mss) + " for inner IPv4, " +
                                             std::to_string(v6->tcp_mss) + " for inner IPv6" +
                                             (v6->below_inner_minimum ? " (below IPv6's 1280-byte minimum MTU: the "
                                                                        "tunnel must fragment, RFC 8200 §5)"
                                                                      : ""));
       if (auto item = syns_above(v6->tcp_mss)) d.items.push_back(*item);
-      d.items.emplace_back("fix", "clamp the TCP MSS to " + std::to_string(v4->tcp_mss) + " (IPv4) and " +
-                                      std::to_string(v6->tcp_mss) +
-                                      " (IPv6; ip6tables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j "
-                                      "TCPMSS --set-mss " +
-                                      std::to_string(v6->tcp_mss) + ") and set the tunnel MTU to " +
-                                      std::to_string(v4->inner_mtu));
+      d.items.emplace_back(
+          "fix", "clamp the TCP MSS to " + std::to_string(v4->tcp_mss) + " (IPv4) and " + std::to_string(v6->tcp_mss) +
+                     " (IPv6; ip6tables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j "
+                     "TCPMSS --set-mss " +
+                     std::to_string(v6->tcp_mss) + ") and set the tunnel MTU to " + std::to_string(v4->inner_mtu));
       out.push_back(std::move(d));
     }
   }

@@ -58,9 +58,8 @@ public:
   /// `context` keeps fragments of different tunnels apart. Returns the
   /// upper layer to continue with, or nothing (an error or cut recorded,
   /// a fragment held, nothing follows).
-  std::optional<ipv6_upper> dissect(frame_record &rec, snap_cut &cut, std::vector<event> &events,
-                                    vpnwire::bytes_view b, int depth, std::uint64_t context,
-                                    vpnwire::time_point now) {
+  std::optional<ipv6_upper> dissect(frame_record &rec, snap_cut &cut, std::vector<event> &events, vpnwire::bytes_view b,
+                                    int depth, std::uint64_t context, vpnwire::time_point now) {
     namespace ip = vpnwire::ip;
     auto v = ip::parse_ipv6(b);
     bool cut_here = false;
@@ -72,8 +71,7 @@ public:
       }
       if (v.code() == ip::errc::payload_length_beyond_buffer) {
         wire_plen = vpnwire::core::load_be16(b.data() + 4);
-        const vpnwire::bytes_view copy =
-            cut.patched(b, 4, static_cast<std::uint16_t>(b.size() - ip::ipv6_header_size));
+        const vpnwire::bytes_view copy = cut.patched(b, 4, static_cast<std::uint16_t>(b.size() - ip::ipv6_header_size));
         if (copy.empty()) {
           rec.note_cut("ipv6", b.size());
           return std::nullopt;
@@ -284,7 +282,8 @@ inline void decode_icmpv6(frame_record &rec, snap_cut &cut, const vpnwire::ip::i
     l.status = static_cast<std::uint8_t>(r == 0 ? checksum_status::good : checksum_status::bad);
     if (r != 0) {
       // The value that verifies: what the sender should have stored.
-      std::uint32_t sum = static_cast<std::uint16_t>(~r) + static_cast<std::uint32_t>(static_cast<std::uint16_t>(~l.checksum));
+      std::uint32_t sum =
+          static_cast<std::uint16_t>(~r) + static_cast<std::uint32_t>(static_cast<std::uint16_t>(~l.checksum));
       sum = (sum & 0xFFFFU) + (sum >> 16);
       sum = (sum & 0xFFFFU) + (sum >> 16);
       l.checksum_calculated = static_cast<std::uint16_t>(~sum);

@@ -527,7 +527,10 @@ private:
     l.checksum_calculated = l.checksum;
     if (l.checksum == 0) {
       l.status = checksum_status::not_present;
-      if constexpr (sizeof(Address) == 16) rec.warn("udp", ip::name(ip::errc::zero_udp_checksum), 6);
+      if constexpr (sizeof(Address) == 16) {
+        l.status = checksum_status::illegal;
+        rec.warn("udp", ip::name(ip::errc::zero_udp_checksum), 6);
+      }
     } else if (!cut_here) {
       const std::uint16_t r = ip::pseudo_header_checksum(src, dst, ip::proto::udp, u->datagram());
       l.status = r == 0 ? checksum_status::good : checksum_status::bad;

@@ -70,7 +70,8 @@ inline constexpr std::string_view link_type_not_decoded = "link_type_not_decoded
 /// Wireshark's checksum status (proto_checksum_enum_e), printed by tshark
 /// as these numbers under ip.checksum.status, udp.checksum.status and
 /// tcp.checksum.status when checksum validation is enabled.
-enum class checksum_status : std::uint8_t { bad = 0, good = 1, unverified = 2, not_present = 3 };
+/// `illegal`: a zero UDP checksum over IPv6 (RFC 8200 §8.1).
+enum class checksum_status : std::uint8_t { bad = 0, good = 1, unverified = 2, not_present = 3, illegal = 4 };
 
 /// A run of entries in one of the record's side tables.
 struct table_range {
@@ -383,9 +384,9 @@ struct frame_record {
     std::string_view operator()(const pppoe_layer &) const { return "pppoe"; }
     std::string_view operator()(const ppp_layer &) const { return "ppp"; }
     std::string_view operator()(const ppp_control_layer &c) const {
-      return c.protocol == ppp_control_layer::kind::lcp ? "lcp"
+      return c.protocol == ppp_control_layer::kind::lcp    ? "lcp"
              : c.protocol == ppp_control_layer::kind::ipcp ? "ipcp"
-                                                            : "ipv6cp";
+                                                           : "ipv6cp";
     }
     std::string_view operator()(const pap_layer &) const { return "pap"; }
     std::string_view operator()(const chap_layer &) const { return "chap"; }

@@ -53,11 +53,11 @@ struct ipv6_layer {
 struct icmpv6_layer {
   std::uint8_t type = 0, code = 0;
   std::uint16_t checksum = 0, checksum_calculated = 0;
-  std::uint8_t status = 2; ///< checksum_status (record.hpp) as a number
-  std::optional<std::uint32_t> mtu;                  ///< Packet Too Big
-  std::optional<std::uint32_t> pointer;              ///< Parameter Problem
-  std::optional<std::uint16_t> echo_id, echo_seq;    ///< Echo Request/Reply
-  std::size_t length = 0;                            ///< the message's bytes
+  std::uint8_t status = 2;                        ///< checksum_status (record.hpp) as a number
+  std::optional<std::uint32_t> mtu;               ///< Packet Too Big
+  std::optional<std::uint32_t> pointer;           ///< Parameter Problem
+  std::optional<std::uint16_t> echo_id, echo_seq; ///< Echo Request/Reply
+  std::size_t length = 0;                         ///< the message's bytes
 };
 
 } // namespace vpnwire_cli

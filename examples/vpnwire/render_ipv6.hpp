@@ -12,8 +12,8 @@
 
 #include <array>
 #include <cstdint>
-#include <span>
 #include <cstdio>
+#include <span>
 #include <string>
 #include <string_view>
 

@@ -118,8 +118,9 @@ TEST(LinkTypes, EveryLinkTypeCarriesIncidentOneToTheSameLayers) {
   EXPECT_NE(null_frames[88].find("{\"proto\":\"null\",\"null.family\":28},{\"proto\":\"ipv6\",\"ip.version\":6,"),
             std::string::npos)
       << null_frames[88];
-  EXPECT_NE(run("decode " + cap("null-bsd-loopback.pcap")).out.find("IP6 2001:db8::1 > 2001:db8::2 UDP 1701 > 1701 L2TP ZLB"),
-            std::string::npos);
+  EXPECT_NE(
+      run("decode " + cap("null-bsd-loopback.pcap")).out.find("IP6 2001:db8::1 > 2001:db8::2 UDP 1701 > 1701 L2TP ZLB"),
+      std::string::npos);
   const auto loop = frame_lines(run("decode --json " + cap("loop-openbsd.pcap")).out);
   EXPECT_NE(loop[0].find("\"vpnwire.linktype\":108"), std::string::npos);
   const auto enc = frame_lines(run("decode --json " + cap("enc.pcap")).out);

@@ -97,8 +97,7 @@ TEST(Ipv6LinkTypes, KernelTrafficOnEthernetAndSll2) {
     EXPECT_EQ(r.status, 0) << file;
     // Two 2000-byte echoes each way, fragmented by the kernels (2048 = 40 + 8 + 2000).
     const std::regex echo(R"(reassembled 2048 bytes from 2 fragments ICMP6 echo (request|reply) id 119 seq [12])");
-    EXPECT_EQ(std::distance(std::sregex_iterator(r.out.begin(), r.out.end(), echo), std::sregex_iterator()), 4)
-        << file;
+    EXPECT_EQ(std::distance(std::sregex_iterator(r.out.begin(), r.out.end(), echo), std::sregex_iterator()), 4) << file;
     // The handshake: MSS 1220 both ways (1280 - 40 - 20).
     EXPECT_TRUE(has(r.out, "TCP ") && has(r.out, "> 8080 [S] mss 1220")) << file;
     EXPECT_TRUE(has(r.out, "[S.] mss 1220")) << file;
@@ -156,8 +155,8 @@ TEST(Ipv6WriteInner, RawFileOfBothFamiliesIsReadByTshark) {
   // its inner IPv4 packet, and the sequenced L2TP data message its inner
   // IPv6 packet when the reorder stage releases it (at the end: the session
   // was joined mid-stream).
-  const auto t = run("-r " + out + " -T fields -e frame.len -e ipv6.src -e ip.src -e _ws.malformed 2>/dev/null",
-                     "tshark");
+  const auto t =
+      run("-r " + out + " -T fields -e frame.len -e ipv6.src -e ip.src -e _ws.malformed 2>/dev/null", "tshark");
   const auto ls = lines(t.out);
   ASSERT_EQ(ls.size(), 17U) << t.out; // 19 frames, two fragments held
   EXPECT_EQ(ls[0], "105\t2001:db8:1::10\t\t");
@@ -210,7 +209,7 @@ TEST(Ipv6Errors, MalformedChainsAreNamedWithTheirOffsets) {
   const auto r = run("decode " + cap("ipv6-malformed.pcap"));
   const auto ls = lines(r.out);
   ASSERT_GE(ls.size(), 6U);
-  EXPECT_TRUE(has(ls[0], "[error ipv6 hop_by_hop_not_first at 40]")) << ls[0];     // DestOpt's Next Header
+  EXPECT_TRUE(has(ls[0], "[error ipv6 hop_by_hop_not_first at 40]")) << ls[0];      // DestOpt's Next Header
   EXPECT_TRUE(has(ls[1], "[error ipv6 multiple_fragment_headers at 48]")) << ls[1]; // the second one
   EXPECT_TRUE(has(ls[2], "[error ipv6 payload_length_beyond_buffer at 4]")) << ls[2];
   EXPECT_TRUE(has(ls[3], "[warning udp zero_udp_checksum at 6]")) << ls[3];
