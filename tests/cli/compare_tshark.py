@@ -37,6 +37,17 @@ I2_SAS = [
     ("198.51.100.7", "203.0.113.2", 0xB0000001, "aes-gcm-16", "AES-GCM with 16 octet ICV [RFC4106]",
      "101112131415161718191a1b1c1d1e1fdeadbeef", None, "NULL", ""),
 ]
+# ESP over IPv6 (tests/cli/captures/ipv6-esp.pcap, scapy's SecurityAssociation): tunnel and
+# transport mode over IPv6, and 6-in-4; tshark's SA table is per address family.
+_V6KEY, _V6AUTH = "000102030405060708090a0b0c0d0e0f", "1011121314151617181920212223242526272829"
+ESP_V6_SAS = [
+    ("2001:db8:1::10", "2001:db8:2::1", 0x6E600001, "aes-cbc", "AES-CBC [RFC3602]", _V6KEY, "hmac-sha1-96",
+     "HMAC-SHA-1-96 [RFC2404]", _V6AUTH),
+    ("2001:db8:1::10", "2001:db8:2::1", 0x6E600002, "aes-cbc", "AES-CBC [RFC3602]", _V6KEY, "hmac-sha1-96",
+     "HMAC-SHA-1-96 [RFC2404]", _V6AUTH),
+    ("192.0.2.1", "198.51.100.9", 0x6E600003, "aes-cbc", "AES-CBC [RFC3602]", _V6KEY, "hmac-sha1-96",
+     "HMAC-SHA-1-96 [RFC2404]", _V6AUTH),
+]
 # Captures whose frames must decode without an error (the others hold malformed packets on purpose).
 MALFORMED = {"lcp-mru-length3.pcap", "ipv6-malformed.pcap"}
 
@@ -75,6 +86,7 @@ MUST_COMPARE = [
     "ipv6.fragment", "ipv6.fragment.count", "ipv6.reassembled.length", "ah.spi", "ah.sequence",
     "icmpv6.type", "icmpv6.code", "icmpv6.checksum", "icmpv6.checksum.status", "icmpv6.mtu",
     "icmpv6.echo.identifier", "icmpv6.echo.sequence_number",
+    # "esp.protocol" and "esp.pad_len" are compared on IPv6 SAs too (ipv6-esp.pcap).
     "ipv6cp.opt.type", "ipv6cp.opt.length", "ipv6cp.interface_identifier",
 ]
 
@@ -233,7 +245,8 @@ def run(vpnwire, path, sas, cmp):
         if auth:
             sa += f",auth={auth},auth-key=0x{akey}"
         ours_args += ["--esp-sa", sa]
-        tshark_args += ["-o", f'uat:esp_sa:"IPv4","{src}","{dst}","{spi:#010x}","{tenc}","0x{key}","{tauth}","{"0x" + akey if akey else ""}"']
+        family = "IPv6" if ":" in src else "IPv4"
+        tshark_args += ["-o", f'uat:esp_sa:"{family}","{src}","{dst}","{spi:#010x}","{tenc}","0x{key}","{tauth}","{"0x" + akey if akey else ""}"']
     ours_args.append(path)
     ours = subprocess.run(ours_args, check=True, capture_output=True, text=True).stdout
     frames = [json.loads(l) for l in ours.splitlines() if l.startswith('{"frame"')]
@@ -267,8 +280,10 @@ def main():
     vpnwire, root = sys.argv[1], sys.argv[2]
     captures = [(f"{root}/examples/captures/incident1-l2tp-reorder.pcap", I1_SAS),
                 (f"{root}/examples/captures/incident2-esp-pppoe-mtu.pcap", I2_SAS),
-                (f"{root}/examples/captures/incident1-l2tp-plain.pcap", [])]
-    captures += [(p, []) for p in sorted(glob.glob(f"{root}/tests/cli/captures/*.pcap*"))]
+                (f"{root}/examples/captures/incident1-l2tp-plain.pcap", []),
+                (f"{root}/tests/cli/captures/ipv6-esp.pcap", ESP_V6_SAS)]
+    keyed = {p for p, _ in captures}
+    captures += [(p, []) for p in sorted(glob.glob(f"{root}/tests/cli/captures/*.pcap*")) if p not in keyed]
     cmp = Comparer()
     for path, sas in captures:
         run(vpnwire, path, sas, cmp)

@@ -190,6 +190,35 @@ TEST(Ipv6Doctor, TunnelsFragmentedOverIpv6AndTheIpv6MssClamp) {
   EXPECT_TRUE(has(cp, "IPv6 over PPP: 2 packet(s) (frames 6, 7)")) << cp;
 }
 
+TEST(Ipv6Esp, ScapySecurityAssociationsDecryptInEveryFamilyCombination) {
+  // scapy's SecurityAssociation encrypted these (make_captures.py): 6-in-6 and
+  // 4-in-6 tunnel mode, UDP and TCP in transport mode over IPv6, 6-in-4.
+  const std::string sa = ",enc=aes-cbc,key=0x000102030405060708090a0b0c0d0e0f,auth=hmac-sha1-96,"
+                         "auth-key=0x1011121314151617181920212223242526272829";
+  const std::string keys =
+      "--esp-sa spi=0x6e600001" + sa + " --esp-sa spi=0x6e600002" + sa + " --esp-sa spi=0x6e600003" + sa + " ";
+  const auto r = run("decode " + keys + cap("ipv6-esp.pcap"));
+  const auto ls = lines(r.out);
+  ASSERT_GE(ls.size(), 5U) << r.out;
+  EXPECT_TRUE(has(ls[0], "ESP(spi=0x6e600001,seq=1) | IP6 fd00::2 > fd00::1 UDP 33000 > 33001")) << ls[0];
+  EXPECT_TRUE(has(ls[1], "ESP(spi=0x6e600001,seq=2) | IP 10.0.0.1 > 10.0.0.2 UDP 33000 > 33001")) << ls[1];
+  // Transport mode: the UDP and TCP checksums verify over the outer IPv6 pseudo-header.
+  EXPECT_TRUE(has(ls[2], "ESP(spi=0x6e600002,seq=1) | UDP 33000 > 33001")) << ls[2];
+  EXPECT_TRUE(has(ls[3], "ESP(spi=0x6e600002,seq=2) | TCP 40003 > 443 [S] mss 1400")) << ls[3];
+  EXPECT_TRUE(has(ls[4], "IP 192.0.2.1 > 198.51.100.9 ESP(spi=0x6e600003,seq=1) | IP6 fd00::2 > fd00::1")) << ls[4];
+  EXPECT_FALSE(has(r.out, "warning")) << r.out;
+  EXPECT_TRUE(has(r.out, "ESP decrypted 5 (no SA: 0)")) << r.out;
+  const auto j = frame_lines(run("decode --json " + keys + cap("ipv6-esp.pcap")).out);
+  ASSERT_EQ(j.size(), 5U);
+  EXPECT_TRUE(has(j[2], "\"esp.protocol\":17") && has(j[2], "\"udp.checksum.status\":1")) << j[2];
+  EXPECT_TRUE(has(j[3], "\"esp.protocol\":6") && has(j[3], "\"tcp.checksum.status\":1")) << j[3];
+  // A wrong key: the ICV check fails and the frame says so.
+  const auto bad = run("decode --esp-sa spi=0x6e600002,enc=aes-cbc,key=0x00112233445566778899aabbccddeeff,"
+                       "auth=hmac-sha1-96,auth-key=0x0000000000000000000000000000000000000000 " +
+                       cap("ipv6-esp.pcap"));
+  EXPECT_TRUE(has(lines(bad.out)[2], "[error esp icv_mismatch")) << bad.out;
+}
+
 TEST(Ipv6Ipv6cp, OptionsUnderWiresharksNames) {
   const auto f = frame_lines(run("decode --json " + cap("ipv6-pppoe-ipv6cp.pcap")).out);
   ASSERT_EQ(f.size(), 7U);

@@ -405,6 +405,30 @@ def ipv6_scapy(out, frames):
     for i, p in enumerate(pkts):
         p.time = t0 + 3 + i * 0.01
     wrpcap(f"{out}/ipv6-malformed.pcap", pkts)
+    # ESP over IPv6 by scapy's SecurityAssociation (AES-CBC + HMAC-SHA1-96):
+    # tunnel mode 6-in-6 and 4-in-6, transport mode UDP and TCP over IPv6, and
+    # 6-in-4; the keys are ESP_V6_SAS of compare_tshark.py and cli_ipv6_test.
+    from scapy.all import SecurityAssociation
+    key, akey = bytes.fromhex("000102030405060708090a0b0c0d0e0f"), bytes.fromhex("1011121314151617181920212223242526272829")
+    tun6 = SecurityAssociation(ESP, spi=0x6E600001, crypt_algo="AES-CBC", crypt_key=key, auth_algo="HMAC-SHA1-96",
+                               auth_key=akey, tunnel_header=IPv6(src=a, dst=b))
+    tra6 = SecurityAssociation(ESP, spi=0x6E600002, crypt_algo="AES-CBC", crypt_key=key, auth_algo="HMAC-SHA1-96",
+                               auth_key=akey)
+    tun4 = SecurityAssociation(ESP, spi=0x6E600003, crypt_algo="AES-CBC", crypt_key=key, auth_algo="HMAC-SHA1-96",
+                               auth_key=akey, tunnel_header=IP(src="192.0.2.1", dst="198.51.100.9"))
+    inner6 = IPv6(src="fd00::2", dst="fd00::1") / UDP(sport=33000, dport=33001) / Raw(b"6in6 over esp")
+    inner4 = IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=33000, dport=33001) / Raw(b"4in6 over esp")
+    pkts = [
+        e(tun6.encrypt(inner6, seq_num=1)),
+        e(tun6.encrypt(inner4, seq_num=2)),
+        e(tra6.encrypt(IPv6(src=a, dst=b) / UDP(sport=33000, dport=33001) / Raw(b"transport over ipv6"), seq_num=1)),
+        e(tra6.encrypt(IPv6(src=a, dst=b) / TCP(sport=40003, dport=443, flags="S", options=[("MSS", 1400)]),
+                       seq_num=2)),
+        Ether(src=mac_a, dst=mac_b) / tun4.encrypt(inner6, seq_num=1),
+    ]
+    for i, p in enumerate(pkts):
+        p.time = t0 + 4 + i * 0.01
+    wrpcap(f"{out}/ipv6-esp.pcap", pkts)
 
 
 SENDER6 = r"""
