@@ -289,6 +289,48 @@ def main():
     capture_seeds(i1, i2)
     pcapng_seeds()
     link_seeds(i1, i2)
+    ipv6_seeds()
+
+
+def read_test_pcap(name):
+    """Frames of a capture in tests/cli/captures/ (microsecond pcap)."""
+    d = open(os.path.join(TEST_CAPTURES, name), "rb").read()
+    assert struct.unpack("<I", d[:4])[0] == 0xA1B2C3D4
+    off, frames = 24, []
+    while off < len(d):
+        s, us, cl, _ = struct.unpack("<IIII", d[off:off + 16])
+        frames.append((s * 1_000_000 + us, d[off + 16:off + 16 + cl]))
+        off += 16 + cl
+    return frames
+
+
+def ipv6_seeds():
+    """IPv6 (issue 17): the Ethernet captures of tests/cli/captures/ipv6-*.pcap
+    (scapy's extension chains, fragments, ICMPv6, ESP/AH, L2TP over UDP/IPv6,
+    6in4/4in6, IPV6CP, malformed chains; the kernel's fragmented echoes and
+    handshake) through the pipeline, whole and cut, in text, JSON and doctor;
+    and single IPv6 frames for cli_link."""
+    seeds = {}
+    for name, c0 in (("ipv6-scapy.pcap", 0), ("ipv6-tunnel-fragmented.pcap", DOCTOR),
+                     ("ipv6-pppoe-ipv6cp.pcap", JSON | DOCTOR), ("ipv6-malformed.pcap", JSON),
+                     ("ipv6-veth.pcap", JSON)):
+        frames = read_test_pcap(name)
+        tag = name[5:-5].replace("-", "_")
+        seeds[f"ipv6_{tag}"] = header(c0) + capture_seed(frames)
+        seeds[f"ipv6_{tag}_cut90"] = header(c0 | JSON) + capture_seed(frames, snap=90)
+    for name, data_ in seeds.items():
+        with open(os.path.join(OUT, name), "wb") as f:
+            f.write(data_)
+    print(f"{len(seeds)} IPv6 seeds in {OUT}")
+    links = {}
+    for i, (_, f) in enumerate(read_test_pcap("ipv6-scapy.pcap")[:10]):
+        ip6 = f[14:]
+        links[f"ipv6_lt229_{i}"] = struct.pack(">HB", 229, 0) + ip6
+        links[f"ipv6_lt0_af28_{i}"] = struct.pack(">HB", 0, 0) + struct.pack("<I", 28) + ip6
+    for name, data_ in links.items():
+        with open(os.path.join(OUT_LINK, name), "wb") as f:
+            f.write(data_)
+    print(f"{len(links)} IPv6 seeds in {OUT_LINK}")
 
 
 def pcap_file(frames, linktype, nano=False):

@@ -9,6 +9,7 @@
 // back over a fixed ring.
 #pragma once
 
+#include "doctor_ipv6.hpp"
 #include "options.hpp"
 #include "record.hpp"
 #include "summary.hpp"
@@ -74,7 +75,7 @@ public:
   /// Frame numbers listed per finding unless --evidence says otherwise.
   static constexpr std::size_t default_evidence = 12;
 
-  explicit doctor(const decode_options &o) : keep_(o.evidence == 0 ? default_evidence : o.evidence) {
+  explicit doctor(const decode_options &o) : keep_(o.evidence == 0 ? default_evidence : o.evidence), v6_(o.sas, keep_) {
     for (const auto &s : o.sas) sa_opts_.emplace(s.spi, s);
   }
 
@@ -83,6 +84,7 @@ public:
     for (const event &e : rec.released) on_event(e);
     if (rec.end_of_capture()) return;
     on_frame(rec);
+    v6_.on_frame(rec);
     for (const event &e : rec.events) on_event(e);
   }
 
@@ -95,6 +97,10 @@ public:
     sequencing_findings(s, n);
     reorder_findings(s, n);
     fragmentation_findings(s, n);
+    for (const doctor_finding &f : v6_.findings()) { // IPv6 (doctor_ipv6.hpp)
+      heading(s, n, f.severity, f.title);
+      for (const auto &[label, text] : f.items) item(s, label, text);
+    }
     esp_findings(s, n);
     checksum_findings(s, n);
     capture_findings(s, n, sum);
@@ -603,6 +609,7 @@ private:
                  " (up to " + std::to_string(worst) + "; frames " + big.str() +
                  "): their full-size segments are fragmented or lost");
       }
+      if (auto syn6 = v6_.syn_item(lim->inner_mtu)) item(s, syn6->first, syn6->second);
       item(s, "fix",
            "clamp the TCP MSS to " + std::to_string(lim->tcp_mss) +
                " on the tunnel (e.g. iptables -t mangle "
@@ -728,6 +735,7 @@ private:
   }
 
   std::size_t keep_;
+  doctor_ipv6 v6_; ///< the IPv6 findings (doctor_ipv6.hpp)
   std::map<std::uint32_t, esp_sa_option> sa_opts_;
   std::map<std::string, issue_stats> issues_, warning_issues_;
   std::map<std::string, evidence> cut_layers_;

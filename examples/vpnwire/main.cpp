@@ -49,7 +49,7 @@ constexpr std::string_view usage_text =
     "  --reorder POLICY          strict timeout=MS depth=N none (default timeout=30)\n"
     "  --reorder-memory MIB      memory the reorder stage may hold, 1..65536 (default 64)\n"
     "  --json                    JSON Lines, Wireshark field names (decode only)\n"
-    "  --write-inner FILE        raw-IPv4 pcap of the innermost packets in delivery order (decode only)\n"
+    "  --write-inner FILE        raw-IP pcap (IPv4, IPv6) of the innermost packets in delivery order (decode only)\n"
     "  --evidence N              frame numbers listed per finding (doctor only; default 12)\n"
     "\n"
     "Captures: pcap or pcapng (several interfaces and link types in one file), link types\n"

@@ -16,6 +16,9 @@
 //            data:    PPP and what it carries; Ns through the session's
 //                     reorder window (seq::reorder_window)
 //       -> TCP (checksum reported, MSS option)
+//     -> IPv6 (ipv6_stage.hpp: extension headers, fragments through
+//        ip::ipv6_reassembler) -> the same UDP/TCP/ESP/L2TP stages with the
+//        IPv6 pseudo-header, ICMPv6; IPv4 in IPv6 and IPv6 in IPv4
 //
 // One error convention: every stage that finds a problem calls
 // frame_record::fail (the first error of the frame: layer, library errc
@@ -28,6 +31,7 @@
 #pragma once
 
 #include "capture.hpp"
+#include "ipv6_stage.hpp"
 #include "link.hpp"
 #include "options.hpp"
 #include "ppp_stage.hpp"
@@ -196,7 +200,7 @@ public:
   static constexpr int max_depth = 4;
 
   explicit pipeline(const decode_options &o, const pipeline_limits &limits = {})
-      : opt_(o), lim_(limits), reasm_(make_reasm_config(o, limits)) {
+      : opt_(o), lim_(limits), reasm_(make_reasm_config(o, limits)), v6_(make_reasm_config(o, limits)) {
     for (auto &b : reasm_buf_) b.resize(65535);
     for (auto &b : esp_buf_) b.resize(65535 + 64);
     secret_ = vpnwire::as_bytes(opt_.l2tp_secret);
@@ -332,7 +336,7 @@ private:
     switch (l.next) {
     case next_protocol::none: return;
     case next_protocol::ipv4: ip_stage(l.payload, 0, 0); return;
-    case next_protocol::ipv6: rec_->add(not_decoded_layer{"ipv6", 0, l.payload.size()}); return;
+    case next_protocol::ipv6: ipv6_stage(l.payload, 0, 0); return;
     case next_protocol::pppoe_discovery:
     case next_protocol::pppoe_session:
       network(decode_pppoe(*rec_, cut_, l.next == next_protocol::pppoe_session, l.payload), false);
@@ -418,7 +422,7 @@ private:
     case ip::proto::tcp:
       tcp_stage(l.src, l.dst, payload, cut_here ? l.total_length - std::size_t{l.header_length} : payload.size());
       break;
-    case esp::next_header_ipv6: rec.add(not_decoded_layer{"ipv6", 0, payload.size()}); break;
+    case esp::next_header_ipv6: ipv6_stage(payload, depth + 1, context); break;
     default: rec.add(not_decoded_layer{"ip.proto", pkt.protocol(), payload.size()});
     }
   }
@@ -492,7 +496,7 @@ private:
   /// A UDP datagram from `src` to `dst` (for transport-mode ESP, the outer
   /// packet's addresses, as Wireshark checks it; a NAT between the peers
   /// makes such a checksum fail, RFC 3948 §3.1.2).
-  void udp_stage(std::uint32_t src, std::uint32_t dst, vpnwire::bytes_view b, int depth) {
+  template <class Address> void udp_stage(const Address &src, const Address &dst, vpnwire::bytes_view b, int depth) {
     frame_record &rec = *rec_;
     auto u = ip::parse_udp(b);
     bool cut_here = false;
@@ -523,6 +527,10 @@ private:
     l.checksum_calculated = l.checksum;
     if (l.checksum == 0) {
       l.status = checksum_status::not_present;
+      if constexpr (sizeof(Address) == 16) {
+        l.status = checksum_status::illegal;
+        rec.warn("udp", ip::name(ip::errc::zero_udp_checksum), 6);
+      }
     } else if (!cut_here) {
       const std::uint16_t r = ip::pseudo_header_checksum(src, dst, ip::proto::udp, u->datagram());
       l.status = r == 0 ? checksum_status::good : checksum_status::bad;
@@ -562,7 +570,8 @@ private:
   }
 
   /// A TCP segment from `src` to `dst`, `wire_length` bytes on the wire.
-  void tcp_stage(std::uint32_t src, std::uint32_t dst, vpnwire::bytes_view b, std::size_t wire_length) {
+  template <class Address>
+  void tcp_stage(const Address &src, const Address &dst, vpnwire::bytes_view b, std::size_t wire_length) {
     frame_record &rec = *rec_;
     auto t = ip::parse_tcp(b);
     if (!t) {
@@ -660,16 +669,59 @@ private:
     const std::uint32_t src = outer ? outer->src : 0, dst = outer ? outer->dst : 0;
     switch (d->next_header) {
     case esp::next_header_ipv4: ip_stage(payload, depth + 1, std::uint64_t{p->spi()} + 1); break;
-    case esp::next_header_ipv6: rec.add(not_decoded_layer{"ipv6", 0, payload.size()}); break;
+    case esp::next_header_ipv6: ipv6_stage(payload, depth + 1, std::uint64_t{p->spi()} + 1); break;
     // Transport mode: the pseudo-header is the outer packet's.
-    case ip::proto::udp: udp_stage(src, dst, payload, depth + 1); break;
-    case ip::proto::tcp: tcp_stage(src, dst, payload, payload.size()); break;
+    case ip::proto::udp:
+      if (const ipv6_layer *v6 = outer_ipv6(outer))
+        udp_stage(ip::ipv6_address(v6->src), ip::ipv6_address(v6->dst), payload, depth + 1);
+      else
+        udp_stage(src, dst, payload, depth + 1);
+      break;
+    case ip::proto::tcp:
+      if (const ipv6_layer *v6 = outer_ipv6(outer))
+        tcp_stage(ip::ipv6_address(v6->src), ip::ipv6_address(v6->dst), payload, payload.size());
+      else
+        tcp_stage(src, dst, payload, payload.size());
+      break;
     default: rec.add(not_decoded_layer{"ip.proto", d->next_header, payload.size()});
     }
 #else
     (void)depth;
     esp_ref().state = esp_layer::payload_state::no_backend;
 #endif
+  }
+
+  /// The IPv6 layer that carries ESP when it is later in the record than
+  /// the last IPv4 layer `v4` (ESP over IPv6), else nothing.
+  [[nodiscard]] const ipv6_layer *outer_ipv6(const ipv4_layer *v4) const noexcept {
+    for (auto it = rec_->layers.rbegin(); it != rec_->layers.rend(); ++it) {
+      if (const auto *p = std::get_if<ipv6_layer>(&*it)) return p;
+      if (std::get_if<ipv4_layer>(&*it) == v4 && v4 != nullptr) return nullptr;
+    }
+    return nullptr;
+  }
+
+  // ------------------------------------------------------------ IPv6
+
+  /// An IPv6 packet at nesting `depth` (ipv6_stage.hpp), then its upper layer.
+  void ipv6_stage(vpnwire::bytes_view b, int depth, std::uint64_t context) {
+    frame_record &rec = *rec_;
+    if (depth >= max_depth) {
+      rec.add(not_decoded_layer{"nesting_limit", static_cast<std::uint32_t>(depth), b.size()});
+      return;
+    }
+    const auto u = v6_.dissect(rec, cut_, *events_, b, depth, context, now_);
+    if (!u) return;
+    switch (u->protocol) {
+    case ip::proto::udp: udp_stage(u->src, u->dst, u->payload, depth); break;
+    case ip::proto::tcp: tcp_stage(u->src, u->dst, u->payload, u->wire_length); break;
+    case ip::proto::esp: esp_stage(u->payload, depth); break;
+    case esp::next_header_ipv4: ip_stage(u->payload, depth + 1, context); break;
+    case esp::next_header_ipv6: ipv6_stage(u->payload, depth + 1, context); break;
+    case vpnwire::ip::icmpv6_next_header: decode_icmpv6(rec, cut_, u->src, u->dst, u->payload, u->wire_length); break;
+    case ip::proto::no_next_header: break;
+    default: rec.add(not_decoded_layer{"ip.proto", u->protocol, u->payload.size()});
+    }
   }
 
   [[nodiscard]] const ipv4_layer *last_ip() const noexcept {
@@ -734,7 +786,7 @@ private:
     if (next.next == next_protocol::ipv4)
       ip_stage(next.payload, depth + 1, context);
     else if (next.next == next_protocol::ipv6)
-      rec.add(not_decoded_layer{"ipv6", 0, next.payload.size()});
+      ipv6_stage(next.payload, depth + 1, context);
     if (l.seq_bit) reorder(l.tunnel, l.session, l.ns);
   }
 
@@ -979,6 +1031,7 @@ private:
   const decode_options &opt_;
   pipeline_limits lim_;
   ip::reassembler reasm_;
+  ipv6_header_stage v6_;
   frame_record *rec_ = nullptr;
   std::vector<event> *events_ = nullptr;
   snap_cut cut_;

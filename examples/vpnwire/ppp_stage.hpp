@@ -143,6 +143,37 @@ inline void decode_control(frame_record &rec, snap_cut &cut, bool lcp, bytes_vie
   rec.add(l);
 }
 
+/// IPV6CP (RFC 5072): the control header and, for Configure-* packets, the
+/// options; an Interface-Identifier (1) must hold 8 bytes (the library's
+/// ipv6cp_interface_identifier judges it); IPv6-Compression-Protocol (2) and
+/// other types are listed with their length only.
+inline void decode_ipv6cp(frame_record &rec, snap_cut &cut, bytes_view b) {
+  bool cut_here = false;
+  auto c = control_header(rec, cut, "ipv6cp", b, cut_here);
+  if (!c) return;
+  ppp_control_layer l;
+  l.protocol = ppp_control_layer::kind::ipv6cp;
+  l.code = c->code;
+  l.identifier = c->identifier;
+  l.length = c->length;
+  l.options.first = static_cast<std::uint32_t>(rec.options.size());
+  if (ppp::carries_options(c->code)) {
+    auto rd = c->options();
+    while (rd && !rd->done()) {
+      auto o = rd->next();
+      if (!o) {
+        if (!(cut_here && o.code() == ppp::errc::option_past_end)) rec.fail("ipv6cp", o.error());
+        break;
+      }
+      rec.options.push_back(ppp_option{o->type, o->length, o->value});
+      if (o->type == ppp::ipv6cp_option::interface_identifier)
+        if (auto r = ppp::ipv6cp_interface_identifier(*o); !r) rec.fail("ipv6cp", r.error());
+    }
+  }
+  l.options.count = static_cast<std::uint32_t>(rec.options.size()) - l.options.first;
+  rec.add(l);
+}
+
 /// PAP (RFC 1334 §2.2): Authenticate-Request (1) holds Peer-ID and
 /// Password, Authenticate-Ack (2) and -Nak (3) a Message.
 inline void decode_pap(frame_record &rec, snap_cut &cut, bytes_view b) {
@@ -226,6 +257,7 @@ inline link_result decode_ppp(frame_record &rec, snap_cut &cut, bytes_view b, bo
   case ppp::protocol::ipv6: return {next_protocol::ipv6, f->payload};
   case ppp::protocol::lcp: decode_control(rec, cut, true, f->payload); return {};
   case ppp::protocol::ipcp: decode_control(rec, cut, false, f->payload); return {};
+  case ppp::protocol::ipv6cp: decode_ipv6cp(rec, cut, f->payload); return {};
   case ppp::protocol::pap: decode_pap(rec, cut, f->payload); return {};
   case ppp::protocol::chap: decode_chap(rec, cut, f->payload); return {};
   default: rec.add(not_decoded_layer{"ppp.protocol", f->protocol, f->payload.size()}); return {};

@@ -30,6 +30,8 @@
 #include "vpnwire/core/bytes.hpp"
 #include "vpnwire/core/result.hpp"
 
+#include "record_ipv6.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -68,7 +70,8 @@ inline constexpr std::string_view link_type_not_decoded = "link_type_not_decoded
 /// Wireshark's checksum status (proto_checksum_enum_e), printed by tshark
 /// as these numbers under ip.checksum.status, udp.checksum.status and
 /// tcp.checksum.status when checksum validation is enabled.
-enum class checksum_status : std::uint8_t { bad = 0, good = 1, unverified = 2, not_present = 3 };
+/// `illegal`: a zero UDP checksum over IPv6 (RFC 8200 §8.1).
+enum class checksum_status : std::uint8_t { bad = 0, good = 1, unverified = 2, not_present = 3, illegal = 4 };
 
 /// A run of entries in one of the record's side tables.
 struct table_range {
@@ -150,9 +153,9 @@ struct ppp_layer {
   bool address_control = false;
   std::uint16_t protocol = 0;
 };
-/// LCP or IPCP packet (ppp.code/identifier/length, lcp.opt.* / ipcp.opt.*).
+/// LCP, IPCP or IPV6CP packet (ppp.code/identifier/length, lcp.opt.* / ipcp.opt.* / ipv6cp.opt.*).
 struct ppp_control_layer {
-  enum class kind : std::uint8_t { lcp, ipcp } protocol = kind::lcp;
+  enum class kind : std::uint8_t { lcp, ipcp, ipv6cp } protocol = kind::lcp;
   std::uint8_t code = 0, identifier = 0;
   std::uint16_t length = 0;
   table_range options;                            ///< Configure-* codes
@@ -258,7 +261,7 @@ struct not_decoded_layer {
 
 using layer = std::variant<eth_layer, vlan_layer, sll_layer, null_layer, enc_layer, nflog_layer, chdlc_layer,
                            pppoe_layer, ppp_layer, ppp_control_layer, pap_layer, chap_layer, ipv4_layer, udp_layer,
-                           tcp_layer, esp_layer, natt_layer, l2tp_layer, not_decoded_layer>;
+                           tcp_layer, esp_layer, natt_layer, l2tp_layer, not_decoded_layer, ipv6_layer, icmpv6_layer>;
 
 // ------------------------------------------------------------------ events
 
@@ -300,11 +303,12 @@ struct frame_record {
   std::vector<nflog_tlv> tlvs;
   std::vector<tcp_option> tcp_options;
   std::vector<std::uint64_t> fragment_frames;
+  std::vector<ipv6_ext> ipv6_exts;
 
   std::optional<issue> error;
   std::vector<issue> warnings;
 
-  /// The innermost IPv4 packet, whole (empty when there is none, it is a
+  /// The innermost IP packet (IPv4 or IPv6), whole (empty when there is none, it is a
   /// fragment still waiting, or the snap length cut it).
   bytes_view inner;
   /// The reorder stage took the inner packet: it leaves in a deliver event.
@@ -330,6 +334,7 @@ struct frame_record {
     tlvs.clear();
     tcp_options.clear();
     fragment_frames.clear();
+    ipv6_exts.clear();
     error.reset();
     warnings.clear();
     inner = {};
@@ -379,7 +384,9 @@ struct frame_record {
     std::string_view operator()(const pppoe_layer &) const { return "pppoe"; }
     std::string_view operator()(const ppp_layer &) const { return "ppp"; }
     std::string_view operator()(const ppp_control_layer &c) const {
-      return c.protocol == ppp_control_layer::kind::lcp ? "lcp" : "ipcp";
+      return c.protocol == ppp_control_layer::kind::lcp    ? "lcp"
+             : c.protocol == ppp_control_layer::kind::ipcp ? "ipcp"
+                                                           : "ipv6cp";
     }
     std::string_view operator()(const pap_layer &) const { return "pap"; }
     std::string_view operator()(const chap_layer &) const { return "chap"; }
@@ -390,6 +397,8 @@ struct frame_record {
     std::string_view operator()(const natt_layer &) const { return "udpencap"; }
     std::string_view operator()(const l2tp_layer &) const { return "l2tp"; }
     std::string_view operator()(const not_decoded_layer &n) const { return n.protocol; }
+    std::string_view operator()(const ipv6_layer &) const { return "ipv6"; }
+    std::string_view operator()(const icmpv6_layer &) const { return "icmpv6"; }
   };
   return std::visit(namer{}, l);
 }

@@ -9,6 +9,7 @@
 #include "json.hpp"
 #include "l2tp_json.hpp"
 #include "record.hpp"
+#include "render_ipv6.hpp"
 
 #include "vpnwire/ppp/control.hpp"
 #include "vpnwire/ppp/pppoe.hpp"
@@ -155,6 +156,7 @@ struct layer_writer {
   }
   void operator()(const ppp_control_layer &c) {
     namespace ppp = vpnwire::ppp;
+    if (c.protocol == ppp_control_layer::kind::ipv6cp) return write_ipv6cp(j, rec, c);
     const bool lcp = c.protocol == ppp_control_layer::kind::lcp;
     j.field("ppp.code", c.code);
     j.field("ppp.identifier", c.identifier);
@@ -367,6 +369,8 @@ struct layer_writer {
     if (l.avps_cut) j.field_bool("vpnwire.l2tp.avps_cut", true);
     if (!l.disposition.empty()) j.field_str("vpnwire.l2tp.disposition", l.disposition);
   }
+  void operator()(const ipv6_layer &v) { write_ipv6(j, rec, index, v); }
+  void operator()(const icmpv6_layer &m) { write_icmpv6(j, m); }
   void operator()(const not_decoded_layer &n) {
     j.field_str("vpnwire.not_decoded", n.protocol);
     if (n.number != 0) j.field("vpnwire.number", n.number);

@@ -8,6 +8,7 @@
 #include "json.hpp"
 #include "l2tp_json.hpp"
 #include "record.hpp"
+#include "render_ipv6.hpp"
 
 #include "vpnwire/ppp/control.hpp"
 
@@ -108,7 +109,9 @@ struct word_writer {
     return true;
   }
   bool operator()(const ppp_control_layer &c) {
-    s += c.protocol == ppp_control_layer::kind::lcp ? "LCP " : "IPCP ";
+    s += c.protocol == ppp_control_layer::kind::lcp    ? "LCP "
+         : c.protocol == ppp_control_layer::kind::ipcp ? "IPCP "
+                                                       : "IPV6CP ";
     s += ppp_code_name(c.code);
     s += " id " + std::to_string(c.identifier);
     if (c.magic_number) append_hex(s, " magic 0x%08x", *c.magic_number);
@@ -204,6 +207,14 @@ struct word_writer {
     if (l.seq_required) s += " seq-required";
     if (l.avps_cut) s += " (AVPs cut)";
     if (!l.disposition.empty()) s += " (" + std::string(l.disposition) + ")";
+    return true;
+  }
+  bool operator()(const ipv6_layer &v) {
+    write_ipv6_words(s, rec, index, v);
+    return true;
+  }
+  bool operator()(const icmpv6_layer &m) {
+    write_icmpv6_words(s, m);
     return true;
   }
   bool operator()(const not_decoded_layer &n) {

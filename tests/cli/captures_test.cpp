@@ -113,13 +113,14 @@ TEST(LinkTypes, EveryLinkTypeCarriesIncidentOneToTheSameLayers) {
   const auto null_frames = frame_lines(run("decode --json " + cap("null-bsd-loopback.pcap")).out);
   EXPECT_NE(null_frames[0].find("\"null.family\":2"), std::string::npos);
   EXPECT_NE(null_frames[0].find("\"vpnwire.linktype\":0"), std::string::npos);
-  // FreeBSD's AF_INET6 (28): a record with the link layer and a not-decoded IPv6 marker.
+  // FreeBSD's AF_INET6 (28): an L2TP ZLB over UDP/IPv6 (issue 17: IPv6 is decoded).
   ASSERT_EQ(null_frames.size(), 89U);
-  EXPECT_NE(null_frames[88].find("{\"proto\":\"null\",\"null.family\":28},{\"proto\":\"ipv6\",\"vpnwire.not_decoded\":"
-                                 "\"ipv6\",\"data.len\":56}"),
+  EXPECT_NE(null_frames[88].find("{\"proto\":\"null\",\"null.family\":28},{\"proto\":\"ipv6\",\"ip.version\":6,"),
             std::string::npos)
       << null_frames[88];
-  EXPECT_NE(run("decode " + cap("null-bsd-loopback.pcap")).out.find("IPv6 (not decoded)"), std::string::npos);
+  EXPECT_NE(
+      run("decode " + cap("null-bsd-loopback.pcap")).out.find("IP6 2001:db8::1 > 2001:db8::2 UDP 1701 > 1701 L2TP ZLB"),
+      std::string::npos);
   const auto loop = frame_lines(run("decode --json " + cap("loop-openbsd.pcap")).out);
   EXPECT_NE(loop[0].find("\"vpnwire.linktype\":108"), std::string::npos);
   const auto enc = frame_lines(run("decode --json " + cap("enc.pcap")).out);

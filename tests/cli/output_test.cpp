@@ -140,12 +140,19 @@ TEST(LinkLayer, BsdLoopbackInEitherByteOrderAndLoop) {
   const frame_record loop = dissect(linktype::loop, hex(std::string("00000002") + udp_packet));
   EXPECT_TRUE(layer_at<null_layer>(loop, 0)->loop);
   EXPECT_NE(layer_at<udp_layer>(loop, 2), nullptr);
-  // FreeBSD's AF_INET6 (28): an IPv6 packet is recorded, not decoded.
-  const frame_record v6 = dissect(linktype::null, hex("1c000000 6000000000081140"));
-  const auto *nd = layer_at<not_decoded_layer>(v6, 1);
-  ASSERT_NE(nd, nullptr);
-  EXPECT_EQ(nd->protocol, "ipv6");
+  // FreeBSD's AF_INET6 (28): an IPv6 packet, decoded (issue 17), here UDP with a zero checksum.
+  const frame_record v6 =
+      dissect(linktype::null, hex("1c000000 6000000000081140 " + std::string(64, '0') + " 0001000200080000"));
+  const auto *ip6 = layer_at<ipv6_layer>(v6, 1);
+  ASSERT_NE(ip6, nullptr);
+  EXPECT_EQ(ip6->next_header, 17U);
+  EXPECT_NE(layer_at<udp_layer>(v6, 2), nullptr);
   EXPECT_FALSE(v6.error);
+  // A header cut short without a snap length: the ipv6 layer's error.
+  const frame_record short6 = dissect(linktype::null, hex("1c000000 6000000000081140"));
+  ASSERT_TRUE(short6.error);
+  EXPECT_EQ(short6.error->layer, "ipv6");
+  EXPECT_EQ(short6.error->code, "truncated");
 }
 
 TEST(LinkLayer, EncHeaderGivesSpiAndFlags) {

@@ -18,7 +18,14 @@ The bytes in front of each packet for text2pcap are hand-made (no tool
 here writes them), as are scapy's malformed option; everything else comes
 from the kernel or the incident generator.
 
-usage: make_captures.py OUTDIR   (root, for the network namespace; needs Debian's
+IPv6 (issue 17): ipv6-*.pcap, from scapy (extension headers, fragments,
+ICMPv6, ESP/AH, L2TP over UDP/IPv6, 6in4/4in6, IPV6CP over PPPoE), text2pcap
+(NULL with AF_INET6 24/28/30, LOOP, LINKTYPE_RAW with both families),
+editcap -T rawip6 (LINKTYPE_IPV6) and tcpdump on a veth pair between two
+network namespaces with MTU 1280 (kernel-fragmented ping and UDP, a TCP
+handshake, L2TP over UDP/IPv6), as Ethernet and LINUX_SLL2.
+
+usage: make_captures.py [--ipv6-only] OUTDIR   (root, for the network namespace; needs Debian's
        wireshark-common, tcpdump, nftables and python3-scapy, all in scripts/install-deps.sh)
 Rerunning rewrites the files (tcpdump's timestamps differ); the tests
 depend on their content, not on their bytes.
@@ -83,9 +90,10 @@ def link_captures(out, frames):
     """Incident 1's IP packets under the headers of the BSD and PPP link types."""
     ip = [(ts, f[14:]) for ts, f in frames]
     ppp_ip = [(ts, b"\xff\x03\x00\x21" + p) for ts, p in ip]
-    # FreeBSD's AF_INET6 is 28: an IPv6 packet (a UDP datagram to port 1701) ends the capture.
-    v6 = bytes.fromhex("6000000000101140" + "20010db8000000000000000000000001" + "20010db8000000000000000000000002" +
-                       "06a506a5001000000002000100010000")
+    # FreeBSD's AF_INET6 is 28: an IPv6 packet (an L2TP ZLB acknowledgement over UDP/IPv6) ends the capture.
+    from scapy.all import IPv6
+    v6 = raw(IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1701, dport=1701) /
+             Raw(bytes.fromhex("c802000c0001000000000000")))
     last = ip[-1][0] + 0.001
     text2pcap(f"{out}/null-bsd-loopback.pcap", 0,
               [(ts, struct.pack("<I", 2) + p) for ts, p in ip] + [(last, struct.pack("<I", 28) + v6)])
@@ -279,6 +287,234 @@ def kernel_captures(out, frames):
         run("ip", "netns", "del", NS)
 
 
+# ------------------------------------------------------------------ IPv6 (issue 17)
+
+V6A, V6B = "vpnwire-v6a", "vpnwire-v6b"
+
+
+def ipv6_scapy(out, frames):
+    """IPv6 outer and inner packets built by scapy: an extension-header chain
+    (Hop-by-Hop, Destination Options, Routing, AH), UDP, a TCP SYN, ICMPv6
+    echo and Packet Too Big, fragments (scapy's fragment6), ESP, L2TP over
+    UDP/IPv6 (incident 1's messages, and a data message whose PPP carries
+    IPv6), 6in4 and 4in6; then PPPoE with IPV6CP and PPP IPv6."""
+    from scapy.all import (AH, ESP, ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6PacketTooBig, IPv6, IPv6ExtHdrDestOpt,
+                           IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, PadN, TCP, fragment6)
+    a, b = "2001:db8:1::10", "2001:db8:2::1"
+    mac_a, mac_b = "02:00:00:00:06:01", "02:00:00:00:06:02"
+    e = lambda p: Ether(src=mac_a, dst=mac_b) / p
+    l2tp = [f[14 + 28:] for _, f in frames[:6]]  # incident 1's first L2TP messages (UDP payloads)
+    inner6 = IPv6(src="fd00::2", dst="fd00::1", hlim=64) / ICMPv6EchoRequest(id=7, seq=1, data=b"inner")
+    # L2TP data, S bit set: flags 0x0802, tunnel 7, session 9, Ns 0, Nr 0, then PPP FF03 0057 + IPv6.
+    l2tp_v6 = struct.pack(">HHHHH", 0x0802, 7, 9, 0, 0) + b"\xff\x03\x00\x57" + raw(inner6)
+    big = IPv6(src=a, dst=b) / IPv6ExtHdrFragment(id=0x1234abcd) / UDP(sport=33000, dport=33001) / Raw(
+        bytes(range(256)) * 12)
+    pkts = [
+        e(IPv6(src=a, dst=b, tc=0xB8, fl=0x12345, hlim=61) / IPv6ExtHdrHopByHop(options=[PadN(optdata=b"\x00\x00\x00\x00")]) /
+          IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\x00" * 4)]) /
+          IPv6ExtHdrRouting(type=0, segleft=0, addresses=["2001:db8:3::1"]) / UDP(sport=33000, dport=33001) /
+          Raw(b"extension headers")),
+        e(IPv6(src=a, dst=b) / TCP(sport=40000, dport=443, flags="S", seq=1000, window=64800,
+                                   options=[("MSS", 1440), ("NOP", None), ("WScale", 7), ("NOP", None), ("NOP", None),
+                                            ("SAckOK", b"")])),
+        e(IPv6(src=a, dst=b) / ICMPv6EchoRequest(id=0x4242, seq=1, data=b"ping over ipv6")),
+        e(IPv6(src=b, dst=a) / ICMPv6EchoReply(id=0x4242, seq=1, data=b"ping over ipv6")),
+        e(IPv6(src=b, dst=a) / ICMPv6PacketTooBig(mtu=1280) / raw(IPv6(src=a, dst=b) / UDP(sport=33000, dport=33001) /
+                                                                  Raw(b"x" * 64))),
+    ]
+    pkts += [e(f) for f in fragment6(big, 1280)]
+    pkts += [
+        e(IPv6(src=a, dst=b, nh=50) / Raw(struct.pack(">II", 0x600D0001, 1) + bytes(range(48)))),
+        # scapy leaves a UDP checksum behind AH at 0: take it from the same datagram without AH.
+        e(IPv6(src=a, dst=b) / AH(nh=17, payloadlen=4, spi=0x600D0002, seq=5, icv=b"\x11" * 12) /
+          UDP(sport=33000, dport=33002, chksum=IPv6(raw(IPv6(src=a, dst=b) / UDP(sport=33000, dport=33002) /
+                                                        Raw(b"ah")))[UDP].chksum) / Raw(b"ah")),
+    ]
+    pkts += [e(IPv6(src=a, dst=b) / UDP(sport=1701, dport=1701) / Raw(m)) for m in l2tp]
+    pkts += [
+        e(IPv6(src=a, dst=b) / UDP(sport=1701, dport=1701) / Raw(l2tp_v6)),
+        Ether(src=mac_a, dst=mac_b) / IP(src="192.0.2.1", dst="198.51.100.9") / IPv6(src=a, dst=b) /
+        UDP(sport=33000, dport=33001) / Raw(b"6in4"),
+        e(IPv6(src=a, dst=b) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=33000, dport=33001) / Raw(b"4in6")),
+    ]
+    t0 = 1768471200.0
+    for i, p in enumerate(pkts):
+        p.time = t0 + i * 0.01
+    wrpcap(f"{out}/ipv6-scapy.pcap", pkts)
+    # The same IP packets as LINKTYPE_IPV6 (editcap -T rawip6; the 6in4 frame
+    # is IPv4 and left out) and, both families together, LINKTYPE_RAW (101).
+    ip_pkts = [(float(p.time), raw(p.payload)) for p in pkts]
+    raw_path = f"{out}/.raw6.pcap"
+    text2pcap(raw_path, 101, [x for x in ip_pkts if x[1][0] >> 4 == 6])
+    run("editcap", "-F", "pcap", "-T", "rawip6", raw_path, f"{out}/ipv6-rawip6.pcap")
+    os.unlink(raw_path)
+    text2pcap(f"{out}/ipv6-raw-mixed.pcap", 101, ip_pkts[:3] + [(ip_pkts[-2][0], raw(pkts[-2].payload))] + ip_pkts[3:5])
+    # BSD loopback: AF_INET6 is 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (macOS);
+    # NULL in the capturing host's byte order, LOOP in network order.
+    v6 = [x for x in ip_pkts if x[1][0] >> 4 == 6][:6]
+    text2pcap(f"{out}/ipv6-null.pcap", 0, [(ts, struct.pack("<I", (24, 28, 30)[i % 3]) + d)
+                                            for i, (ts, d) in enumerate(v6)])
+    text2pcap(f"{out}/ipv6-loop.pcap", 108, [(ts, struct.pack(">I", 24) + d) for ts, d in v6])
+    # PPPoE: IPV6CP negotiates interface identifiers (RFC 5072), then IPv6 in PPP (0x0057).
+    cpe, bras, sid = "02:00:00:00:01:02", "02:00:00:00:01:01", 0x1234
+    s = lambda src, dst, payload: Ether(src=src, dst=dst) / PPPoE(sessionid=sid) / payload
+    ipv6cp = lambda code, ident, opts: PPP(proto=0x8057) / Raw(struct.pack(">BBH", code, ident, 4 + len(opts)) + opts)
+    iid = lambda v: b"\x01\x0a" + v
+    pkts = [
+        s(cpe, bras, ipv6cp(1, 1, iid(bytes.fromhex("021122fffe334455")))),
+        s(bras, cpe, ipv6cp(1, 1, iid(bytes.fromhex("0200000000000001")) + b"\x02\x04\x00\x4f")),
+        s(cpe, bras, ipv6cp(4, 1, b"\x02\x04\x00\x4f")),
+        s(bras, cpe, ipv6cp(3, 2, iid(bytes.fromhex("0000000000000000")))),
+        s(cpe, bras, ipv6cp(2, 1, iid(bytes.fromhex("021122fffe334455")))),
+        s(cpe, bras, PPP(proto=0x0057) / IPv6(src="fe80::11:22ff:fe33:4455", dst="fe80::1") /
+          ICMPv6EchoRequest(id=1, seq=1)),
+        s(cpe, bras, PPP(proto=0x0057) / IPv6(src="2001:db8:1::10", dst="2001:db8:2::1") /
+          TCP(sport=40001, dport=80, flags="S", options=[("MSS", 1432)])),
+    ]
+    for i, p in enumerate(pkts):
+        p.time = t0 + 1 + i * 0.01
+    wrpcap(f"{out}/ipv6-pppoe-ipv6cp.pcap", pkts)
+    # Tunnels over IPv6 fragmented after encapsulation on a 1280-byte path:
+    # L2TP over UDP/IPv6 whose PPP carries an IPv6 TCP SYN with MSS 1440 (too
+    # big for the tunnel) padded to 1500 bytes, and a 1400-byte ESP packet.
+    syn = IPv6(src="fd00::2", dst="2001:db8:9::1") / TCP(sport=40002, dport=443, flags="S", options=[("MSS", 1440)]) / \
+        Raw(b"\x00" * 1400)
+    l2tp_syn = struct.pack(">HHHHH", 0x0802, 7, 9, 1, 0) + b"\xff\x03\x00\x57" + raw(syn)
+    outer = [IPv6(src=a, dst=b) / IPv6ExtHdrFragment(id=0x0BAD0001) / UDP(sport=1701, dport=1701) / Raw(l2tp_syn),
+             IPv6(src=a, dst=b) / IPv6ExtHdrFragment(id=0x0BAD0002, nh=50) /
+             Raw(struct.pack(">II", 0x600D0003, 1) + bytes(range(256)) * 5 + bytes(120))]
+    pkts = [e(f) for o in outer for f in fragment6(o, 1280)]
+    for i, p in enumerate(pkts):
+        p.time = t0 + 2 + i * 0.01
+    wrpcap(f"{out}/ipv6-tunnel-fragmented.pcap", pkts)
+    # Malformed on purpose (each frame one error or warning vpnwire must name):
+    # Hop-by-Hop after Destination Options, two Fragment headers, a Payload
+    # Length past the packet, a zero UDP checksum, an IPV6CP Interface-Identifier
+    # of length 6, a first fragment that ends inside its header chain (RFC 7112).
+    u = UDP(sport=33000, dport=33001) / Raw(b"bad")
+    trunc = raw(IPv6(src=a, dst=b) / u)
+    trunc = trunc[:4] + struct.pack(">H", 200) + trunc[6:]
+    pkts = [
+        e(IPv6(src=a, dst=b) / IPv6ExtHdrDestOpt() / IPv6ExtHdrHopByHop() / u),
+        e(IPv6(src=a, dst=b) / IPv6ExtHdrFragment(id=1, offset=0, m=0) / IPv6ExtHdrFragment(id=2) / u),
+        Ether(src=mac_a, dst=mac_b, type=0x86DD) / Raw(trunc),
+        e(IPv6(src=a, dst=b) / UDP(sport=33000, dport=33001, chksum=0) / Raw(b"zero")),
+        s(cpe, bras, ipv6cp(1, 9, b"\x01\x06\x02\x11\x22\x33")),
+        e(IPv6(src=a, dst=b) / IPv6ExtHdrFragment(id=3, m=1, nh=60) / Raw(b"\x11\x02" + b"\x00" * 6)),
+    ]
+    for i, p in enumerate(pkts):
+        p.time = t0 + 3 + i * 0.01
+    wrpcap(f"{out}/ipv6-malformed.pcap", pkts)
+    # ESP over IPv6 by scapy's SecurityAssociation (AES-CBC + HMAC-SHA1-96):
+    # tunnel mode 6-in-6 and 4-in-6, transport mode UDP and TCP over IPv6, and
+    # 6-in-4; the keys are ESP_V6_SAS of compare_tshark.py and cli_ipv6_test.
+    from scapy.all import SecurityAssociation
+    key, akey = bytes.fromhex("000102030405060708090a0b0c0d0e0f"), bytes.fromhex("1011121314151617181920212223242526272829")
+    tun6 = SecurityAssociation(ESP, spi=0x6E600001, crypt_algo="AES-CBC", crypt_key=key, auth_algo="HMAC-SHA1-96",
+                               auth_key=akey, tunnel_header=IPv6(src=a, dst=b))
+    tra6 = SecurityAssociation(ESP, spi=0x6E600002, crypt_algo="AES-CBC", crypt_key=key, auth_algo="HMAC-SHA1-96",
+                               auth_key=akey)
+    tun4 = SecurityAssociation(ESP, spi=0x6E600003, crypt_algo="AES-CBC", crypt_key=key, auth_algo="HMAC-SHA1-96",
+                               auth_key=akey, tunnel_header=IP(src="192.0.2.1", dst="198.51.100.9"))
+    inner6 = IPv6(src="fd00::2", dst="fd00::1") / UDP(sport=33000, dport=33001) / Raw(b"6in6 over esp")
+    inner4 = IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=33000, dport=33001) / Raw(b"4in6 over esp")
+    pkts = [
+        e(tun6.encrypt(inner6, seq_num=1)),
+        e(tun6.encrypt(inner4, seq_num=2)),
+        e(tra6.encrypt(IPv6(src=a, dst=b) / UDP(sport=33000, dport=33001) / Raw(b"transport over ipv6"), seq_num=1)),
+        e(tra6.encrypt(IPv6(src=a, dst=b) / TCP(sport=40003, dport=443, flags="S", options=[("MSS", 1400)]),
+                       seq_num=2)),
+        Ether(src=mac_a, dst=mac_b) / tun4.encrypt(inner6, seq_num=1),
+    ]
+    for i, p in enumerate(pkts):
+        p.time = t0 + 4 + i * 0.01
+    wrpcap(f"{out}/ipv6-esp.pcap", pkts)
+
+
+SENDER6 = r"""
+import socket, struct, sys, time
+src, dst, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+payloads = open(sys.argv[4], "rb").read()
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind((src, port))
+off = 0
+while off < len(payloads):
+    gap_us, n = struct.unpack(">IH", payloads[off:off + 6])
+    time.sleep(min(gap_us / 1e6, 0.05))
+    s.sendto(payloads[off + 6:off + 6 + n], (dst, port))
+    off += 6 + n
+# One datagram larger than the link MTU: the kernel sends it in IPv6 fragments.
+big = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+big.bind((src, 33000))
+big.sendto(bytes(range(256)) * 12, (dst, 33001))
+"""
+TCP6 = r"""
+import socket, struct, sys, time
+if sys.argv[1] == "ping":
+    # Two 2000-byte ICMPv6 echoes through a raw socket (the kernel computes the
+    # checksum and fragments the request; the peer's kernel fragments the reply).
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    s.settimeout(2)
+    for seq in (1, 2):
+        s.sendto(struct.pack(">BBHHH", 128, 0, 0, 0x77, seq) + bytes(range(250)) * 8, ("fd00::2", 0))
+        while s.recv(4096)[0] != 129:
+            pass
+        time.sleep(0.2)
+elif sys.argv[1] == "server":
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("fd00::2", 8080)); s.listen(1)
+    c, _ = s.accept(); c.sendall(c.recv(100)); c.close()
+else:
+    c = socket.create_connection(("fd00::2", 8080)); c.sendall(b"hello over ipv6"); c.recv(100); c.close()
+"""
+
+
+def ipv6_kernel(out, frames):
+    """Real IPv6 traffic of the Linux kernel between two network namespaces
+    joined by a veth pair with the IPv6 minimum MTU (1280), captured by
+    tcpdump on the veth (Ethernet) and on -i any (LINUX_SLL2): ping -6 with
+    2000-byte echoes (fragmented by the kernel), a TCP connection (SYN MSS
+    1220), incident 1's L2TP messages over UDP/IPv6 and a fragmented UDP datagram."""
+    nsx = lambda n, *cmd, **kw: subprocess.run(["ip", "netns", "exec", n, *cmd], check=True, **kw)
+    run("ip", "netns", "add", V6A)
+    run("ip", "netns", "add", V6B)
+    try:
+        tmp = tempfile.mkdtemp()
+        send, tcp = os.path.join(tmp, "send6.py"), os.path.join(tmp, "tcp6.py")
+        open(send, "w").write(SENDER6)
+        open(tcp, "w").write(TCP6)
+        data = os.path.join(tmp, "l2tp.bin")
+        open(data, "wb").write(l2tp_payloads(frames[:8]))
+        run("ip", "link", "add", "v6a", "netns", V6A, "type", "veth", "peer", "name", "v6b", "netns", V6B)
+        for n, dev, addr, mac in ((V6A, "v6a", "fd00::1/64", "02:00:00:00:66:01"),
+                                  (V6B, "v6b", "fd00::2/64", "02:00:00:00:66:02")):
+            nsx(n, "ip", "link", "set", "lo", "up")
+            nsx(n, "ip", "link", "set", dev, "address", mac, "mtu", "1280")
+            nsx(n, "ip", "-6", "addr", "add", addr, "dev", dev, "nodad")
+            nsx(n, "ip", "link", "set", dev, "up")
+        time.sleep(1)
+        for dlt, name in (("EN10MB", "ipv6-veth.pcap"), ("LINUX_SLL2", "ipv6-any-sll2.pcap")):
+            iface = "v6a" if dlt == "EN10MB" else "any"
+            p = subprocess.Popen(["ip", "netns", "exec", V6A, "tcpdump", "-U", "-n", "-s", "0", "-w", f"{out}/{name}",
+                                  "-i", iface, "-y", dlt, "ip6", "and", "not", "icmp6[0] >= 133"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            while "listening" not in p.stderr.readline().decode():
+                pass
+            time.sleep(1)
+            nsx(V6A, "/usr/bin/python3", tcp, "ping")
+            server = subprocess.Popen(["ip", "netns", "exec", V6B, "/usr/bin/python3", tcp, "server"])
+            time.sleep(0.5)
+            nsx(V6A, "/usr/bin/python3", tcp, "client")
+            server.wait(timeout=10)
+            nsx(V6A, "/usr/bin/python3", send, "fd00::1", "fd00::2", "1701", data)
+            stop(p)
+        shutil.rmtree(tmp)
+    finally:
+        run("ip", "netns", "del", V6A)
+        run("ip", "netns", "del", V6B)
+
+
 def multi_interface(out):
     """One pcapng whose interfaces differ in link type and snap length (libpcap refuses it)."""
     cut = f"{out}/.null-s96.pcap"
@@ -289,8 +525,13 @@ def multi_interface(out):
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    args = [a for a in sys.argv[1:] if a != "--ipv6-only"]
+    out = args[0] if args else os.path.dirname(os.path.abspath(__file__))
     frames = read_pcap(PLAIN)
+    ipv6_scapy(out, frames)
+    ipv6_kernel(out, frames)
+    if "--ipv6-only" in sys.argv:
+        return
     link_captures(out, frames)
     ppp_family(out)
     vlan_tags(out, frames)
