@@ -103,7 +103,8 @@ public:
     case mode::doctor: {
       const std::string report = doctor_.report(summary_);
       out_.write(report);
-      if (!html_path_.empty() && !write_html_report(html_path_, render_html_report(report, html_, summary_, html_info_), error))
+      if (!html_path_.empty() &&
+          !write_html_report(html_path_, render_html_report(report, html_, summary_, html_info_), error))
         return false;
       break;
     }
