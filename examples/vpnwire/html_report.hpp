@@ -223,7 +223,7 @@ struct time_axis {
 inline void legend(std::string &s, double x, double y, const std::vector<std::pair<std::string, std::string>> &keys) {
   s += "<g class=\"legend\">";
   for (const auto &[cls, text] : keys) {
-    s += "<rect class=\"" + cls + "\" x=\"" + svg::num(x) + "\" y=\"" + svg::num(y - 8) +
+    s += "<rect class=\"key " + cls + "\" x=\"" + svg::num(x) + "\" y=\"" + svg::num(y - 8) +
          "\" width=\"10\" height=\"10\"/><text x=\"" + svg::num(x + 14) + "\" y=\"" + svg::num(y + 1) + "\">";
     svg::escape(s, text);
     s += "</text>";
