@@ -86,7 +86,7 @@ struct parsed_doctor_report {
     if (line.front() == '[') {
       const std::size_t close = line.find("] ");
       const std::size_t colon = close == std::string_view::npos ? close : line.find(": ", close);
-      bool digits = close != std::string_view::npos && close > 1;
+      bool digits = close != std::string_view::npos && close > 1 && close <= 9; // fits an int
       for (std::size_t i = 1; digits && i < close; ++i) digits = line[i] >= '0' && line[i] <= '9';
       if (digits && colon != std::string_view::npos) {
         doctor_finding f;
