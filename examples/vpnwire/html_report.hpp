@@ -203,7 +203,7 @@ svg .wait{fill:#d62728}svg .timeout-line{stroke:#1e8449;stroke-width:2;stroke-da
 svg .bar.whole{fill:#5b9bd5}svg .bar.fragmented{fill:#d62728}
 svg .mtu-line{stroke-width:2;stroke-dasharray:6 3}svg .path-mtu{stroke:#c0392b}svg .inner-mtu{stroke:#1e8449}
 svg .clamp-line{stroke:#1e8449;stroke-width:2;stroke-dasharray:6 3}svg .syn.ok{fill:#5b9bd5}svg .syn.above{fill:#d62728}
-svg .legend text{font-size:11px}svg .key-arrival{fill:#2c6fbb}
+svg .legend text{font-size:11px}svg text.line-label{paint-order:stroke;stroke:#fff;stroke-width:3px}svg .key-arrival{fill:#2c6fbb}
 )";
 
 // ------------------------------------------------------------ pictures
@@ -344,8 +344,9 @@ inline void sequence_chart(std::string &s, const seq_series &q, std::string_view
     const double ty = w.y(static_cast<double>(timeout_ms));
     s += "<line class=\"timeout-line\" data-ms=\"" + std::to_string(timeout_ms) + "\" x1=\"" + num(w.x_min()) +
          "\" x2=\"" + num(w.x_max()) + "\" y1=\"" + num(ty) + "\" y2=\"" + num(ty) + "\"/><text x=\"" +
-         num(w.x_max() - 4) + "\" y=\"" + num(ty - 4) + "\" text-anchor=\"end\">recommended reorder timeout " +
-         std::to_string(timeout_ms) + " ms</text></svg>";
+         num(w.x_max() - 4) + "\" y=\"" + num(ty - 4) +
+         "\" class=\"line-label\" text-anchor=\"end\">recommended reorder timeout " + std::to_string(timeout_ms) +
+         " ms</text></svg>";
   }
   s += "<p class=\"note\">" + u(q.total()) + " packets, " + u(q.late()) + " late (largest displacement " +
        u(q.max_displacement()) + ")" + (q.repeated() ? ", " + u(q.repeated()) + " repeated" : "") +
@@ -417,12 +418,12 @@ inline void size_chart(std::string &s, const size_histogram &h, std::string_view
       base -= hgt;
     }
   }
-  auto vline = [&](const char *cls, long long v, const std::string &text, bool right) {
+  auto vline = [&](const char *cls, long long v, const std::string &text, bool lower) {
     const double x = p.x(static_cast<double>(v));
     s += std::string("<line class=\"mtu-line ") + cls + "\" data-bytes=\"" + std::to_string(v) + "\" x1=\"" + num(x) +
          "\" x2=\"" + num(x) + "\" y1=\"" + num(p.y_min()) + "\" y2=\"" + num(p.y_max()) + "\"/><text x=\"" +
-         num(right ? x + 4 : x - 4) + "\" y=\"" + num(p.y_min() + (right ? 26 : 12)) + "\" text-anchor=\"" +
-         (right ? "start" : "end") + "\">" + text + "</text>";
+         num(x - 4) + "\" y=\"" + num(p.y_min() + (lower ? 26 : 12)) + "\" class=\"line-label\" text-anchor=\"end\">" +
+         text + "</text>";
   };
   if (path_mtu >= 0) vline("path-mtu", path_mtu, "path MTU " + std::to_string(path_mtu), true);
   if (inner_mtu >= 0) vline("inner-mtu", inner_mtu, "inner MTU " + std::to_string(inner_mtu), false);
@@ -465,7 +466,7 @@ inline void mss_chart(std::string &s, const std::map<std::uint16_t, std::uint64_
     const double x = p.x(static_cast<double>(clamp));
     s += "<line class=\"clamp-line\" data-mss=\"" + std::to_string(clamp) + "\" x1=\"" + num(x) + "\" x2=\"" + num(x) +
          "\" y1=\"" + num(p.y_min()) + "\" y2=\"" + num(p.y_max()) + "\"/><text x=\"" + num(x - 4) + "\" y=\"" +
-         num(p.y_min() + 12) + "\" text-anchor=\"end\">clamp " + std::to_string(clamp) + "</text>";
+         num(p.y_min() + 12) + "\" class=\"line-label\" text-anchor=\"end\">clamp " + std::to_string(clamp) + "</text>";
   }
   s += "</svg>";
 }

@@ -87,7 +87,7 @@ struct scale {
 
 /// A chart area: the SVG's size, the margins around the plot, and the two scales.
 struct plot {
-  double width = 720, height = 260;
+  double width = 900, height = 260;
   double left = 64, right = 16, top = 14, bottom = 40;
   scale x, y;
 

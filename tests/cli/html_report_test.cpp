@@ -29,8 +29,8 @@ namespace {
 using namespace vpnwire_cli;
 
 /// A sequenced L2TP data record of session (tunnel, session) from src to dst.
-void l2tp_record(frame_record &rec, std::uint64_t number, std::int64_t ts, std::uint16_t tunnel,
-                 std::uint16_t session, std::uint16_t ns, std::uint32_t src = 0xC000020A, std::uint32_t dst = 0xC6336401) {
+void l2tp_record(frame_record &rec, std::uint64_t number, std::int64_t ts, std::uint16_t tunnel, std::uint16_t session,
+                 std::uint16_t ns, std::uint32_t src = 0xC000020A, std::uint32_t dst = 0xC6336401) {
   rec.clear();
   rec.number = number;
   rec.ts_ns = ts;
@@ -59,9 +59,12 @@ std::vector<std::uint16_t> random_order(std::mt19937 &rng, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) v.push_back(next++);
   for (std::size_t i = 0; i + 1 < v.size(); ++i) {
     const unsigned r = rng() % 100;
-    if (r < 8) std::swap(v[i], v[i + 1]);
-    else if (r < 10 && i + 5 < v.size()) std::swap(v[i], v[i + 5]);
-    else if (r < 11) v[i] = v[i + 1]; // a repeat
+    if (r < 8)
+      std::swap(v[i], v[i + 1]);
+    else if (r < 10 && i + 5 < v.size())
+      std::swap(v[i], v[i + 5]);
+    else if (r < 11)
+      v[i] = v[i + 1]; // a repeat
   }
   return v;
 }
@@ -245,7 +248,10 @@ TEST(HtmlReport, ParsesDoctorsReportBack) {
 
 TEST(HtmlReport, EscapesMarkupAndControlCharacters) {
   EXPECT_EQ(svg::escaped("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
-  EXPECT_EQ(svg::escaped(std::string("a\x01" "b\n", 4)), "a&#xFFFD;b\n");
+  EXPECT_EQ(svg::escaped(std::string("a\x01"
+                                     "b\n",
+                                     4)),
+            "a&#xFFFD;b\n");
 }
 
 /// What /bin/sh makes of `word`.
