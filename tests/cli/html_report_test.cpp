@@ -282,4 +282,16 @@ TEST(HtmlReport, CommandLineIsShellQuotedWithSecretsRedacted) {
   for (const char *secret : {"deadbeef", "cafe", "0102", "hunter"}) EXPECT_EQ(line.find(secret), std::string::npos);
 }
 
+TEST(HtmlOption, HtmlTakesOneFileName) {
+  auto ok = parse_decode_args({"--html", "out.html", "cap.pcap"});
+  ASSERT_TRUE(ok) << ok.error;
+  EXPECT_EQ(ok.value.html, "out.html");
+  auto inline_form = parse_decode_args({"--html=a b.html", "cap.pcap"});
+  ASSERT_TRUE(inline_form);
+  EXPECT_EQ(inline_form.value.html, "a b.html");
+  EXPECT_EQ(parse_decode_args({"--html", "a", "--html", "b", "cap.pcap"}).error, "--html: given twice");
+  EXPECT_EQ(parse_decode_args({"--html=", "cap.pcap"}).error, "--html: empty file name");
+  EXPECT_EQ(parse_decode_args({"cap.pcap", "--html"}).error, "--html: missing value");
+}
+
 } // namespace
