@@ -113,6 +113,8 @@ public:
   }
 
 private:
+  friend class html_collector; // the HTML report reuses the reorder model (html_collect.hpp)
+
   // ------------------------------------------------------------ reading records
 
   /// What the layers before a given point of a record tell about it.

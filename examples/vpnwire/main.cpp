@@ -51,6 +51,8 @@ constexpr std::string_view usage_text =
     "  --json                    JSON Lines, Wireshark field names (decode only)\n"
     "  --write-inner FILE        raw-IP pcap (IPv4, IPv6) of the innermost packets in delivery order (decode only)\n"
     "  --evidence N              frame numbers listed per finding (doctor only; default 12)\n"
+    "  --html FILE               also write the report as one self-contained HTML page with\n"
+    "                            charts (doctor only)\n"
     "\n"
     "Captures: pcap or pcapng (several interfaces and link types in one file), link types\n"
     "Ethernet (802.1Q, QinQ), raw IPv4, Linux SLL/SLL2, BSD NULL/LOOP, PPP, PPP_HDLC, PPP_ETHER,\n"
@@ -83,13 +85,14 @@ failure usage_error(std::string_view msg) {
   return failure::usage;
 }
 
-failure run_capture(const std::vector<std::string_view> &args, bool doctor_mode) {
+failure run_capture(const std::vector<std::string_view> &args, bool doctor_mode, const std::string &command_line) {
   auto parsed = vpnwire_cli::parse_decode_args(args);
   if (!parsed) return usage_error(parsed.error);
   const vpnwire_cli::decode_options &o = parsed.value;
   if (doctor_mode && o.json) return usage_error("doctor: --json is a decode option");
   if (doctor_mode && !o.write_inner.empty()) return usage_error("doctor: --write-inner is a decode option");
   if (!doctor_mode && o.evidence != 0) return usage_error("decode: --evidence is a doctor option");
+  if (!doctor_mode && !o.html.empty()) return usage_error("decode: --html is a doctor option");
 
   std::string err;
   vpnwire_cli::capture_reader reader;
@@ -107,6 +110,7 @@ failure run_capture(const std::vector<std::string_view> &args, bool doctor_mode)
   vpnwire_cli::output out(stdout);
   using sink_mode = vpnwire_cli::record_sink::mode;
   vpnwire_cli::record_sink sink(o, doctor_mode ? sink_mode::doctor : o.json ? sink_mode::json : sink_mode::text, out);
+  sink.set_command_line(command_line);
   if (!sink.open_inner(o.write_inner, err)) {
     say(err);
     return failure::output;
@@ -165,8 +169,9 @@ int main(int argc, char **argv) {
     std::fputs(usage_text.data(), stdout);
     return 0;
   }
-  if (cmd == "decode") return exit_status(run_capture(args, false));
-  if (cmd == "doctor") return exit_status(run_capture(args, true));
+  const std::string command_line = vpnwire_cli::html_command_line(cmd, args); // quoted by doctor --html
+  if (cmd == "decode") return exit_status(run_capture(args, false, command_line));
+  if (cmd == "doctor") return exit_status(run_capture(args, true, command_line));
   if (cmd == "mtu") return exit_status(run_mtu(args));
   if (cmd == "keys") return vpnwire_cli::keys::keys_main(args);
   return exit_status(usage_error("unknown command '" + std::string(cmd) + "' (decode, doctor, mtu or keys)"));

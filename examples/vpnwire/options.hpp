@@ -388,6 +388,7 @@ struct decode_options {
   std::size_t reorder_memory_mib = 64;
   /// --evidence: frame numbers doctor lists per finding (0: its default).
   std::size_t evidence = 0;
+  std::string html; ///< --html: doctor's HTML report file (empty: none)
   std::string capture;
 };
 
@@ -475,6 +476,12 @@ inline constexpr std::size_t reorder_memory_max_mib = 65536;
                                           std::to_string(evidence_max));
       o.evidence = static_cast<std::size_t>(*n);
       have_evidence = true;
+    } else if (a == "--html") {
+      auto v = take();
+      if (!v) return needs(a);
+      if (!o.html.empty()) return parse_fail<decode_options>("--html: given twice");
+      if (v->empty()) return parse_fail<decode_options>("--html: empty file name");
+      o.html = std::string(*v);
     } else if (a == "--json") {
       if (inline_val) return parse_fail<decode_options>("--json: takes no value");
       o.json = true;

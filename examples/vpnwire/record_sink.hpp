@@ -6,6 +6,7 @@
 
 #include "capture.hpp"
 #include "doctor.hpp"
+#include "html_report.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "record.hpp"
@@ -61,7 +62,13 @@ class record_sink {
 public:
   enum class mode : std::uint8_t { text, json, doctor };
 
-  record_sink(const decode_options &o, mode m, output &out) : mode_(m), out_(out), doctor_(o) {}
+  record_sink(const decode_options &o, mode m, output &out)
+      : mode_(m), out_(out), doctor_(o), html_path_(m == mode::doctor ? o.html : std::string()), html_(o) {
+    html_info_.capture = o.capture;
+  }
+
+  /// The command line the HTML report quotes (doctor --html).
+  void set_command_line(std::string line) { html_info_.command_line = std::move(line); }
 
   /// Opens --write-inner. False with a one-line error.
   [[nodiscard]] bool open_inner(const std::string &path, std::string &error) { return inner_.open(path, error); }
@@ -72,7 +79,10 @@ public:
     summary_.add(rec);
     inner_.add(rec, last_ts_);
     switch (mode_) {
-    case mode::doctor: doctor_.add(rec); return;
+    case mode::doctor:
+      doctor_.add(rec);
+      if (!html_path_.empty()) html_.add(rec);
+      return;
     case mode::json:
       text_.clear();
       render_json(text_, rec);
@@ -90,7 +100,14 @@ public:
   [[nodiscard]] bool finish(std::string &error) {
     const bool ok = inner_.close(error);
     switch (mode_) {
-    case mode::doctor: out_.write(doctor_.report(summary_)); break;
+    case mode::doctor: {
+      const std::string report = doctor_.report(summary_);
+      out_.write(report);
+      if (!html_path_.empty() &&
+          !write_html_report(html_path_, render_html_report(report, html_, summary_, html_info_), error))
+        return false;
+      break;
+    }
     case mode::json: out_.write(summary_.json(inner_.enabled(), inner_.written())); break;
     case mode::text: out_.write(summary_.text(inner_.enabled(), inner_.written())); break;
     }
@@ -106,6 +123,9 @@ private:
   doctor doctor_;
   run_summary summary_;
   inner_writer inner_;
+  std::string html_path_;
+  html_collector html_;
+  html_page_info html_info_;
   std::string text_;
   std::int64_t last_ts_ = 0;
 };
