@@ -52,7 +52,7 @@
 namespace vpnwire_cli {
 
 /// One finding of doctor's text report.
-struct doctor_finding {
+struct report_finding {
   int number = 0;
   std::string severity; ///< critical, error, warning, note
   std::string title;
@@ -62,7 +62,7 @@ struct doctor_finding {
 /// Doctor's text report as data.
 struct parsed_doctor_report {
   std::string headline; ///< "vpnwire doctor: N frames, ..."
-  std::vector<doctor_finding> findings;
+  std::vector<report_finding> findings;
   std::string closing; ///< "N finding(s)." or "No problems found."
 };
 
@@ -89,7 +89,7 @@ struct parsed_doctor_report {
       bool digits = close != std::string_view::npos && close > 1 && close <= 9; // fits an int
       for (std::size_t i = 1; digits && i < close; ++i) digits = line[i] >= '0' && line[i] <= '9';
       if (digits && colon != std::string_view::npos) {
-        doctor_finding f;
+        report_finding f;
         f.number = std::stoi(std::string(line.substr(1, close - 1)));
         f.severity = std::string(line.substr(close + 2, colon - close - 2));
         f.title = std::string(line.substr(colon + 2));
@@ -161,7 +161,7 @@ inline std::uint32_t hex_after(std::string_view s, std::string_view anchor) {
   }
   return v;
 }
-inline const std::string *item(const doctor_finding &f, std::string_view label) {
+inline const std::string *item(const report_finding &f, std::string_view label) {
   for (const auto &[l, t] : f.items)
     if (l.starts_with(label)) return &t;
   return nullptr;
@@ -555,7 +555,7 @@ inline void count_table(std::string &s, const html_collector &c, std::string_vie
   s += "<section id=\"findings\"><h2>Findings</h2>";
   if (r.findings.empty()) s += "<p>No problems found.</p>";
   std::set<html_collector::flow_key> drawn_flows;
-  for (const doctor_finding &f : r.findings) {
+  for (const report_finding &f : r.findings) {
     s += "<article class=\"finding sev-" + svg::escaped(f.severity) + "\" id=\"finding-" + std::to_string(f.number) +
          "\"><h2><span class=\"sev\">" + svg::escaped(f.severity) + "</span> [" + std::to_string(f.number) + "] ";
     svg::escape(s, f.title);
