@@ -18,6 +18,7 @@
 #include "vpnwire/ip/fragmenter.hpp"
 #include "vpnwire/ip/icmp.hpp"
 #include "vpnwire/ip/icmpv6.hpp"
+#include "vpnwire/ip/ipv6.hpp"
 #include "vpnwire/tunnel/outbound_tunnel.hpp"
 
 #include "../ppp/interop_support.hpp"
@@ -92,13 +93,12 @@ std::vector<std::byte> inner4(std::size_t size, bool df) {
 
 std::vector<std::byte> inner6(std::size_t size) {
   std::vector<std::byte> p(size);
-  ip::icmp_detail::ipv6_fixed_header h;
-  h.payload_length = static_cast<std::uint16_t>(size - 40);
+  ip::ipv6_fields h;
   h.next_header = 17;
   h.hop_limit = 64;
   h.source = v6(1, 2, 0xfd).bytes;
   h.destination = v6(2, 5, 0xfd).bytes;
-  ip::icmp_detail::write_ipv6_fixed_header(p, h);
+  (void)ip::build_ipv6_header(p, h, size - 40);
   for (std::size_t i = 40; i < size; ++i) p[i] = static_cast<std::byte>(i * 5);
   return p;
 }
@@ -263,10 +263,10 @@ TEST_F(OutboundTunnel, SixInSixOverUdpCarriesARealUdpChecksum) {
   auto outer = encapsulate(tx, inner, t0, r);
   ASSERT_EQ(r.decision.action, encap_action::send);
   EXPECT_EQ(outer.size(), 1500U);
-  auto h = ip::icmp_detail::read_ipv6_fixed_header(outer);
+  auto h = ip::parse_ipv6(outer);
   ASSERT_TRUE(h);
-  EXPECT_EQ(h->next_header, 17);
-  EXPECT_EQ(h->traffic_class, 0); // the inner traffic class, copied
+  EXPECT_EQ(h->next_header(), 17);
+  EXPECT_EQ(h->traffic_class(), 0); // the inner traffic class, copied
   EXPECT_NE(core::load_be16(outer.data() + 46), 0);
   expect_decrypts_to(sa, outer, inner);
   capture(outer, {{"ipv6.nxt", "17"}, {"udp.checksum.status", "1"}, {"esp.spi", "0x0badcafe"}});

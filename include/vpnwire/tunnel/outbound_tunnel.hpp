@@ -185,7 +185,7 @@ private:
   // only under RFC 6935/6936's conditions); outbound_sa writes 0, as RFC 3948
   // asks for IPv4.
   static void write_udp6_checksum(mutable_bytes buf, const outer_header &h, std::size_t udp_len) noexcept {
-    const mutable_bytes udp = buf.subspan(ip::icmp_detail::ipv6_header_size, udp_len);
+    const mutable_bytes udp = buf.subspan(ip::ipv6_header_size, udp_len);
     core::store_be16(udp.data() + 6, 0);
     core::checksum_accumulator acc;
     acc.add(h.source.wire());
