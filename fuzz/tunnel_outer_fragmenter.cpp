@@ -85,7 +85,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   FUZZ_CHECK(f->unfragmentable_size() + offset == whole);
   // The library's reassembler gives back the original packet.
   ip::reassembler_config cfg;
-  cfg.max_fragments = 8192;
+  cfg.max_datagrams = 1;
+  cfg.max_fragments = 256;
+  cfg.byte_budget = std::size_t{256} << 10;
   cfg.max_header_length = 2048;
   cfg.ipv6_chain = {64, 65535}; // the Fragment header adds one header to the original chain
   ip::ipv6_reassembler r(cfg);
