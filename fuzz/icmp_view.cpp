@@ -15,6 +15,7 @@
 // a valid checksum, within the RFC 1812 / RFC 4443 size limits.
 #include "vpnwire/ip/icmp.hpp"
 #include "vpnwire/ip/icmpv6.hpp"
+#include "vpnwire/ip/ipv6.hpp"
 #include "vpnwire/tunnel/icmp_report.hpp"
 
 #include "fuzz_check.hpp"
@@ -95,7 +96,25 @@ void v6(bytes_view in) {
     return;
   }
   FUZZ_CHECK(inside(q->bytes(), in) && inside(q->payload(), in));
-  check_transport(q->transport(), q->payload());
+  // The extension-header chain is walked within the quote: where it ends is
+  // inside it, and the transport is classified from the bytes after it only.
+  const ip::quoted_ipv6_chain c = q->chain();
+  FUZZ_CHECK(c.offset >= ip::ipv6_header_size && c.offset <= ip::ipv6_header_size + q->payload().size());
+  FUZZ_CHECK(c.complete == (c.error == ip::errc::ok));
+  if (!c.complete) FUZZ_CHECK(c.error_offset <= q->bytes().size());
+  const ip::quoted_transport t = q->transport();
+  FUZZ_CHECK(t.protocol == c.protocol);
+  if (c.complete) {
+    check_transport(t, q->payload().subspan(c.offset - ip::ipv6_header_size));
+  } else {
+    FUZZ_CHECK(t.kind == ip::quoted_kind::not_quoted && t.available == 0);
+  }
+  std::size_t walked = 0;
+  for (const auto &h : q->extension_headers()) {
+    FUZZ_CHECK(ip::is_extension_header(h.type) && inside(h.bytes, q->bytes()));
+    ++walked;
+  }
+  FUZZ_CHECK(walked == c.extension_headers);
   std::vector<std::byte> out(1400);
   auto n = ip::build_icmpv6_error_packet(out, src, dst, 64, v->type(), v->code(), v->mtu(), v->invoking_packet());
   FUZZ_CHECK(n.has_value() && *n <= ip::icmpv6_error_packet_limit);

@@ -3,7 +3,8 @@
 (run from the repository root with Debian's python3, which has scapy).
 
 icmp_view: the ICMP/ICMPv6 messages of tests/ip/icmp_scapy.py (scapy-built
-errors quoting ESP, ESP in UDP, L2TP, IKE and TCP), each as a bare message
+errors quoting ESP, ESP in UDP, L2TP, IKE and TCP, over IPv6 also behind
+Fragment, Destination Options, Hop-by-Hop/Routing and AH headers), each as a bare message
 (byte 0 = 0 or 1; ICMPv6 preceded by the pseudo-header addresses) and as a
 whole packet (byte 0 = 2), plus an RFC 4884 message with extensions.
 

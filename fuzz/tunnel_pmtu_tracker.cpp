@@ -14,6 +14,7 @@
 // flags outer fragmentation) and never reports an IPv6 MTU below 1280.
 #include "vpnwire/ip/icmp.hpp"
 #include "vpnwire/ip/icmpv6.hpp"
+#include "vpnwire/ip/ipv6.hpp"
 #include "vpnwire/tunnel/encap.hpp"
 #include "vpnwire/tunnel/pmtu_tracker.hpp"
 
@@ -149,12 +150,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         h.destination = 0x0A000003;
         FUZZ_CHECK(ip::build_ipv4_header(pkt, h, n - 20).has_value());
       } else {
-        ip::icmp_detail::ipv6_fixed_header h;
-        h.payload_length = static_cast<std::uint16_t>(n - 40);
+        ip::ipv6_fields h;
         h.next_header = 17;
         h.source = addr(f, 2).bytes;
         h.destination = addr(f, 3).bytes;
-        ip::icmp_detail::write_ipv6_fixed_header(pkt, h);
+        FUZZ_CHECK(ip::build_ipv6_header(pkt, h, n - 40).has_value());
       }
       auto p = tunnel::read_inner_packet(pkt);
       FUZZ_CHECK(p.has_value() && p->size == n);

@@ -26,6 +26,7 @@
 #include "vpnwire/ip/icmpv6.hpp"
 #include "vpnwire/ip/ipv4.hpp"
 #include "vpnwire/ip/ipv6.hpp"
+#include "vpnwire/ip/ipv6_fragmenter.hpp"
 #include "vpnwire/ip/ipv6_reassembler.hpp"
 #include "vpnwire/ip/mss_clamp.hpp"
 #include "vpnwire/ip/reassembler.hpp"
@@ -64,6 +65,7 @@
 #include "vpnwire/l2tp/control/events.hpp"
 #include "vpnwire/l2tp/control/reliable_transport.hpp"
 #include "vpnwire/l2tp/control/tunnel.hpp"
+#include "vpnwire/l2tp/control/udp_peer.hpp"
 
 #include "vpnwire/ppp/control.hpp"
 #include "vpnwire/ppp/errc.hpp"
@@ -94,4 +96,5 @@
 #include "vpnwire/tunnel/icmp_report.hpp"
 #include "vpnwire/tunnel/mtu.hpp"
 #include "vpnwire/tunnel/outbound_tunnel.hpp"
+#include "vpnwire/tunnel/outer_fragmenter.hpp"
 #include "vpnwire/tunnel/pmtu_tracker.hpp"

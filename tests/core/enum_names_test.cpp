@@ -10,6 +10,7 @@
 #include "vpnwire/l2tp/control/events.hpp"
 #include "vpnwire/l2tp/control/reliable_transport.hpp"
 #include "vpnwire/l2tp/control/tunnel.hpp"
+#include "vpnwire/l2tp/control/udp_peer.hpp"
 #include "vpnwire/l2tp/error_action.hpp"
 #include "vpnwire/l2tp/message.hpp"
 #include "vpnwire/l2tp/writer.hpp"
@@ -107,6 +108,7 @@ TEST(EnumNames, EveryEnumeratorOfEveryPublicEnumerationHasItsOwnName) {
   expect_named<l2tp::control::tie_outcome>("l2tp/control/tunnel.hpp", "tie_outcome");
   expect_named<l2tp::control::tunnel_state>("l2tp/control/tunnel.hpp", "tunnel_state");
   expect_named<l2tp::control::session_state>("l2tp/control/tunnel.hpp", "session_state");
+  expect_named<l2tp::control::address_family>("l2tp/control/udp_peer.hpp", "address_family");
   expect_named<l2tp::control::transport_state>("l2tp/control/reliable_transport.hpp", "transport_state");
   expect_named<l2tp::control::receive_outcome>("l2tp/control/reliable_transport.hpp", "receive_outcome");
   expect_named<l2tp::control::data_outcome>("l2tp/control/data_sequencing.hpp", "data_outcome");
@@ -144,13 +146,33 @@ TEST(EnumNames, TableDrivenEnumerationsAreNamedFromTheirTables) {
 // of the above, an errc (tests/core/errc_names_test.cpp), a table-driven
 // one, or private to a class.
 TEST(EnumNames, NoPublicEnumerationIsLeftOut) {
-  const std::set<std::string> covered = {"serial_order",    "value_layout",    "m_bit_rule",    "disposition",
-                                         "clear_scope",     "m_bit",           "role",          "event_type",
-                                         "origin",          "tie_outcome",     "tunnel_state",  "session_state",
-                                         "transport_state", "receive_outcome", "data_outcome",  "fcs_kind",
-                                         "hdlc_fast_path",  "pppoe_stage",     "option_layout", "insert_outcome",
-                                         "reorder_mode",    "anchor_mode",     "errc",          "message_type",
-                                         "avp_type",        "control_protocol"};
+  const std::set<std::string> covered = {"serial_order",
+                                         "value_layout",
+                                         "m_bit_rule",
+                                         "disposition",
+                                         "clear_scope",
+                                         "m_bit",
+                                         "role",
+                                         "event_type",
+                                         "origin",
+                                         "tie_outcome",
+                                         "tunnel_state",
+                                         "session_state",
+                                         "transport_state",
+                                         "receive_outcome",
+                                         "data_outcome",
+                                         "fcs_kind",
+                                         "hdlc_fast_path",
+                                         "pppoe_stage",
+                                         "option_layout",
+                                         "insert_outcome",
+                                         "reorder_mode",
+                                         "anchor_mode",
+                                         "errc",
+                                         "message_type",
+                                         "avp_type",
+                                         "control_protocol",
+                                         "address_family"};
   const std::set<std::string> private_to_a_class = {"phase", "state"}; // reorder_window, hdlc_decoder
   std::size_t found = 0;
   for (const char *area : {"core", "l2tp", "ppp", "seq", "crypto"}) {

@@ -15,6 +15,7 @@
 #include "vpnwire/ip/icmp.hpp"
 #include "vpnwire/ip/icmpv6.hpp"
 #include "vpnwire/ip/ipv4.hpp"
+#include "vpnwire/ip/ipv6.hpp"
 
 #include "../ppp/interop_support.hpp"
 #include "test_bytes.hpp"
@@ -85,9 +86,10 @@ std::map<std::string, std::string> our_fields(bytes_view packet) {
     if (m->type() == icmp_type::parameter_problem) f["icmp.pointer"] = std::to_string(m->pointer());
     if (auto q = m->quoted()) t = q->transport();
   } else {
-    auto h = icmp_detail::read_ipv6_fixed_header(packet);
+    auto h = parse_ipv6(packet);
     EXPECT_TRUE(h);
-    auto m = parse_icmpv6(packet.subspan(40), h->source, h->destination);
+    if (!h) return f;
+    auto m = parse_icmpv6(h->payload(), h->source(), h->destination());
     EXPECT_TRUE(m) << name(m.code());
     if (!m) return f;
     f["icmpv6.type"] = std::to_string(m->type());
@@ -95,7 +97,13 @@ std::map<std::string, std::string> our_fields(bytes_view packet) {
     f["icmpv6.checksum.status"] = "1";
     if (m->is_packet_too_big()) f["icmpv6.mtu"] = std::to_string(m->mtu());
     if (m->type() == icmpv6_type::parameter_problem) f["icmpv6.pointer"] = std::to_string(m->pointer());
-    if (auto q = m->quoted()) t = q->transport();
+    if (auto q = m->quoted()) {
+      t = q->transport();
+      // tshark does not dissect past the Fragment header of a quoted first
+      // fragment (it would need the other fragments): transport fields of
+      // such quotes are ours alone (scapy is their oracle).
+      if (q->chain().identification) f["_fragment"] = "1";
+    }
   }
   if (t.spi) f["esp.spi"] = ppp_interop::hex32(*t.spi);
   if (t.spi && t.sequence) f["esp.sequence"] = std::to_string(*t.sequence);
@@ -147,7 +155,7 @@ protected:
 
 TEST_F(IcmpInterop, ViewsReadWhatScapyBuiltAndBuildersWriteTheSameBytes) {
   const auto msgs = scapy_messages();
-  ASSERT_EQ(msgs.size(), 14U);
+  ASSERT_EQ(msgs.size(), 20U);
   int built = 0;
   for (const auto &m : msgs) {
     SCOPED_TRACE(vpnwire_test::to_hex(m.packet).substr(0, 120));
@@ -194,10 +202,10 @@ TEST_F(IcmpInterop, ViewsReadWhatScapyBuiltAndBuildersWriteTheSameBytes) {
       EXPECT_EQ(vpnwire_test::to_hex(out), vpnwire_test::to_hex(ip4->payload()));
       ++built;
     } else {
-      auto h = icmp_detail::read_ipv6_fixed_header(m.packet);
+      auto h = parse_ipv6(m.packet);
       ASSERT_TRUE(h);
-      const bytes_view payload = bytes_view(m.packet).subspan(40);
-      auto v = parse_icmpv6(payload, h->source, h->destination);
+      const bytes_view payload = h->payload();
+      auto v = parse_icmpv6(payload, h->source(), h->destination());
       ASSERT_TRUE(v) << name(v.code());
       EXPECT_EQ(v->type(), m.num("type"));
       EXPECT_EQ(v->code(), m.num("code"));
@@ -222,14 +230,14 @@ TEST_F(IcmpInterop, ViewsReadWhatScapyBuiltAndBuildersWriteTheSameBytes) {
       const std::uint32_t param = v->type() == icmpv6_type::packet_too_big      ? v->mtu()
                                   : v->type() == icmpv6_type::parameter_problem ? v->pointer()
                                                                                 : 0;
-      auto n = build_icmpv6_error(out, h->source, h->destination, v->type(), v->code(), param, invoking);
+      auto n = build_icmpv6_error(out, h->source(), h->destination(), v->type(), v->code(), param, invoking);
       ASSERT_TRUE(n);
       out.resize(*n);
       EXPECT_EQ(vpnwire_test::to_hex(out), vpnwire_test::to_hex(payload));
       ++built;
     }
   }
-  EXPECT_EQ(built, 12);
+  EXPECT_EQ(built, 18);
 }
 
 TEST_F(IcmpInterop, TsharkReadsWhatOurViewsReadFromScapysPacketsAndOurs) {
@@ -315,9 +323,12 @@ TEST_F(IcmpInterop, TsharkReadsWhatOurViewsReadFromScapysPacketsAndOurs) {
   for (std::size_t i = 0; i < packets.size(); ++i) {
     SCOPED_TRACE("packet " + std::to_string(i + 1));
     const auto ours = our_fields(packets[i]);
+    const bool fragment = ours.count("_fragment") != 0;
     for (const auto &[k, v] : ours) {
+      if (k[0] == '_') continue;
       const std::string &theirs = rows[i].at(k);
-      const bool must = std::find(required.begin(), required.end(), k) != required.end();
+      const bool transport = k.rfind("icmp", 0) != 0;
+      const bool must = std::find(required.begin(), required.end(), k) != required.end() && !(fragment && transport);
       if (!must && theirs.empty()) continue;
       // tshark aggregates repeated fields (an IKE quote's two UDP ports): compare the first.
       EXPECT_EQ(theirs.substr(0, theirs.find(',')), v) << k;

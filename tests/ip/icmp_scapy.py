@@ -10,8 +10,9 @@ import struct
 
 from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6PacketTooBig, ICMPv6ParamProblem,
-                                ICMPv6TimeExceeded, IPv6)
-from scapy.layers.ipsec import ESP
+                                ICMPv6TimeExceeded, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
+                                IPv6ExtHdrRouting, PadN)
+from scapy.layers.ipsec import AH, ESP
 from scapy.layers.l2tp import L2TP
 from scapy.packet import Raw
 
@@ -101,6 +102,46 @@ def main():
     inv = IPv6(src=LOCAL6, dst=PEER6, nh=253) / Raw(b"\x00" * 16)
     emit("icmp6", IPv6(src=PEER6, dst=LOCAL6) / ICMPv6ParamProblem(code=1, ptr=6) / inv, inv,
          type=4, code=1, pointer=6, qnh=253, qlen=len(inv), kind="other")
+
+    # Extension headers before the transport (RFC 8200 §4), walked to the ESP SPI / UDP header.
+    # Packet Too Big quoting the first fragment of an ESP packet (Fragment header, M set).
+    inv = IPv6(src=LOCAL6, dst=PEER6) / IPv6ExtHdrFragment(offset=0, m=1, id=0xA1B2C3D4, nh=50) / ESP(
+        spi=0x0C0FFEE0, seq=42, data=body)
+    emit("icmp6", IPv6(src=ROUTER6, dst=LOCAL6) / ICMPv6PacketTooBig(mtu=1300) / inv, inv,
+         type=2, code=0, mtu=1300, qnh=44, qlen=len(inv), kind="esp", spi=0x0C0FFEE0, seq=42)
+
+    # Packet Too Big quoting ESP in UDP 4500 behind a Destination Options header.
+    inv = IPv6(src=LOCAL6, dst=PEER6) / IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\x00" * 4)]) / UDP(
+        sport=4500, dport=4500) / Raw(struct.pack("!II", 0x01020304, 5) + body)
+    emit("icmp6", IPv6(src=ROUTER6, dst=LOCAL6) / ICMPv6PacketTooBig(mtu=1400) / inv, inv,
+         type=2, code=0, mtu=1400, qnh=60, qlen=len(inv), kind="esp_in_udp", sport=4500, dport=4500,
+         spi=0x01020304, seq=5)
+
+    # Time exceeded quoting L2TP behind Hop-by-Hop, Routing (type 2, segments left 0) and Destination Options.
+    inv = IPv6(src=LOCAL6, dst=PEER6, hlim=1) / IPv6ExtHdrHopByHop() / IPv6ExtHdrRouting(
+        type=2, segleft=0, addresses=["2001:db8:3::30"]) / IPv6ExtHdrDestOpt() / UDP(sport=1701, dport=1701) / L2TP(
+        hdr="length", tunnel_id=0x0A0B, session_id=0x0C0D) / Raw(b"\xff\x03\x00\x57" + body)
+    emit("icmp6", IPv6(src=ROUTER6, dst=LOCAL6) / ICMPv6TimeExceeded(code=0) / inv, inv,
+         type=3, code=0, qnh=0, qlen=len(inv), kind="l2tp", sport=1701, dport=1701, tunnel=0x0A0B,
+         session=0x0C0D, control=0)
+
+    # Packet Too Big quoting ESP behind AH (RFC 4302: SPI, sequence number, 12-byte ICV).
+    inv = IPv6(src=LOCAL6, dst=PEER6) / AH(nh=50, payloadlen=4, spi=0x99, seq=3, icv=b"\x11" * 12) / ESP(
+        spi=0x0D0E0F10, seq=77, data=body)
+    emit("icmp6", IPv6(src=ROUTER6, dst=LOCAL6) / ICMPv6PacketTooBig(mtu=1280) / inv, inv,
+         type=2, code=0, mtu=1280, qnh=51, qlen=len(inv), kind="esp", spi=0x0D0E0F10, seq=77)
+
+    # Destination unreachable quoting a later fragment: no transport header in it.
+    inv = IPv6(src=LOCAL6, dst=PEER6) / IPv6ExtHdrFragment(offset=181, m=0, id=0x55, nh=17) / Raw(body)
+    emit("icmp6", IPv6(src=PEER6, dst=LOCAL6) / ICMPv6DestUnreach(code=0) / inv, inv,
+         type=1, code=0, qnh=44, qlen=len(inv), kind="later_fragment")
+
+    # A quote cut inside a Destination Options header: the transport is not quoted.
+    inv = IPv6(src=LOCAL6, dst=PEER6) / IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\x00" * 60)]) / UDP(
+        sport=4500, dport=4500) / Raw(body)
+    cut = bytes(inv)[:56]
+    emit("icmp6", IPv6(src=ROUTER6, dst=LOCAL6) / ICMPv6PacketTooBig(mtu=1280) / cut, cut,
+         type=2, code=0, mtu=1280, qnh=60, qlen=len(inv), kind="not_quoted")
 
     # Echo request.
     emit("icmp6", IPv6(src=PEER6, dst=LOCAL6) / ICMPv6EchoRequest(id=0x77, seq=3, data=b"ping"), None,

@@ -7,6 +7,7 @@
 // (scapy, tshark) are in icmp_interop_test.cpp.
 #include "vpnwire/ip/icmp.hpp"
 #include "vpnwire/ip/icmpv6.hpp"
+#include "vpnwire/ip/ipv6.hpp"
 
 #include "test_bytes.hpp"
 
@@ -53,13 +54,12 @@ std::vector<std::byte> ipv6_packet(std::size_t payload, std::uint8_t next_header
                                    const std::array<std::byte, 16> &dst = v6addr(0x20)) {
   std::vector<std::byte> p(40 + payload);
   for (std::size_t i = 40; i < p.size(); ++i) p[i] = static_cast<std::byte>(i & 0xFF);
-  icmp_detail::ipv6_fixed_header h;
-  h.payload_length = static_cast<std::uint16_t>(payload);
+  ipv6_fields h;
   h.next_header = next_header;
   h.hop_limit = 64;
   h.source = src;
   h.destination = dst;
-  icmp_detail::write_ipv6_fixed_header(p, h);
+  (void)build_ipv6_header(p, h, payload);
   return p;
 }
 
@@ -267,11 +267,11 @@ TEST(Icmpv6, QuotesAsMuchAsFitsIn1280Bytes) {
                                      ipv6_packet(1400, 17, dst, v6addr(0x20)));
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, 1280U);
-  auto h = icmp_detail::read_ipv6_fixed_header(out);
+  auto h = parse_ipv6(bytes_view(out).first(*n));
   ASSERT_TRUE(h);
-  EXPECT_EQ(h->payload_length, 1240);
-  EXPECT_EQ(h->next_header, 58);
-  EXPECT_EQ(h->hop_limit, 255);
+  EXPECT_EQ(h->payload_length(), 1240);
+  EXPECT_EQ(h->next_header(), 58);
+  EXPECT_EQ(h->hop_limit(), 255);
   auto v = parse_icmpv6(bytes_view(out).subspan(40, 1240), src, dst);
   ASSERT_TRUE(v);
   EXPECT_EQ(v->quoted()->payload().size(), 1232U - 40U);

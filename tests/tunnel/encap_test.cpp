@@ -9,6 +9,7 @@
 // outbound_tunnel_test.cpp.
 #include "vpnwire/ip/icmp.hpp"
 #include "vpnwire/ip/icmpv6.hpp"
+#include "vpnwire/ip/ipv6.hpp"
 #include "vpnwire/tunnel/encap.hpp"
 
 #include <gtest/gtest.h>
@@ -50,14 +51,13 @@ std::vector<std::byte> inner4(std::size_t size, bool df, std::uint8_t protocol =
 
 std::vector<std::byte> inner6(std::size_t size, std::uint8_t next_header = 17, const address &dst = v6(2, 5)) {
   std::vector<std::byte> p(size);
-  ip::icmp_detail::ipv6_fixed_header h;
-  h.payload_length = static_cast<std::uint16_t>(size - 40);
+  ip::ipv6_fields h;
   h.next_header = next_header;
   h.hop_limit = 64;
   h.traffic_class = 0xb8;
   h.source = v6(1, 2).bytes;
   h.destination = dst.bytes;
-  ip::icmp_detail::write_ipv6_fixed_header(p, h);
+  (void)ip::build_ipv6_header(p, h, size - 40);
   for (std::size_t i = 40; i < size; ++i) p[i] = static_cast<std::byte>(i);
   return p;
 }
@@ -154,10 +154,10 @@ TEST(Encap, TooBigRepliesQuoteTheRightAmountAndParseBack) {
   n = tunnel::build_too_big_reply(out, gw6, 1426, 255, pkt6);
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, 1280U); // RFC 4443 §2.4(c)
-  auto h = ip::icmp_detail::read_ipv6_fixed_header(out);
+  auto h = ip::parse_ipv6(bytes_view(out).first(*n));
   ASSERT_TRUE(h);
-  EXPECT_EQ(address::v6(h->destination), v6(1, 2));
-  auto m6 = ip::parse_icmpv6(bytes_view(out).subspan(40, *n - 40), h->source, h->destination);
+  EXPECT_EQ(address::v6(h->destination()), v6(1, 2));
+  auto m6 = ip::parse_icmpv6(h->payload(), h->source(), h->destination());
   ASSERT_TRUE(m6);
   EXPECT_TRUE(m6->is_packet_too_big());
   EXPECT_EQ(m6->mtu(), 1426U);
@@ -192,14 +192,15 @@ TEST(Encap, OuterHeadersForBothFamilies) {
   h.destination = v6(9, 2, 0x20);
   h.protocol = 17;
   h.flow_label = 0x12345;
+  out.resize(1040); // the view checks that Payload Length is within the bytes
   n = tunnel::build_outer_header(out, h, 1000);
   ASSERT_EQ(*n, 40U);
-  auto h6 = ip::icmp_detail::read_ipv6_fixed_header(out);
+  auto h6 = ip::parse_ipv6(out);
   ASSERT_TRUE(h6);
-  EXPECT_EQ(h6->payload_length, 1000);
-  EXPECT_EQ(h6->next_header, 17);
-  EXPECT_EQ(h6->flow_label, 0x12345U);
-  EXPECT_EQ(h6->traffic_class, 0xb8);
+  EXPECT_EQ(h6->payload_length(), 1000);
+  EXPECT_EQ(h6->next_header(), 17);
+  EXPECT_EQ(h6->flow_label(), 0x12345U);
+  EXPECT_EQ(h6->traffic_class(), 0xb8);
   EXPECT_EQ(tunnel::build_outer_header(out, h, 65536).error(), fail(tunnel::errc::packet_too_large, 4));
   EXPECT_EQ(tunnel::build_outer_header(mutable_bytes{}, h, 10).error(), fail(tunnel::errc::buffer_too_small, 0));
   h.destination = address::v4(1);

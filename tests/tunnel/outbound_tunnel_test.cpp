@@ -18,7 +18,10 @@
 #include "vpnwire/ip/fragmenter.hpp"
 #include "vpnwire/ip/icmp.hpp"
 #include "vpnwire/ip/icmpv6.hpp"
+#include "vpnwire/ip/ipv6.hpp"
+#include "vpnwire/ip/ipv6_reassembler.hpp"
 #include "vpnwire/tunnel/outbound_tunnel.hpp"
+#include "vpnwire/tunnel/outer_fragmenter.hpp"
 
 #include "../ppp/interop_support.hpp"
 
@@ -92,13 +95,12 @@ std::vector<std::byte> inner4(std::size_t size, bool df) {
 
 std::vector<std::byte> inner6(std::size_t size) {
   std::vector<std::byte> p(size);
-  ip::icmp_detail::ipv6_fixed_header h;
-  h.payload_length = static_cast<std::uint16_t>(size - 40);
+  ip::ipv6_fields h;
   h.next_header = 17;
   h.hop_limit = 64;
   h.source = v6(1, 2, 0xfd).bytes;
   h.destination = v6(2, 5, 0xfd).bytes;
-  ip::icmp_detail::write_ipv6_fixed_header(p, h);
+  (void)ip::build_ipv6_header(p, h, size - 40);
   for (std::size_t i = 40; i < size; ++i) p[i] = static_cast<std::byte>(i * 5);
   return p;
 }
@@ -263,10 +265,10 @@ TEST_F(OutboundTunnel, SixInSixOverUdpCarriesARealUdpChecksum) {
   auto outer = encapsulate(tx, inner, t0, r);
   ASSERT_EQ(r.decision.action, encap_action::send);
   EXPECT_EQ(outer.size(), 1500U);
-  auto h = ip::icmp_detail::read_ipv6_fixed_header(outer);
+  auto h = ip::parse_ipv6(outer);
   ASSERT_TRUE(h);
-  EXPECT_EQ(h->next_header, 17);
-  EXPECT_EQ(h->traffic_class, 0); // the inner traffic class, copied
+  EXPECT_EQ(h->next_header(), 17);
+  EXPECT_EQ(h->traffic_class(), 0); // the inner traffic class, copied
   EXPECT_NE(core::load_be16(outer.data() + 46), 0);
   expect_decrypts_to(sa, outer, inner);
   capture(outer, {{"ipv6.nxt", "17"}, {"udp.checksum.status", "1"}, {"esp.spi", "0x0badcafe"}});
@@ -285,6 +287,52 @@ TEST_F(OutboundTunnel, SixInSixOverUdpCarriesARealUdpChecksum) {
   EXPECT_EQ(tx.encapsulate(junk, 60, t0).code(), tunnel::errc::not_an_ip_packet);
   EXPECT_EQ(tx.counters().not_ip, 1U);
   EXPECT_EQ(tx.counters().no_room, 1U);
+}
+
+TEST_F(OutboundTunnel, SixInSixBelow1280SendsRfc8200OuterFragmentsThatReassembleAndDecrypt) {
+  const auto sa = gcm(false);
+  const address l6 = v6(9, 1), r6 = v6(9, 2);
+  auto tx = make_tunnel(sa, l6, r6, ip_family::ipv6, 1280);
+  // 1280 - 40 - 32 (GCM: SPI, seq, IV, pad/next header, ICV) -> 1206 inside.
+  const std::size_t inner_mtu = tx.tracker().limits(t0).inner_mtu;
+  ASSERT_LT(inner_mtu, 1280U);
+  ip::ipv6_reassembler rx;
+  std::uint32_t id = 0x0A0B0C00;
+  for (std::size_t n = inner_mtu + 1; n <= 1280; n += 9) {
+    SCOPED_TRACE(n);
+    tunnel::encap_result r;
+    const auto inner = inner6(n);
+    auto outer = encapsulate(tx, inner, t0, r);
+    ASSERT_EQ(r.decision.action, encap_action::send_fragmented_outer);
+    EXPECT_EQ(r.outer_mtu, 1280U);
+    ASSERT_GT(outer.size(), 1280U);
+    auto f = tunnel::outer_fragmenter::create(outer, r.outer_mtu, ++id);
+    ASSERT_TRUE(f) << tunnel::name(f.code());
+    EXPECT_EQ(f->count(), 2U);
+    std::vector<std::vector<std::byte>> frags;
+    while (!f->done()) {
+      std::vector<std::byte> b(1280);
+      b.resize(f->next(b).value());
+      EXPECT_LE(b.size(), 1280U);
+      frags.push_back(std::move(b));
+    }
+    // The receiver reassembles the fragments (in reverse order) and decrypts the inner packet.
+    std::vector<std::byte> whole;
+    for (auto it = frags.rbegin(); it != frags.rend(); ++it) {
+      auto d = rx.submit(bytes_view(*it), 0, t0);
+      ASSERT_TRUE(d) << ip::name(d.code());
+      if (d->status == ip::delivery_status::complete) whole.assign(d->datagram.begin(), d->datagram.end());
+    }
+    EXPECT_EQ(whole, outer);
+    expect_decrypts_to(sa, whole, inner);
+    if (n == inner_mtu + 1) {
+      capture(frags[0], {{"ipv6.fraghdr.more", "1"}, {"ipv6.fraghdr.offset", "0"}});
+      capture(frags[1], {{"ipv6.fraghdr.more", "0"},
+                         {"ipv6.reassembled.length", std::to_string(outer.size() - 40)},
+                         {"esp.spi", "0x0badcafe"}});
+    }
+  }
+  EXPECT_GT(tx.counters().sent_fragmented_outer, 5U);
 }
 
 void OutboundTunnel::check_with_tshark() {

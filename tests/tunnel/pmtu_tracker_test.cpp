@@ -13,6 +13,7 @@
 //    same aging.
 #include "vpnwire/ip/icmp.hpp"
 #include "vpnwire/ip/icmpv6.hpp"
+#include "vpnwire/ip/ipv6.hpp"
 #include "vpnwire/tunnel/pmtu_tracker.hpp"
 
 #include <gtest/gtest.h>
@@ -75,13 +76,12 @@ std::vector<std::byte> outer_packet(const address &src, const address &dst, std:
     f.destination = dst.v4_value();
     h = ip::build_ipv4_header(p, f, size - 20).value();
   } else {
-    ip::icmp_detail::ipv6_fixed_header f;
-    f.payload_length = static_cast<std::uint16_t>(size - 40);
+    ip::ipv6_fields f;
     f.next_header = udp ? 17 : 50;
     f.hop_limit = 64;
     f.source = src.bytes;
     f.destination = dst.bytes;
-    ip::icmp_detail::write_ipv6_fixed_header(p, f);
+    (void)ip::build_ipv6_header(p, f, size - 40);
     h = 40;
   }
   if (udp) {

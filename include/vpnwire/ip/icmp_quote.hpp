@@ -17,12 +17,15 @@
 
 #include "vpnwire/core/bytes.hpp"
 #include "vpnwire/core/result.hpp"
+#include "vpnwire/ip/errc.hpp"
 #include "vpnwire/ip/icmp_errc.hpp"
+#include "vpnwire/ip/ipv6.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -48,7 +51,7 @@ enum class quoted_kind : std::uint8_t {
   l2tp,           ///< L2TP over UDP port 1701 (RFC 2661; RFC 3931 version 3 is named, not split).
   udp,            ///< Another UDP datagram, or UDP whose payload is not quoted far enough to tell.
   tcp,            ///< TCP: ports and sequence number (RFC 9293).
-  other           ///< Another protocol, or an IPv6 extension header (not walked here).
+  other           ///< Another protocol.
 };
 
 /// The enumerator's name, e.g. "esp_in_udp".
@@ -163,58 +166,6 @@ struct quoted_transport {
   }
 }
 
-/// Reading an IPv6 fixed header. This is a stop-gap so the ICMPv6 views and
-/// the tunnel area can read the 40-byte header (RFC 8200 §3) of a quoted or
-/// outer packet; it is meant to be replaced by ip::parse_ipv6 (ip/ipv6.hpp)
-/// and does not walk extension headers.
-namespace icmp_detail {
-
-inline constexpr std::size_t ipv6_header_size = 40;
-
-struct ipv6_fixed_header {
-  std::uint8_t traffic_class = 0;
-  std::uint32_t flow_label = 0;
-  std::uint16_t payload_length = 0;
-  std::uint8_t next_header = 0;
-  std::uint8_t hop_limit = 0;
-  std::array<std::byte, 16> source{};
-  std::array<std::byte, 16> destination{};
-};
-
-/// Reads the fixed header at the start of `b`; empty when fewer than 40
-/// bytes are given or the version is not 6.
-[[nodiscard]] inline std::optional<ipv6_fixed_header> read_ipv6_fixed_header(bytes_view b) noexcept {
-  if (b.size() < ipv6_header_size || (core::load_u8(b.data()) >> 4) != 6) return std::nullopt;
-  ipv6_fixed_header h;
-  const std::uint32_t w0 = core::load_be32(b.data());
-  h.traffic_class = static_cast<std::uint8_t>((w0 >> 20) & 0xFFU);
-  h.flow_label = w0 & 0xFFFFFU;
-  h.payload_length = core::load_be16(b.data() + 4);
-  h.next_header = core::load_u8(b.data() + 6);
-  h.hop_limit = core::load_u8(b.data() + 7);
-  for (std::size_t i = 0; i < 16; ++i) {
-    h.source[i] = b[8 + i];
-    h.destination[i] = b[24 + i];
-  }
-  return h;
-}
-
-/// Writes a 40-byte fixed header (version 6) at the start of `out`, which
-/// must hold 40 bytes.
-inline void write_ipv6_fixed_header(mutable_bytes out, const ipv6_fixed_header &h) noexcept {
-  core::store_be32(out.data(),
-                   6U << 28 | static_cast<std::uint32_t>(h.traffic_class) << 20 | (h.flow_label & 0xFFFFFU));
-  core::store_be16(out.data() + 4, h.payload_length);
-  core::store_u8(out.data() + 6, h.next_header);
-  core::store_u8(out.data() + 7, h.hop_limit);
-  for (std::size_t i = 0; i < 16; ++i) {
-    out[8 + i] = h.source[i];
-    out[24 + i] = h.destination[i];
-  }
-}
-
-} // namespace icmp_detail
-
 class quoted_ipv4;
 [[nodiscard]] inline result<quoted_ipv4, icmp_errc> parse_quoted_ipv4(bytes_view quote) noexcept;
 
@@ -283,53 +234,150 @@ private:
 class quoted_ipv6;
 [[nodiscard]] inline result<quoted_ipv6, icmp_errc> parse_quoted_ipv6(bytes_view quote) noexcept;
 
-/// The IPv6 packet quoted by an ICMPv6 error: its fixed header, and however
-/// much followed. Extension headers are not walked (see icmp_detail): when
-/// the next header is not the transport, transport() says `other`.
+/// Where the header chain of a quoted IPv6 packet ends, as far as the quote
+/// shows it.
+struct quoted_ipv6_chain {
+  /// The protocol after the last extension header walked: the upper layer
+  /// (ESP, UDP, TCP, ICMPv6...) when `complete`; otherwise the extension
+  /// header the walk stopped at.
+  std::uint8_t protocol = 0;
+  /// Offset of that protocol's bytes from the start of the quote.
+  std::size_t offset = 0;
+  /// Extension headers walked.
+  std::size_t extension_headers = 0;
+  /// True when the chain was walked to the upper layer (or to the data of a
+  /// non-first fragment); false when the quote ends inside the chain or the
+  /// chain is malformed (`error` then says which).
+  bool complete = false;
+  /// The chain's problem (ip::errc::ok when there is none):
+  /// extension_header_truncated when the quote (or the packet) ends inside
+  /// it, or a malformed chain (hop_by_hop_not_first,
+  /// multiple_fragment_headers, too_many_extension_headers,
+  /// header_chain_too_long). `error_offset` counts from the start of the quote.
+  errc error = errc::ok;
+  std::size_t error_offset = 0;
+  /// Fragment header fields, when the chain has one.
+  std::optional<std::uint32_t> fragment_offset;
+  std::optional<bool> more_fragments;
+  std::optional<std::uint32_t> identification;
+};
+
+/// The IPv6 packet quoted by an ICMPv6 error: its fixed header, its
+/// extension headers (Hop-by-Hop, Routing, Fragment, Destination Options,
+/// AH; walked with ip::ipv6_chain_walker within the quote), and however much
+/// of the upper layer followed. A quote cut inside the chain, or a chain
+/// that is malformed, shows its upper layer as not quoted.
 class quoted_ipv6 {
 public:
   constexpr quoted_ipv6() noexcept = default;
 
-  [[nodiscard]] std::uint8_t traffic_class() const noexcept { return h_.traffic_class; }
-  [[nodiscard]] std::uint32_t flow_label() const noexcept { return h_.flow_label; }
+  [[nodiscard]] std::uint8_t traffic_class() const noexcept {
+    return static_cast<std::uint8_t>((b(0) & 0x0FU) << 4 | b(1) >> 4);
+  }
+  [[nodiscard]] std::uint32_t flow_label() const noexcept {
+    return (std::uint32_t{b(1)} & 0x0FU) << 16 | core::load_be16(bytes_.data() + 2);
+  }
   /// The Payload Length the packet had (it may be larger than the quote).
-  [[nodiscard]] std::uint16_t payload_length() const noexcept { return h_.payload_length; }
+  [[nodiscard]] std::uint16_t payload_length() const noexcept { return core::load_be16(bytes_.data() + 4); }
   /// The packet size: 40 + Payload Length.
-  [[nodiscard]] std::size_t total_length() const noexcept { return icmp_detail::ipv6_header_size + h_.payload_length; }
-  [[nodiscard]] std::uint8_t next_header() const noexcept { return h_.next_header; }
-  [[nodiscard]] std::uint8_t hop_limit() const noexcept { return h_.hop_limit; }
-  [[nodiscard]] const std::array<std::byte, 16> &source() const noexcept { return h_.source; }
-  [[nodiscard]] const std::array<std::byte, 16> &destination() const noexcept { return h_.destination; }
-  [[nodiscard]] bytes_view header() const noexcept { return bytes_.first(icmp_detail::ipv6_header_size); }
-  /// The quoted bytes after the fixed header, at most to Payload Length.
+  [[nodiscard]] std::size_t total_length() const noexcept { return ipv6_header_size + payload_length(); }
+  /// The fixed header's Next Header field (an extension header or the upper layer).
+  [[nodiscard]] std::uint8_t next_header() const noexcept { return b(6); }
+  [[nodiscard]] std::uint8_t hop_limit() const noexcept { return b(7); }
+  [[nodiscard]] ipv6_address source() const noexcept { return address(8); }
+  [[nodiscard]] ipv6_address destination() const noexcept { return address(24); }
+  /// The 40-byte fixed header.
+  [[nodiscard]] bytes_view header() const noexcept { return bytes_.first(ipv6_header_size); }
+  /// The quoted bytes after the fixed header (extension headers and upper
+  /// layer), at most to Payload Length.
   [[nodiscard]] bytes_view payload() const noexcept {
-    const bytes_view p = bytes_.subspan(icmp_detail::ipv6_header_size);
-    return p.size() > h_.payload_length ? p.first(h_.payload_length) : p;
+    const bytes_view p = bytes_.subspan(ipv6_header_size);
+    return p.size() > payload_length() ? p.first(payload_length()) : p;
   }
   /// True when the whole packet (40 + Payload Length bytes) was quoted.
   [[nodiscard]] bool complete() const noexcept { return bytes_.size() >= total_length(); }
   [[nodiscard]] bytes_view bytes() const noexcept { return bytes_; }
-  /// The transport fields the quote shows, when the fixed header's next
-  /// header is ESP, UDP or TCP; `other` behind an extension header.
+
+  /// A walker over the quoted extension headers (a core::walker: next(),
+  /// done(), ok(), error(), range-for), positioned after the fixed header,
+  /// over the quote cut at Payload Length; offsets count from the start of
+  /// the quote. Where the quote ends inside the chain, the walk ends there
+  /// (with extension_header_truncated when a header is cut): format().complete()
+  /// is then false.
+  [[nodiscard]] ipv6_chain_walker extension_headers(ipv6_chain_limits limits = {}) const noexcept {
+    ipv6_chain_walker w(packet(), 0, ipv6_chain_format(limits));
+    (void)w.next(); // the fixed header, which parse_quoted_ipv6 checked
+    return w;
+  }
+
+  /// Walks the quoted chain to the upper layer (see quoted_ipv6_chain).
+  [[nodiscard]] quoted_ipv6_chain chain(ipv6_chain_limits limits = {}) const noexcept {
+    quoted_ipv6_chain c;
+    auto w = extension_headers(limits);
+    while (!w.done())
+      if (!w.next()) break;
+    const ipv6_chain_format &f = w.format();
+    c.protocol = f.next_header();
+    c.offset = w.position();
+    c.extension_headers = f.extension_headers();
+    if (f.fragment_header() != ipv6_chain_format::none) {
+      const std::byte *fh = bytes_.data() + f.fragment_header();
+      c.fragment_offset = static_cast<std::uint32_t>(core::load_be16(fh + 2) & 0xFFF8U);
+      c.more_fragments = (core::load_u8(fh + 3) & 1U) != 0;
+      c.identification = core::load_be32(fh + 4);
+    }
+    const bool later_fragment = c.fragment_offset && *c.fragment_offset != 0;
+    if (w.error().code != errc::ok) {
+      c.error = w.error().code;
+      c.error_offset = w.error().offset;
+    } else if (is_extension_header(c.protocol) && !later_fragment) {
+      // The quote (or the packet) ends inside the chain.
+      c.error = errc::extension_header_truncated;
+      c.error_offset = packet().size();
+    } else {
+      c.complete = true;
+    }
+    return c;
+  }
+
+  /// The transport fields the quote shows, found behind any extension
+  /// headers: ESP's SPI behind a Fragment or Destination Options header,
+  /// UDP and what it carries, TCP. A non-first fragment is later_fragment;
+  /// a quote cut inside the chain, or a malformed chain, is not_quoted
+  /// (with `protocol` the extension header the walk stopped at).
   [[nodiscard]] quoted_transport transport() const noexcept {
-    return classify_quoted_transport(h_.next_header, payload(), true);
+    const quoted_ipv6_chain c = chain();
+    if (!c.complete) {
+      quoted_transport q;
+      q.protocol = c.protocol;
+      return q;
+    }
+    const bool first = !c.fragment_offset || *c.fragment_offset == 0;
+    return classify_quoted_transport(c.protocol, packet().subspan(c.offset), first);
   }
 
 private:
   friend result<quoted_ipv6, icmp_errc> parse_quoted_ipv6(bytes_view) noexcept;
+  [[nodiscard]] std::uint8_t b(std::size_t i) const noexcept { return core::load_u8(bytes_.data() + i); }
+  [[nodiscard]] ipv6_address address(std::size_t at) const noexcept {
+    ipv6_address a;
+    std::memcpy(a.data(), bytes_.data() + at, a.size());
+    return a;
+  }
+  /// The quote cut at the packet's own end (40 + Payload Length).
+  [[nodiscard]] bytes_view packet() const noexcept { return bytes_.first(std::min(bytes_.size(), total_length())); }
   bytes_view bytes_{};
-  icmp_detail::ipv6_fixed_header h_{};
 };
 
-/// Views the IPv6 packet an ICMPv6 error quotes.
+/// Views the IPv6 packet an ICMPv6 error quotes. A quote may end anywhere
+/// after the fixed header; extension headers are walked on demand
+/// (extension_headers(), chain(), transport()).
 /// Errors: quote_truncated (offset = size) below 40 bytes; quote_bad_version (0).
 [[nodiscard]] inline result<quoted_ipv6, icmp_errc> parse_quoted_ipv6(bytes_view quote) noexcept {
-  if (quote.size() < icmp_detail::ipv6_header_size) return fail(icmp_errc::quote_truncated, quote.size());
-  auto h = icmp_detail::read_ipv6_fixed_header(quote);
-  if (!h) return fail(icmp_errc::quote_bad_version, 0);
+  if (quote.size() < ipv6_header_size) return fail(icmp_errc::quote_truncated, quote.size());
+  if ((core::load_u8(quote.data()) >> 4) != 6) return fail(icmp_errc::quote_bad_version, 0);
   quoted_ipv6 q;
   q.bytes_ = quote;
-  q.h_ = *h;
   return q;
 }
 

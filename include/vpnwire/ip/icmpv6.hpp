@@ -19,6 +19,7 @@
 #include "vpnwire/core/result.hpp"
 #include "vpnwire/ip/icmp_errc.hpp"
 #include "vpnwire/ip/icmp_quote.hpp"
+#include "vpnwire/ip/ipv6.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -40,8 +41,7 @@ inline constexpr std::uint8_t icmpv6_next_header = 58;
 /// The largest ICMPv6 error packet: the IPv6 minimum link MTU (RFC 8200 §5, RFC 4443 §2.4(c)).
 inline constexpr std::size_t icmpv6_error_packet_limit = 1280;
 /// The longest quote behind a 40-byte IPv6 header and the ICMPv6 header: 1232.
-inline constexpr std::size_t icmpv6_max_quote =
-    icmpv6_error_packet_limit - icmp_detail::ipv6_header_size - icmpv6_header_size;
+inline constexpr std::size_t icmpv6_max_quote = icmpv6_error_packet_limit - ipv6_header_size - icmpv6_header_size;
 
 /// ICMPv6 message types (RFC 4443 §2.1).
 namespace icmpv6_type {
@@ -180,10 +180,8 @@ private:
 /// `invoking` starts with an IPv6 header that says so.
 [[nodiscard]] inline std::size_t icmpv6_quote_length(bytes_view invoking) noexcept {
   std::size_t n = invoking.size();
-  if (auto h = icmp_detail::read_ipv6_fixed_header(invoking)) {
-    const std::size_t total = icmp_detail::ipv6_header_size + h->payload_length;
-    if (h->payload_length != 0 && total < n) n = total; // 0: a jumbogram (RFC 2675), length unknown here
-  }
+  // A payload length of 0 is a jumbogram (RFC 2675): its length is not known here.
+  if (auto v = parse_ipv6(invoking); v && v->payload_length() != 0) n = v->packet().size();
   return std::min(n, icmpv6_max_quote);
 }
 
@@ -252,38 +250,46 @@ build_icmpv6_parameter_problem(mutable_bytes out, ipv6_address_span source, ipv6
 build_icmpv6_error_packet(mutable_bytes out, ipv6_address_span source, ipv6_address_span destination,
                           std::uint8_t hop_limit, std::uint8_t type, std::uint8_t code, std::uint32_t parameter,
                           bytes_view invoking) noexcept {
-  const std::size_t h = icmp_detail::ipv6_header_size;
+  const std::size_t h = ipv6_header_size;
   if (out.size() < h) return fail(icmp_errc::buffer_too_small, out.size());
   auto m = build_icmpv6_error(out.subspan(h), source, destination, type, code, parameter, invoking);
   if (!m) return m.code() == icmp_errc::buffer_too_small ? fail(m.code(), out.size()) : m;
-  icmp_detail::ipv6_fixed_header f;
-  f.payload_length = static_cast<std::uint16_t>(*m);
+  ipv6_fields f;
   f.next_header = icmpv6_next_header;
   f.hop_limit = hop_limit;
   std::copy(source.begin(), source.end(), f.source.begin());
   std::copy(destination.begin(), destination.end(), f.destination.begin());
-  icmp_detail::write_ipv6_fixed_header(out, f);
+  // The message is at most 1240 bytes: the header always fits its length field.
+  if (!build_ipv6_header(out, f, *m)) return fail(icmp_errc::buffer_too_small, out.size());
   return h + *m;
 }
 
 /// RFC 4443 §2.4(e): whether an ICMPv6 error may be sent about `invoking`
-/// (an IPv6 packet). Never about an ICMPv6 error message (seen when the fixed
-/// header's next header is 58; this helper does not walk extension headers),
-/// nor from an unspecified or multicast source; to a multicast destination
-/// only Packet Too Big (and Parameter Problem code 2, which this helper's
-/// callers do not send) is allowed, hence `packet_too_big`.
+/// (an IPv6 packet, or its first bytes). Never about an ICMPv6 error message
+/// (found behind any extension headers with ip::ipv6_chain_walker; a
+/// non-first fragment shows no ICMPv6 header and is not one, RFC 8200 §4.5,
+/// as in Linux's icmp6 is_ineligible), nor from an unspecified or multicast
+/// source; to a multicast destination only Packet Too Big (and Parameter
+/// Problem code 2, which this helper's callers do not send) is allowed,
+/// hence `packet_too_big`. A header chain that cannot be walked does not
+/// forbid an error (Linux answers those too); an ICMPv6 header cut before
+/// its type byte does.
 [[nodiscard]] inline bool icmpv6_error_allowed(bytes_view invoking, bool packet_too_big) noexcept {
-  auto h = icmp_detail::read_ipv6_fixed_header(invoking);
-  if (!h) return false;
-  const bool src_unspecified =
-      std::all_of(h->source.begin(), h->source.end(), [](std::byte b) { return b == std::byte{0}; });
-  if (src_unspecified || h->source[0] == std::byte{0xFF}) return false;
-  if (h->destination[0] == std::byte{0xFF} && !packet_too_big) return false;
-  if (h->next_header == icmpv6_next_header) {
-    const bytes_view p = invoking.subspan(icmp_detail::ipv6_header_size);
-    if (p.empty() || is_icmpv6_error(core::load_u8(p.data()))) return false;
-  }
-  return true;
+  if (invoking.size() < ipv6_header_size || (core::load_u8(invoking.data()) >> 4) != 6) return false;
+  const std::byte *p = invoking.data();
+  const bool src_unspecified = std::all_of(p + 8, p + 24, [](std::byte b) { return b == std::byte{0}; });
+  if (src_unspecified || p[8] == std::byte{0xFF}) return false;
+  if (p[24] == std::byte{0xFF} && !packet_too_big) return false;
+  const std::size_t end = std::min<std::size_t>(invoking.size(), ipv6_header_size + core::load_be16(p + 4));
+  ipv6_chain_walker w(invoking.first(end), 0, ipv6_chain_format(ipv6_chain_limits{}));
+  while (!w.done())
+    if (!w.next()) return true; // a chain that cannot be walked: not known to be an ICMPv6 error
+  const ipv6_chain_format &f = w.format();
+  if (f.next_header() != icmpv6_next_header) return true;
+  if (f.fragment_header() != ipv6_chain_format::none && (core::load_be16(p + f.fragment_header() + 2) & 0xFFF8U) != 0)
+    return true; // a non-first fragment: no ICMPv6 header in it
+  const bytes_view icmp = w.rest();
+  return !icmp.empty() && !is_icmpv6_error(core::load_u8(icmp.data()));
 }
 
 } // namespace ip

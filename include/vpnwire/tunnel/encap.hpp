@@ -37,6 +37,7 @@
 #include "vpnwire/ip/icmp_quote.hpp"
 #include "vpnwire/ip/icmpv6.hpp"
 #include "vpnwire/ip/ipv4.hpp"
+#include "vpnwire/ip/ipv6.hpp"
 #include "vpnwire/tunnel/errc.hpp"
 #include "vpnwire/tunnel/family.hpp"
 #include "vpnwire/tunnel/mtu.hpp"
@@ -112,20 +113,20 @@ struct inner_packet {
 };
 
 /// Reads the header of an inner IP packet (IPv4 with its header checksum
-/// verified; IPv6 fixed header).
+/// verified; IPv6 with ip::parse_ipv6, its extension headers left to the
+/// ICMPv6 rules).
 /// Errors: not_an_ip_packet (offset of the problem) when `packet` is neither,
 /// or its length field runs past the bytes given.
 [[nodiscard]] inline result<inner_packet, errc> read_inner_packet(bytes_view packet) noexcept {
   inner_packet p;
   if (!packet.empty() && (core::load_u8(packet.data()) >> 4) == 6) {
-    auto h = ip::icmp_detail::read_ipv6_fixed_header(packet);
-    if (!h) return fail(errc::not_an_ip_packet, packet.size());
+    auto v = ip::parse_ipv6(packet);
+    if (!v) return fail(errc::not_an_ip_packet, v.offset());
     p.family = ip_family::ipv6;
-    p.size = ip::icmp_detail::ipv6_header_size + h->payload_length;
-    if (p.size > packet.size()) return fail(errc::not_an_ip_packet, 4);
-    p.tos = h->traffic_class;
-    p.source = address::v6(h->source);
-    p.destination = address::v6(h->destination);
+    p.size = v->packet().size();
+    p.tos = v->traffic_class();
+    p.source = address::v6(v->source());
+    p.destination = address::v6(v->destination());
     return p;
   }
   auto v = ip::parse_ipv4(packet);
@@ -243,18 +244,17 @@ struct outer_header {
     if (!n) return fail(errc::buffer_too_small, out.size()); // sizes were checked above
     return *n;
   }
-  if (payload_length > 0xFFFFU) return fail(errc::packet_too_large, 4);
-  if (out.size() < ip::icmp_detail::ipv6_header_size) return fail(errc::buffer_too_small, out.size());
-  ip::icmp_detail::ipv6_fixed_header f;
+  if (payload_length > ip::ipv6_max_payload) return fail(errc::packet_too_large, 4);
+  ip::ipv6_fields f;
   f.traffic_class = h.tos;
   f.flow_label = h.flow_label & 0xFFFFFU;
-  f.payload_length = static_cast<std::uint16_t>(payload_length);
   f.next_header = h.protocol;
   f.hop_limit = h.ttl;
   f.source = h.source.bytes;
   f.destination = h.destination.bytes;
-  ip::icmp_detail::write_ipv6_fixed_header(out, f);
-  return ip::icmp_detail::ipv6_header_size;
+  auto n = ip::build_ipv6_header(out, f, payload_length);
+  if (!n) return fail(errc::buffer_too_small, out.size()); // the flow label and length were checked above
+  return *n;
 }
 
 } // namespace tunnel

@@ -12,6 +12,7 @@
 #include "vpnwire/ip/icmp_quote.hpp"
 #include "vpnwire/ip/icmpv6.hpp"
 #include "vpnwire/ip/ipv4.hpp"
+#include "vpnwire/ip/ipv6.hpp"
 #include "vpnwire/tunnel/errc.hpp"
 #include "vpnwire/tunnel/family.hpp"
 
@@ -109,24 +110,35 @@ struct icmp_report {
 }
 
 /// Reads a whole IP packet carrying ICMP: an IPv4 packet (header checksum
-/// verified) with protocol 1, or an IPv6 packet whose fixed header's next
-/// header is 58 (extension headers before ICMPv6 are not walked yet).
-/// Errors: not_an_ip_packet (offset of the IPv4 parse error, or 0) when the
-/// bytes are neither; not_icmp (9 for IPv4, 6 for IPv6) for another
-/// protocol; icmp_malformed and not_an_icmp_error as read_icmpv4 and
-/// read_icmpv6, with offsets counted from the start of the packet.
+/// verified) with protocol 1, or an IPv6 packet whose header chain
+/// (ip::parse_ipv6, then the extension-header walker: Hop-by-Hop, Routing,
+/// Destination Options, AH) ends at ICMPv6. The ICMPv6 checksum is verified
+/// against the fixed header's addresses.
+/// Errors: not_an_ip_packet (offset of the IPv4 or IPv6 parse error, or of
+/// the extension-header chain's error) when the bytes are neither, or the
+/// chain is malformed or cut; not_icmp (9 for IPv4; for IPv6 the offset of
+/// the Next Header field naming the upper layer, 6 without extension
+/// headers, or of the Fragment header) for another protocol or an IPv6
+/// fragment (ICMPv6 errors fit 1280 bytes and are never fragmented by their
+/// sender; reassemble first); icmp_malformed and not_an_icmp_error as
+/// read_icmpv4 and read_icmpv6, with offsets counted from the start of the packet.
 [[nodiscard]] inline result<icmp_report, errc> read_icmp_packet(bytes_view packet) noexcept {
   if (!packet.empty() && (core::load_u8(packet.data()) >> 4) == 6) {
-    auto h = ip::icmp_detail::read_ipv6_fixed_header(packet);
-    if (!h) return fail(errc::not_an_ip_packet, 0);
-    const std::size_t end = ip::icmp_detail::ipv6_header_size + h->payload_length;
-    if (end > packet.size()) return fail(errc::not_an_ip_packet, 4);
-    if (h->next_header != ip::icmpv6_next_header) return fail(errc::not_icmp, 6);
-    auto r =
-        read_icmpv6(packet.subspan(ip::icmp_detail::ipv6_header_size, h->payload_length), h->source, h->destination);
-    if (!r)
-      return fail(r.code(),
-                  r.code() == errc::icmp_malformed ? ip::icmp_detail::ipv6_header_size + r.offset() : r.offset());
+    auto v = ip::parse_ipv6(packet);
+    if (!v) return fail(errc::not_an_ip_packet, v.offset());
+    auto w = v->extension_headers();
+    while (!w.done())
+      if (auto h = w.next(); !h) return fail(errc::not_an_ip_packet, h.offset());
+    const ip::ipv6_chain_format &f = w.format();
+    if (f.fragment_header() != ip::ipv6_chain_format::none) {
+      const std::byte *fh = packet.data() + f.fragment_header();
+      if ((core::load_be16(fh + 2) & 0xFFF9U) != 0) return fail(errc::not_icmp, f.fragment_header());
+    }
+    if (ip::is_extension_header(f.next_header())) return fail(errc::not_an_ip_packet, v->packet().size());
+    if (f.next_header() != ip::icmpv6_next_header) return fail(errc::not_icmp, f.next_header_field());
+    const std::size_t at = w.position();
+    auto r = read_icmpv6(v->packet().subspan(at), v->source(), v->destination());
+    if (!r) return fail(r.code(), r.code() == errc::icmp_malformed ? at + r.offset() : r.offset());
     return r;
   }
   auto ip4 = ip::parse_ipv4(packet);

@@ -12,7 +12,11 @@
 //   tunnel::outbound_tunnel tx(std::move(sa), tracker, {tunnel::df_policy::copy});
 //   auto r = tx.encapsulate(buf, inner_len, now);
 //   switch (r->decision.action) {
-//   case send: case send_fragmented_outer: transmit(buf.first(r->size)); break;
+//   case send: transmit(buf.first(r->size)); break;
+//   case send_fragmented_outer:  // tunnel/outer_fragmenter.hpp, with a fresh identification
+//     for (auto f = tunnel::outer_fragmenter::create(buf.first(r->size), r->outer_mtu, id++).value(); !f.done();)
+//       transmit(frag.first(f.next(frag).value()));
+//     break;
 //   case fragment_inner:  ip::fragmenter::create(inner, r->decision.mtu) ... encapsulate each; break;
 //   case report_too_big:  tunnel::build_too_big_reply(reply, my_inner_address, r->decision.mtu, 64, inner); break;
 //   case drop: break;
@@ -69,6 +73,10 @@ struct encap_result {
   /// For send and send_fragmented_outer: the outer packet at the start of
   /// the buffer (outer header + [UDP] + ESP); 0 otherwise.
   std::size_t size = 0;
+  /// For send_fragmented_outer: the path MTU the outer packet exceeds, to
+  /// fragment it to (tunnel::outer_fragmenter; an outer IPv6 packet must be
+  /// fragmented by us, routers never do); 0 otherwise.
+  std::size_t outer_mtu = 0;
 };
 
 /// Checks that an SA and a tracker configuration describe the same tunnel:
@@ -162,6 +170,7 @@ public:
     tracker_.on_sent(sa_.last_sequence());
     ++(r.decision.action == encap_action::send ? counters_.sent : counters_.sent_fragmented_outer);
     r.size = ip_len + *n;
+    if (r.decision.action == encap_action::send_fragmented_outer) r.outer_mtu = tracker_.path_mtu(now);
     return r;
   }
 
@@ -185,7 +194,7 @@ private:
   // only under RFC 6935/6936's conditions); outbound_sa writes 0, as RFC 3948
   // asks for IPv4.
   static void write_udp6_checksum(mutable_bytes buf, const outer_header &h, std::size_t udp_len) noexcept {
-    const mutable_bytes udp = buf.subspan(ip::icmp_detail::ipv6_header_size, udp_len);
+    const mutable_bytes udp = buf.subspan(ip::ipv6_header_size, udp_len);
     core::store_be16(udp.data() + 6, 0);
     core::checksum_accumulator acc;
     acc.add(h.source.wire());

@@ -17,6 +17,8 @@
 #include <optional>
 
 void use(std::uint32_t spi, std::optional<std::uint32_t> sequence, std::uint16_t next_hop_mtu);
+void transmit(vpnwire::bytes_view packet);
+std::uint32_t next_identification();
 
 #define DOCS_SNIPPET_PARAMETERS                                                                                        \
   vpnwire::esp::outbound_sa<vpnwire::esp::crypto::openssl_transform> &sa, const vpnwire::tunnel::tunnel_stack &stack,  \

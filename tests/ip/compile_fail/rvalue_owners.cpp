@@ -7,6 +7,7 @@
 #include "vpnwire/ip/fragmenter.hpp"
 #include "vpnwire/ip/ipv4.hpp"
 #include "vpnwire/ip/ipv6.hpp"
+#include "vpnwire/ip/ipv6_fragmenter.hpp"
 #include "vpnwire/ip/ipv6_reassembler.hpp"
 #include "vpnwire/ip/reassembler.hpp"
 #include "vpnwire/ip/tcp.hpp"
@@ -37,6 +38,7 @@ int main() {
   (void)ip::parse_udp(p);
   (void)ip::parse_tcp(p);
   (void)ip::fragmenter::create(p, 1280);
+  (void)ip::ipv6_fragmenter::create(p, 1280, 1);
   (void)r4.submit(p, 0, now);
   (void)z4.submit(p, 1, 0, now);
   (void)r6.submit(p, 0, now);
@@ -62,6 +64,8 @@ int main() {
   (void)r6.submit(make_packet(), 0, now);
 #elif VPNWIRE_CASE == 10
   (void)z6.submit(make_packet(), 1, 0, now);
+#elif VPNWIRE_CASE == 11
+  (void)ip::ipv6_fragmenter::create(make_packet(), 1280, 1);
 #endif
   return 0;
 }

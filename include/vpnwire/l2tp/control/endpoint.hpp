@@ -49,6 +49,7 @@
 #include "vpnwire/l2tp/control/errc.hpp"
 #include "vpnwire/l2tp/control/events.hpp"
 #include "vpnwire/l2tp/control/tunnel.hpp"
+#include "vpnwire/l2tp/control/udp_peer.hpp"
 #include "vpnwire/l2tp/header.hpp"
 #include "vpnwire/l2tp/message.hpp"
 
@@ -68,8 +69,10 @@ inline namespace v1 {
 namespace l2tp {
 namespace control {
 
-/// An opaque identification of a peer chosen by the caller (typically its
-/// address and UDP port): the endpoint only compares keys for equality.
+/// An opaque identification of a peer chosen by the caller: the endpoint
+/// only compares keys for equality. For peers known by their UDP address,
+/// IPv4 or IPv6, control::udp_peer (udp_peer.hpp) is the typed key:
+/// `endpoint<Digest, Random, N, udp_peer>`.
 struct peer_key {
   static constexpr std::size_t capacity = 32;
   std::array<std::byte, capacity> bytes{};
