@@ -9,6 +9,7 @@
 // back over a fixed ring.
 #pragma once
 
+#include "doctor_esp.hpp"
 #include "options.hpp"
 #include "record.hpp"
 #include "summary.hpp"
@@ -96,6 +97,10 @@ public:
     reorder_findings(s, n);
     fragmentation_findings(s, n);
     esp_findings(s, n);
+    for (const auto &f : secret_findings_.findings()) {
+      heading(s, n, f.severity, f.title);
+      for (const auto &[label, text] : f.items) item(s, label, text);
+    }
     checksum_findings(s, n);
     capture_findings(s, n, sum);
     issue_findings(s, n);
@@ -207,6 +212,7 @@ private:
 
   void on_esp(const frame_record &rec, const esp_layer &e) {
     esp_order(rec.number, e.spi, e.seq);
+    secret_findings_.on_esp(rec.number, e);
     switch (e.state) {
     case esp_layer::payload_state::no_sa:
     case esp_layer::payload_state::no_backend:
@@ -728,6 +734,7 @@ private:
   }
 
   std::size_t keep_;
+  esp_secret_findings secret_findings_; ///< --esp-secrets: unverified and deprecated SAs
   std::map<std::uint32_t, esp_sa_option> sa_opts_;
   std::map<std::string, issue_stats> issues_, warning_issues_;
   std::map<std::string, evidence> cut_layers_;

@@ -378,6 +378,8 @@ struct reorder_option {
 
 struct decode_options {
   std::vector<esp_sa_option> sas;
+  /// --esp-secrets FILE (repeatable): key files read by esp_secrets.hpp.
+  std::vector<std::string> esp_secrets;
   std::string l2tp_secret;
   bool have_secret = false;
   reassembly_policy reassembly = reassembly_policy::drop;
@@ -431,6 +433,11 @@ inline constexpr std::size_t reorder_memory_max_mib = 65536;
         if (s.spi == sa.value.spi)
           return parse_fail<decode_options>("--esp-sa: spi " + std::to_string(s.spi) + " given twice");
       o.sas.push_back(std::move(sa.value));
+    } else if (a == "--esp-secrets") {
+      auto v = take();
+      if (!v) return needs(a);
+      if (v->empty()) return parse_fail<decode_options>("--esp-secrets: empty file name");
+      o.esp_secrets.emplace_back(*v);
     } else if (a == "--l2tp-secret") {
       auto v = take();
       if (!v) return needs(a);

@@ -28,6 +28,7 @@
 #pragma once
 
 #include "capture.hpp"
+#include "esp_secrets.hpp"
 #include "link.hpp"
 #include "options.hpp"
 #include "ppp_stage.hpp"
@@ -220,13 +221,25 @@ public:
 #endif
     }
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
+    if (!opt_.esp_secrets.empty()) {
+      auto loaded = load_esp_secrets(opt_.esp_secrets);
+      if (loaded.error) return "--esp-secrets: " + *loaded.error;
+      secret_notes_ = std::move(loaded.notes);
+      secrets_.add(std::move(loaded.sas), secret_notes_);
+    }
     if (opt_.have_secret && !md5_.ok()) return std::string("--l2tp-secret: OpenSSL MD5 is not available (FIPS mode?)");
 #else
+    if (!opt_.esp_secrets.empty())
+      return std::string("--esp-secrets: this vpnwire was built without OpenSSL and cannot decrypt ESP");
     if (opt_.have_secret)
       return std::string("--l2tp-secret: this vpnwire was built without OpenSSL and cannot decrypt hidden AVPs");
 #endif
     return std::nullopt;
   }
+
+  /// What loading --esp-secrets skipped, one "FILE:LINE:COLUMN: what" each
+  /// (after ready()); the caller prints them.
+  [[nodiscard]] const std::vector<std::string> &esp_secret_notes() const noexcept { return secret_notes_; }
 
   /// Bytes the reorder stage holds now (windows and held inner packets);
   /// never above limits().reorder_bytes.
@@ -633,7 +646,8 @@ private:
     auto esp_ref = [&]() -> esp_layer & { return std::get<esp_layer>(rec.layers[index]); };
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
     auto it = sas_.find(p->spi());
-    if (it == sas_.end()) return; // no_sa
+    const esp_secret_store::match sm = it == sas_.end() ? find_secret(p->spi()) : esp_secret_store::match{};
+    if (it == sas_.end() && !sm) return; // no_sa
     if (cut_.reaches_cut(b)) {
       // The ICV and part of the ciphertext were not captured.
       esp_ref().state = esp_layer::payload_state::not_captured;
@@ -642,7 +656,9 @@ private:
     }
     std::vector<std::byte> &buf = esp_buf_[static_cast<std::size_t>(depth)];
     std::memcpy(buf.data(), b.data(), b.size());
-    auto d = it->second->decap(vpnwire::mutable_bytes(buf.data(), b.size()));
+    const vpnwire::mutable_bytes work(buf.data(), b.size());
+    auto d = sm ? esp_secret_store::decap(sm, work) : it->second->decap(work);
+    if (sm) mark_secret_sa(esp_ref(), *sm.sa, d && !d->verified);
     if (!d) {
       esp_ref().state = esp_layer::payload_state::failed;
       rec.fail("esp", d.error());
@@ -671,6 +687,17 @@ private:
     esp_ref().state = esp_layer::payload_state::no_backend;
 #endif
   }
+
+#ifdef VPNWIRE_CLI_HAVE_OPENSSL
+  /// The --esp-secrets SA for an SPI, matched by the outer addresses.
+  esp_secret_store::match find_secret(std::uint32_t spi) {
+    if (secrets_.empty()) return {};
+    const ipv4_layer *outer = last_ip();
+    const auto src = address_bytes(outer != nullptr ? outer->src : 0);
+    const auto dst = address_bytes(outer != nullptr ? outer->dst : 0);
+    return secrets_.find(spi, src, dst);
+  }
+#endif
 
   [[nodiscard]] const ipv4_layer *last_ip() const noexcept {
     for (auto it = rec_->layers.rbegin(); it != rec_->layers.rend(); ++it)
@@ -1002,10 +1029,12 @@ private:
   std::set<std::pair<std::uint64_t, session_key>> waiting_;
   std::size_t held_bytes_ = 0; ///< bytes charged to the reorder budget
   session_key cur_key_ = 0;
+  std::vector<std::string> secret_notes_;
   bool budget_release_ = false;
   vpnwire::bytes_view secret_;
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
   std::map<std::uint32_t, std::unique_ptr<inbound>> sas_;
+  esp_secret_store secrets_;
   vpnwire::crypto::openssl_md5 md5_;
 #endif
 };

@@ -222,6 +222,12 @@ struct esp_layer {
   payload_state state = payload_state::no_sa;
   std::uint8_t pad_length = 0, next_header = 0;
   bool dummy = false; ///< a dummy packet (next header 59, RFC 4303 §2.6)
+  /// Decrypted without checking the ICV (an --esp-secrets SA without its
+  /// integrity key): for analysis only (vpnwire.esp.unverified).
+  bool unverified = false;
+  /// The SA's legacy transforms (esp::name(), static text; empty: none),
+  /// flagged "deprecated (RFC 8221)".
+  std::string_view deprecated_cipher, deprecated_integrity;
 };
 /// NAT-T (RFC 3948) payloads of UDP 4500 that are not ESP.
 struct natt_layer {

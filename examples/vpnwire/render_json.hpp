@@ -314,13 +314,21 @@ struct layer_writer {
     if (e.state == esp_layer::payload_state::decrypted) {
       j.field("esp.pad_len", e.pad_length);
       j.field("esp.protocol", e.next_header);
-      j.field_bool("esp.icv_good", true);
-      j.field_bool("esp.icv_bad", false);
+      if (!e.unverified) {
+        j.field_bool("esp.icv_good", true);
+        j.field_bool("esp.icv_bad", false);
+      }
+      j.field_bool("vpnwire.esp.unverified", e.unverified);
     } else if (e.state == esp_layer::payload_state::failed && rec.error && rec.error->code == "icv_mismatch") {
       j.field_bool("esp.icv_good", false);
       j.field_bool("esp.icv_bad", true);
     }
     j.field_str("vpnwire.esp.payload", e.dummy ? "dummy" : payload_state_name(e.state));
+    if (!e.deprecated_cipher.empty() || !e.deprecated_integrity.empty())
+      j.field_str("vpnwire.esp.deprecated",
+                  std::string(e.deprecated_cipher) +
+                      (!e.deprecated_cipher.empty() && !e.deprecated_integrity.empty() ? "," : "") +
+                      std::string(e.deprecated_integrity));
   }
   void operator()(const natt_layer &n) {
     if (n.keepalive)

@@ -178,8 +178,18 @@ struct word_writer {
     case esp_layer::payload_state::not_captured: s += " (not captured whole: not decrypted)"; break;
     case esp_layer::payload_state::decrypted:
       if (e.dummy) s += " dummy";
+      if (e.unverified) s += " UNVERIFIED";
       break;
     case esp_layer::payload_state::failed: break;
+    }
+    if (!e.deprecated_cipher.empty() || !e.deprecated_integrity.empty()) {
+      s += " [";
+      s += e.deprecated_cipher;
+      s += !e.deprecated_cipher.empty() && !e.deprecated_integrity.empty() ? "/" : "";
+      s += e.deprecated_integrity;
+      s += " ";
+      s += vpnwire::esp::deprecated_note;
+      s += "]";
     }
     return true;
   }
