@@ -10,6 +10,7 @@
 #pragma once
 
 #include "doctor_esp.hpp"
+#include "doctor_pmtu.hpp"
 #include "options.hpp"
 #include "record.hpp"
 #include "summary.hpp"
@@ -83,6 +84,7 @@ public:
   void add(const frame_record &rec) {
     for (const event &e : rec.released) on_event(e);
     if (rec.end_of_capture()) return;
+    pmtu_.add(rec);
     on_frame(rec);
     for (const event &e : rec.events) on_event(e);
   }
@@ -97,6 +99,10 @@ public:
     reorder_findings(s, n);
     fragmentation_findings(s, n);
     esp_findings(s, n);
+    for (const auto &f : pmtu_.findings()) {
+      heading(s, n, f.severity, f.title);
+      for (const auto &[label, text] : f.items) item(s, label, text);
+    }
     for (const auto &f : secret_findings_.findings()) {
       heading(s, n, f.severity, f.title);
       for (const auto &[label, text] : f.items) item(s, label, text);
@@ -736,6 +742,7 @@ private:
   std::size_t keep_;
   esp_secret_findings secret_findings_; ///< --esp-secrets: unverified and deprecated SAs
   std::map<std::uint32_t, esp_sa_option> sa_opts_;
+  pmtu_doctor pmtu_{keep_, sa_opts_}; ///< path-MTU black holes (doctor_pmtu.hpp)
   std::map<std::string, issue_stats> issues_, warning_issues_;
   std::map<std::string, evidence> cut_layers_;
   evidence cut_, esp_cut_;

@@ -13,20 +13,53 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace vpnwire_cli {
+
+/// One doctor finding as the helpers in doctor_*.hpp return it; doctor.hpp
+/// numbers and prints it ("[n] severity: title", then "    label: text").
+struct doctor_finding {
+  std::string_view severity;
+  std::string title;
+  std::vector<std::pair<std::string_view, std::string>> items;
+};
+
+/// Frame numbers as evidence for the doctor_*.hpp helpers: the first `keep`
+/// kept, the rest counted (the same rendering as doctor.hpp's evidence).
+class frame_list {
+public:
+  void add(std::uint64_t frame, std::size_t keep) {
+    if (frames_.size() < keep) frames_.push_back(frame);
+    ++count_;
+  }
+  [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
+  [[nodiscard]] std::string str() const {
+    std::string s;
+    for (std::size_t i = 0; i < frames_.size(); ++i) s += (i != 0 ? ", " : "") + std::to_string(frames_[i]);
+    if (count_ > frames_.size()) s += " and " + std::to_string(count_ - frames_.size()) + " more";
+    return s;
+  }
+
+private:
+  std::vector<std::uint64_t> frames_;
+  std::uint64_t count_ = 0;
+};
+
+/// An IPv4 address (host order) as a dotted quad.
+[[nodiscard]] inline std::string dotted_quad(std::uint32_t a) {
+  char b[20];
+  std::snprintf(b, sizeof b, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255U, (a >> 8) & 255U, a & 255U);
+  return b;
+}
 
 class esp_secret_findings {
 public:
   /// SAs tracked; more are counted under the last finding only.
   static constexpr std::size_t max_tracked = 1024;
 
-  struct finding {
-    std::string_view severity;
-    std::string title;
-    std::vector<std::pair<std::string_view, std::string>> items;
-  };
+  using finding = doctor_finding;
 
   /// One decrypted ESP layer of frame `frame`.
   void on_esp(std::uint64_t frame, const esp_layer &e) {
