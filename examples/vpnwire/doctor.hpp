@@ -10,6 +10,7 @@
 #pragma once
 
 #include "doctor_esp.hpp"
+#include "doctor_iptfs.hpp"
 #include "doctor_pmtu.hpp"
 #include "options.hpp"
 #include "record.hpp"
@@ -621,6 +622,8 @@ private:
                "-A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss " +
                std::to_string(lim->tcp_mss) + ") and set the tunnel MTU to " + std::to_string(lim->inner_mtu) +
                "; vpnwire mtu shows the per-layer overhead");
+      if (exact)
+        for (const auto &[label, text] : iptfs_fix_items(st, pmtu, f.src, f.dst, f.spi)) item(s, label, text);
     }
   }
 

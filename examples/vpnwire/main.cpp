@@ -35,6 +35,7 @@ constexpr std::string_view usage_text =
     "       vpnwire doctor [options] CAPTURE\n"
     "       vpnwire mtu [--link-mtu N] [--pppoe] [--nat-t] [--esp ENC[/AUTH]] [--mode tunnel|transport]\n"
     "                   [--l2tp] [--l2tp-seq] [--l2tp-length] [--ppp] [--ppp-acfc] [--ppp-pfc]\n"
+    "                   [--outer ipv4|ipv6] [--inner ipv4|ipv6] [--iptfs]\n"
     "       vpnwire keys FILE... --to esp-sa|wireshark|tcpdump\n"
     "                   (FILE: ip xfrm state or setkey -D output, tcpdump -E secrets, Wireshark esp_sa; - for stdin)\n"
     "\n"

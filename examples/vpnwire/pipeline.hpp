@@ -29,6 +29,7 @@
 
 #include "capture.hpp"
 #include "esp_secrets.hpp"
+#include "iptfs_stage.hpp"
 #include "link.hpp"
 #include "options.hpp"
 #include "ppp_stage.hpp"
@@ -195,6 +196,8 @@ public:
   static constexpr std::size_t reorder_capacity = 1024;
   /// Nesting limit (IP in ESP in IP ...): deeper packets are recorded as not decoded.
   static constexpr int max_depth = 4;
+  /// Inner packets of one AGGFRAG payload decoded as layers (all are written by --write-inner).
+  static constexpr std::size_t iptfs_decoded_max = 16;
 
   explicit pipeline(const decode_options &o, const pipeline_limits &limits = {})
       : opt_(o), lim_(limits), reasm_(make_reasm_config(o, limits)) {
@@ -267,6 +270,7 @@ public:
     poll_sessions(now_);
     events_ = &rec.events;
 
+    iptfs_.begin_frame();
     const link_result l = decode_link(rec, f);
     network(l, f.linktype == linktype::ppp || f.linktype == linktype::ppp_hdlc);
     rec.finish_cut();
@@ -290,6 +294,7 @@ public:
       s->held_since = 0;
     }
     waiting_.clear();
+    iptfs_.finish(rec, end);
     rec_ = nullptr;
   }
 
@@ -680,6 +685,7 @@ private:
     // Transport mode: the pseudo-header is the outer packet's.
     case ip::proto::udp: udp_stage(src, dst, payload, depth + 1); break;
     case ip::proto::tcp: tcp_stage(src, dst, payload, payload.size()); break;
+    case vpnwire::iptfs::next_header_aggfrag: aggfrag_stage(payload, depth, p->spi(), d->sequence); break;
     default: rec.add(not_decoded_layer{"ip.proto", d->next_header, payload.size()});
     }
 #else
@@ -698,6 +704,20 @@ private:
     return secrets_.find(spi, src, dst);
   }
 #endif
+
+  /// An AGGFRAG payload (iptfs_stage.hpp): its layer, then the layers of
+  /// the inner packets it completed (at most iptfs_decoded_max decoded; all
+  /// of them go to --write-inner through rec.iptfs_inner).
+  void aggfrag_stage(vpnwire::bytes_view payload, int depth, std::uint32_t spi, std::uint64_t seq) {
+    const std::vector<vpnwire::bytes_view> inner = iptfs_.offer(*rec_, spi, seq, payload, now_);
+    for (std::size_t i = 0; i < inner.size() && i < iptfs_decoded_max; ++i) {
+      if (!inner[i].empty() && (vpnwire::core::load_u8(inner[i].data()) >> 4) == 4)
+        ip_stage(inner[i], depth + 1, std::uint64_t{spi} + 1);
+      else
+        rec_->add(not_decoded_layer{"ipv6", 0, inner[i].size()});
+    }
+    rec_->inner = {}; // the frame's inner packets are rec.iptfs_inner
+  }
 
   [[nodiscard]] const ipv4_layer *last_ip() const noexcept {
     for (auto it = rec_->layers.rbegin(); it != rec_->layers.rend(); ++it)
@@ -1030,6 +1050,7 @@ private:
   std::size_t held_bytes_ = 0; ///< bytes charged to the reorder budget
   session_key cur_key_ = 0;
   std::vector<std::string> secret_notes_;
+  iptfs_stage iptfs_;
   bool budget_release_ = false;
   vpnwire::bytes_view secret_;
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL

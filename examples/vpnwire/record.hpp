@@ -229,6 +229,22 @@ struct esp_layer {
   /// flagged "deprecated (RFC 8221)".
   std::string_view deprecated_cipher, deprecated_integrity;
 };
+/// An AGGFRAG payload (ESP next header 144, RFC 9347 IP-TFS), dissected by
+/// iptfs::dissect_payload (iptfs_stage.hpp); its fields (vpnwire.iptfs.*) are
+/// in the iptfs_fields table in wire order. The inner packets it completes
+/// follow as layers and are in the record's iptfs_inner table.
+struct iptfs_layer {
+  std::uint8_t sub_type = 0;
+  std::uint16_t block_offset = 0;
+  table_range fields;
+  std::uint32_t blocks = 0;
+  std::uint32_t completed = 0; ///< inner packets this payload completed (whole ones and reassembled ones)
+};
+struct iptfs_field {
+  std::string_view name; ///< iptfs::field_names (static text)
+  std::uint64_t value = 0;
+  std::uint32_t offset = 0, length = 0;
+};
 /// NAT-T (RFC 3948) payloads of UDP 4500 that are not ESP.
 struct natt_layer {
   bool keepalive = false; ///< else IKE (non-ESP marker)
@@ -264,7 +280,7 @@ struct not_decoded_layer {
 
 using layer = std::variant<eth_layer, vlan_layer, sll_layer, null_layer, enc_layer, nflog_layer, chdlc_layer,
                            pppoe_layer, ppp_layer, ppp_control_layer, pap_layer, chap_layer, ipv4_layer, udp_layer,
-                           tcp_layer, esp_layer, natt_layer, l2tp_layer, not_decoded_layer>;
+                           tcp_layer, esp_layer, natt_layer, l2tp_layer, not_decoded_layer, iptfs_layer>;
 
 // ------------------------------------------------------------------ events
 
@@ -306,6 +322,10 @@ struct frame_record {
   std::vector<nflog_tlv> tlvs;
   std::vector<tcp_option> tcp_options;
   std::vector<std::uint64_t> fragment_frames;
+  std::vector<iptfs_field> iptfs_fields;
+  /// Inner packets IP-TFS completed during this frame, in delivery order
+  /// (written by --write-inner after `inner`).
+  std::vector<bytes_view> iptfs_inner;
 
   std::optional<issue> error;
   std::vector<issue> warnings;
@@ -336,6 +356,8 @@ struct frame_record {
     tlvs.clear();
     tcp_options.clear();
     fragment_frames.clear();
+    iptfs_fields.clear();
+    iptfs_inner.clear();
     error.reset();
     warnings.clear();
     inner = {};
@@ -396,6 +418,7 @@ struct frame_record {
     std::string_view operator()(const natt_layer &) const { return "udpencap"; }
     std::string_view operator()(const l2tp_layer &) const { return "l2tp"; }
     std::string_view operator()(const not_decoded_layer &n) const { return n.protocol; }
+    std::string_view operator()(const iptfs_layer &) const { return "iptfs"; }
   };
   return std::visit(namer{}, l);
 }

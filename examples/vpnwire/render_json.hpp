@@ -10,6 +10,8 @@
 #include "l2tp_json.hpp"
 #include "record.hpp"
 
+#include "vpnwire/iptfs/dissect.hpp"
+
 #include "vpnwire/ppp/control.hpp"
 #include "vpnwire/ppp/pppoe.hpp"
 
@@ -329,6 +331,31 @@ struct layer_writer {
                   std::string(e.deprecated_cipher) +
                       (!e.deprecated_cipher.empty() && !e.deprecated_integrity.empty() ? "," : "") +
                       std::string(e.deprecated_integrity));
+  }
+  /// vpnwire.iptfs.* (tshark 4.0 has no AGGFRAG dissector): the header
+  /// fields, then the data blocks as an array of objects.
+  void operator()(const iptfs_layer &t) {
+    const std::string_view block = vpnwire::iptfs::field_names::block;
+    std::uint32_t i = 0;
+    for (; i < t.fields.count && rec.iptfs_fields[t.fields.first + i].name != block; ++i)
+      j.field(rec.iptfs_fields[t.fields.first + i].name, rec.iptfs_fields[t.fields.first + i].value);
+    j.key("vpnwire.iptfs.blocks");
+    j.begin_array();
+    bool open = false;
+    for (; i < t.fields.count; ++i) {
+      const iptfs_field &f = rec.iptfs_fields[t.fields.first + i];
+      if (f.name == block) {
+        if (open) j.end_object();
+        j.begin_object();
+        open = true;
+        j.field("vpnwire.iptfs.block.offset", f.offset);
+        continue;
+      }
+      j.field(f.name, f.value);
+    }
+    if (open) j.end_object();
+    j.end_array();
+    j.field("vpnwire.iptfs.inner_completed", t.completed);
   }
   void operator()(const natt_layer &n) {
     if (n.keepalive)

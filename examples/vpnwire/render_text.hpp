@@ -193,6 +193,14 @@ struct word_writer {
     }
     return true;
   }
+  /// An AGGFRAG payload: "AGGFRAG(off=N,blocks=K,inner=M)" (inner: packets completed).
+  bool operator()(const iptfs_layer &t) {
+    s += "AGGFRAG(";
+    if (t.sub_type != 0) s += "cc,";
+    s += "off=" + std::to_string(t.block_offset) + ",blocks=" + std::to_string(t.blocks) +
+         ",inner=" + std::to_string(t.completed) + ")";
+    return true;
+  }
   bool operator()(const natt_layer &n) {
     if (!n.keepalive) return false;
     s += "NAT-keepalive";
@@ -241,6 +249,7 @@ struct word_writer {
 /// True when what follows a layer is carried inside it (printed after " | ").
 [[nodiscard]] inline bool carries(const layer &l) noexcept {
   return std::holds_alternative<esp_layer>(l) || std::holds_alternative<l2tp_layer>(l) ||
+         std::holds_alternative<iptfs_layer>(l) ||
          std::holds_alternative<ppp_layer>(l);
 }
 
