@@ -320,13 +320,15 @@ inline std::string auth_names() {
 
 // ---------------------------------------------------------------- policies
 
+/// --reassembly. `linux_kernel` is the option value "linux" (an enumerator
+/// named `linux` clashes with the `linux` macro GNU-mode compilers define).
 enum class reassembly_policy : std::uint8_t {
   drop,
   first,
   last,
   bsd,
   bsd_right,
-  linux,
+  linux_kernel,
   windows,
   solaris,
   linux_current

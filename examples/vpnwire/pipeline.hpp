@@ -125,7 +125,7 @@ namespace l2 = vpnwire::l2tp;
   case reassembly_policy::last: return ip::overlap_policy::last;
   case reassembly_policy::bsd: return ip::overlap_policy::bsd;
   case reassembly_policy::bsd_right: return ip::overlap_policy::bsd_right;
-  case reassembly_policy::linux: return ip::overlap_policy::linux_legacy;
+  case reassembly_policy::linux_kernel: return ip::overlap_policy::linux_legacy;
   case reassembly_policy::windows: return ip::overlap_policy::windows;
   case reassembly_policy::solaris: return ip::overlap_policy::solaris;
   case reassembly_policy::linux_current: return ip::overlap_policy::linux_current;
