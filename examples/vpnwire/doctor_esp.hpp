@@ -110,8 +110,8 @@ public:
       if (s.deprecated_first == 0) continue;
       std::string what(s.deprecated_cipher);
       if (!s.deprecated_integrity.empty()) what += (what.empty() ? "" : " and ") + std::string(s.deprecated_integrity);
-      finding f{"warning", "SA spi " + hex(spi) + " uses " + what + ": " + std::string(vpnwire::esp::deprecated_note),
-                {}};
+      finding f{
+          "warning", "SA spi " + hex(spi) + " uses " + what + ": " + std::string(vpnwire::esp::deprecated_note), {}};
       f.items.emplace_back("evidence", "decrypted from frame " + std::to_string(s.deprecated_first));
       f.items.emplace_back("why", "RFC 8221 says 3DES-CBC SHOULD NOT and HMAC-MD5-96 MUST NOT be used for ESP; "
                                   "vpnwire only decapsulates them, for old captures");

@@ -46,20 +46,20 @@ iptfs_fix_items(const vpnwire::tunnel::tunnel_stack &st, std::size_t path_mtu, s
   out.emplace_back("fix (IP-TFS)",
                    "or switch the SA to AGGFRAG mode (RFC 9347): the sender splits inner packets across ESP packets "
                    "of at most " +
-                       n + " bytes, so nothing is fragmented after encapsulation and the inner MTU no longer depends "
-                           "on the path (vpnwire mtu --iptfs); both peers must support it");
+                       n +
+                       " bytes, so nothing is fragmented after encapsulation and the inner MTU no longer depends "
+                       "on the path (vpnwire mtu --iptfs); both peers must support it");
   out.emplace_back("IP-TFS (Linux 6.14+, iproute2)",
                    "ip xfrm state add src " + dotted_quad(src) + " dst " + dotted_quad(dst) + " proto esp spi " +
                        spi_text + " ... mode iptfs dir out iptfs-opts pkt-size " + n +
                        " init-delay 0; and on the receiving side: ... mode iptfs dir in iptfs-opts drop-time " +
                        std::to_string(iptfs_default_drop_time_us) + " reorder-window " +
                        std::to_string(iptfs_default_reorder_window));
-  out.emplace_back("IP-TFS (strongSwan 6.0.2+)", "swanctl.conf: connections.<conn>.children.<child>.mode = iptfs; "
-                                                 "strongswan.conf: charon.iptfs { packet_size = " +
-                                                     n + " reorder_window = " +
-                                                     std::to_string(iptfs_default_reorder_window) +
-                                                     " drop_time = " + std::to_string(iptfs_default_drop_time_us) +
-                                                     " }");
+  out.emplace_back("IP-TFS (strongSwan 6.0.2+)",
+                   "swanctl.conf: connections.<conn>.children.<child>.mode = iptfs; "
+                   "strongswan.conf: charon.iptfs { packet_size = " +
+                       n + " reorder_window = " + std::to_string(iptfs_default_reorder_window) +
+                       " drop_time = " + std::to_string(iptfs_default_drop_time_us) + " }");
   out.emplace_back("IP-TFS (libreswan)", "conn: iptfs=yes iptfs-fragmentation=yes iptfs-packet-size=" + n);
   return out;
 }

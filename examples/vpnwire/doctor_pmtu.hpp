@@ -191,7 +191,8 @@ private:
                    : transform_config(enc_alg::aes_cbc, auth_alg::hmac_sha512_256);
     st.esp->spi = k.spi;
     st.esp->udp_encap = k.natt;
-    st.esp->mode = s.transport_mode && !s.tunnel_mode ? vpnwire::esp::sa_mode::transport : vpnwire::esp::sa_mode::tunnel;
+    st.esp->mode =
+        s.transport_mode && !s.tunnel_mode ? vpnwire::esp::sa_mode::transport : vpnwire::esp::sa_mode::tunnel;
     text = "SA spi " + hex(k.spi) + " (";
     text += exact ? std::string(info(o->second.enc).name) +
                         (o->second.auth != auth_alg::none ? "/" + std::string(info(o->second.auth).name) : "")
@@ -266,12 +267,13 @@ private:
     const bool shrank = g.after.shrank();
     doctor_finding d;
     d.severity = shrank ? "note" : "critical";
-    d.title = std::string(k.l2tp ? "L2TP" : "ESP") + " packets from " + dotted_quad(k.src) + " to " + dotted_quad(k.dst) +
-              " are too big for the path: ICMP Fragmentation Needed, path MTU " + std::to_string(pmtu);
-    d.items.emplace_back("evidence",
-                         std::to_string(g.frames.count()) + " ICMP message(s) from router " + dotted_quad(g.router) +
-                             " quoting a " + std::to_string(g.quoted_size) + "-byte packet of " + text +
-                             (g.quoted_df ? " with DF set" : "") + " (frames " + g.frames.str() + ")");
+    d.title = std::string(k.l2tp ? "L2TP" : "ESP") + " packets from " + dotted_quad(k.src) + " to " +
+              dotted_quad(k.dst) + " are too big for the path: ICMP Fragmentation Needed, path MTU " +
+              std::to_string(pmtu);
+    d.items.emplace_back("evidence", std::to_string(g.frames.count()) + " ICMP message(s) from router " +
+                                         dotted_quad(g.router) + " quoting a " + std::to_string(g.quoted_size) +
+                                         "-byte packet of " + text + (g.quoted_df ? " with DF set" : "") + " (frames " +
+                                         g.frames.str() + ")");
     if (g.from_plateau)
       d.items.emplace_back("path MTU", std::to_string(pmtu) +
                                            " bytes: the router gave no MTU (pre-RFC 1191), so this is the RFC 1191 "
@@ -288,8 +290,8 @@ private:
     else
       d.items.emplace_back("after", "the sender did NOT shrink: " + std::to_string(g.after.larger) + " of " +
                                         std::to_string(g.after.larger + g.after.within) +
-                                        " later packets are still larger than " + std::to_string(pmtu) +
-                                        " (up to " + std::to_string(g.after.largest) +
+                                        " later packets are still larger than " + std::to_string(pmtu) + " (up to " +
+                                        std::to_string(g.after.largest) +
                                         "): the ICMP is ignored (DF policy, unauthenticated ICMP refused) "
                                         "or does not reach the sender, and those packets are lost");
     add_limits_and_fix(d, st, exact, k.l2tp || st.l2tp, false);
@@ -364,14 +366,13 @@ private:
     d.severity = "critical";
     d.title = "black hole: path MTU below " + std::to_string(lost_min) + " for TCP " + dotted_quad(key.src) + ":" +
               std::to_string(key.sport) + " > " + dotted_quad(key.dst) + ":" + std::to_string(key.dport);
-    d.items.emplace_back("evidence", std::to_string(lost_count) + " segment(s) of " + std::to_string(lost_len) +
-                                         " bytes (outer packets of " + std::to_string(lost_min) +
-                                         " bytes, DF set) sent " + std::to_string(min_retransmissions + 1) +
-                                         "+ times from frame " + std::to_string(lost_first) +
-                                         ", while segments of up to " + std::to_string(passed_max_len) +
-                                         " bytes (outer " + std::to_string(passed_max_outer) +
-                                         ") went through once; no ICMP too-big seen (retransmissions: frames " +
-                                         f.retransmitted.str() + ")");
+    d.items.emplace_back(
+        "evidence",
+        std::to_string(lost_count) + " segment(s) of " + std::to_string(lost_len) + " bytes (outer packets of " +
+            std::to_string(lost_min) + " bytes, DF set) sent " + std::to_string(min_retransmissions + 1) +
+            "+ times from frame " + std::to_string(lost_first) + ", while segments of up to " +
+            std::to_string(passed_max_len) + " bytes (outer " + std::to_string(passed_max_outer) +
+            ") went through once; no ICMP too-big seen (retransmissions: frames " + f.retransmitted.str() + ")");
     d.items.emplace_back("why",
                          "a link on the path has a smaller MTU and its ICMP Fragmentation Needed / Packet Too Big "
                          "is filtered or never sent, so the sender never learns to shrink (RFC 2923 section 2.1)");
@@ -403,8 +404,8 @@ private:
     const auto v6 = tunnel::compute_tunnel_limits(st);
     const bool v6_possible = static_cast<bool>(v6);
     if (!v4) {
-      d.items.emplace_back("inner MTU", "the path MTU is too small for this stack (" +
-                                            std::string(tunnel::name(v4.code())) + ")");
+      d.items.emplace_back("inner MTU",
+                           "the path MTU is too small for this stack (" + std::string(tunnel::name(v4.code())) + ")");
       return;
     }
     std::string lim = std::to_string(v4->inner_mtu) + " bytes for IPv4 (TCP MSS " + std::to_string(v4->tcp_mss) + ")";
@@ -420,9 +421,8 @@ private:
       d.items.emplace_back("fix (Linux, IPv6)",
                            "ip6tables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss " +
                                std::to_string(v6->tcp_mss));
-    d.items.emplace_back("fix (pf)",
-                         "FreeBSD: scrub on $tunnel_if all max-mss " + m4 + "; OpenBSD: match on $tunnel_if scrub (max-mss " +
-                             m4 + ")");
+    d.items.emplace_back("fix (pf)", "FreeBSD: scrub on $tunnel_if all max-mss " + m4 +
+                                         "; OpenBSD: match on $tunnel_if scrub (max-mss " + m4 + ")");
     if (l2tp)
       d.items.emplace_back("fix (L2TP/PPP)", "in xl2tpd's pppd options file (pppol2tp): mtu " +
                                                  std::to_string(v4->inner_mtu) + " and mru " +

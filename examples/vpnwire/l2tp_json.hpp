@@ -76,12 +76,8 @@ namespace l2tp = vpnwire::l2tp;
     j.field(field(1), r->revision);
     return {};
   }
-  case A::framing_capabilities:
-    return bits(field(0), field(1),
-                l2tp::decode_value<A::framing_capabilities>(v));
-  case A::bearer_capabilities:
-    return bits(field(0), field(1),
-                l2tp::decode_value<A::bearer_capabilities>(v));
+  case A::framing_capabilities: return bits(field(0), field(1), l2tp::decode_value<A::framing_capabilities>(v));
+  case A::bearer_capabilities: return bits(field(0), field(1), l2tp::decode_value<A::bearer_capabilities>(v));
   case A::tie_breaker: {
     auto r = l2tp::decode_value<A::tie_breaker>(v);
     if (!r) return r.error();
@@ -92,8 +88,7 @@ namespace l2tp = vpnwire::l2tp;
   case A::host_name: return text(field(0), l2tp::decode_value<A::host_name>(v));
   case A::vendor_name: return text(field(0), l2tp::decode_value<A::vendor_name>(v));
   case A::assigned_tunnel_id: return u16(field(0), l2tp::decode_value<A::assigned_tunnel_id>(v));
-  case A::receive_window_size:
-    return u16(field(0), l2tp::decode_value<A::receive_window_size>(v));
+  case A::receive_window_size: return u16(field(0), l2tp::decode_value<A::receive_window_size>(v));
   case A::challenge: return bytes(field(0), l2tp::decode_value<A::challenge>(v));
   case A::q931_cause_code: {
     auto r = l2tp::decode_value<A::q931_cause_code>(v);
@@ -103,40 +98,31 @@ namespace l2tp = vpnwire::l2tp;
     if (!r->advisory.empty()) j.field_str(field(2), as_text(r->advisory));
     return {};
   }
-  case A::challenge_response:
-    return bytes(field(0), l2tp::decode_value<A::challenge_response>(v));
-  case A::assigned_session_id:
-    return u16(field(0), l2tp::decode_value<A::assigned_session_id>(v));
+  case A::challenge_response: return bytes(field(0), l2tp::decode_value<A::challenge_response>(v));
+  case A::assigned_session_id: return u16(field(0), l2tp::decode_value<A::assigned_session_id>(v));
   case A::call_serial_number: return u32(field(0), l2tp::decode_value<A::call_serial_number>(v));
   case A::minimum_bps: return u32(field(0), l2tp::decode_value<A::minimum_bps>(v));
   case A::maximum_bps: return u32(field(0), l2tp::decode_value<A::maximum_bps>(v));
-  case A::bearer_type:
-    return bits(field(0), field(1), l2tp::decode_value<A::bearer_type>(v));
-  case A::framing_type:
-    return bits(field(0), field(1), l2tp::decode_value<A::framing_type>(v));
+  case A::bearer_type: return bits(field(0), field(1), l2tp::decode_value<A::bearer_type>(v));
+  case A::framing_type: return bits(field(0), field(1), l2tp::decode_value<A::framing_type>(v));
   case A::called_number: return text(field(0), l2tp::decode_value<A::called_number>(v));
   case A::calling_number: return text(field(0), l2tp::decode_value<A::calling_number>(v));
   case A::sub_address: return text(field(0), l2tp::decode_value<A::sub_address>(v));
   case A::tx_connect_speed: return u32(field(0), l2tp::decode_value<A::tx_connect_speed>(v));
   case A::physical_channel_id: return u32(field(0), l2tp::decode_value<A::physical_channel_id>(v));
-  case A::initial_received_lcp_confreq:
-    return bytes(field(0), l2tp::decode_value<A::initial_received_lcp_confreq>(v));
-  case A::last_sent_lcp_confreq:
-    return bytes(field(0), l2tp::decode_value<A::last_sent_lcp_confreq>(v));
-  case A::last_received_lcp_confreq:
-    return bytes(field(0), l2tp::decode_value<A::last_received_lcp_confreq>(v));
+  case A::initial_received_lcp_confreq: return bytes(field(0), l2tp::decode_value<A::initial_received_lcp_confreq>(v));
+  case A::last_sent_lcp_confreq: return bytes(field(0), l2tp::decode_value<A::last_sent_lcp_confreq>(v));
+  case A::last_received_lcp_confreq: return bytes(field(0), l2tp::decode_value<A::last_received_lcp_confreq>(v));
   case A::proxy_authen_type: return u16(field(0), l2tp::decode_value<A::proxy_authen_type>(v));
   case A::proxy_authen_name: return text(field(0), l2tp::decode_value<A::proxy_authen_name>(v));
-  case A::proxy_authen_challenge:
-    return bytes(field(0), l2tp::decode_value<A::proxy_authen_challenge>(v));
+  case A::proxy_authen_challenge: return bytes(field(0), l2tp::decode_value<A::proxy_authen_challenge>(v));
   case A::proxy_authen_id: {
     auto r = l2tp::decode_value<A::proxy_authen_id>(v);
     if (!r) return r.error();
     j.field(field(0), r->id);
     return {};
   }
-  case A::proxy_authen_response:
-    return bytes(field(0), l2tp::decode_value<A::proxy_authen_response>(v));
+  case A::proxy_authen_response: return bytes(field(0), l2tp::decode_value<A::proxy_authen_response>(v));
   case A::call_errors: {
     auto r = l2tp::decode_value<A::call_errors>(v);
     if (!r) return r.error();

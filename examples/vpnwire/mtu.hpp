@@ -26,8 +26,7 @@ struct mtu_options {
 [[nodiscard]] inline parsed<vpnwire::tunnel::ip_family> parse_family(std::string_view option, std::string_view v) {
   if (v == "ipv4" || v == "4") return {vpnwire::tunnel::ip_family::ipv4, {}};
   if (v == "ipv6" || v == "6") return {vpnwire::tunnel::ip_family::ipv6, {}};
-  return parse_fail<vpnwire::tunnel::ip_family>(std::string(option) + ": '" + std::string(v) +
-                                                "' is not ipv4 or ipv6");
+  return parse_fail<vpnwire::tunnel::ip_family>(std::string(option) + ": '" + std::string(v) + "' is not ipv4 or ipv6");
 }
 
 /// The transform of --esp ENC[/AUTH] as the library describes it.
@@ -228,8 +227,9 @@ inline void iptfs_report(const mtu_options &o, const vpnwire::tunnel::tunnel_lim
                 tunnel::ip_header_size(s.inner) + tunnel::tcp_header_size);
   out += line;
   if (r->below_inner_minimum)
-    out += "warning          the inner MTU is below IPv6's minimum of 1280 (RFC 8200 section 5): this stack cannot carry "
-           "every IPv6 packet unfragmented; the tunnel must fragment (or use --iptfs)\n";
+    out +=
+        "warning          the inner MTU is below IPv6's minimum of 1280 (RFC 8200 section 5): this stack cannot carry "
+        "every IPv6 packet unfragmented; the tunnel must fragment (or use --iptfs)\n";
   if (o.iptfs) iptfs_report(o, *r, out);
   return true;
 }

@@ -249,8 +249,7 @@ struct word_writer {
 /// True when what follows a layer is carried inside it (printed after " | ").
 [[nodiscard]] inline bool carries(const layer &l) noexcept {
   return std::holds_alternative<esp_layer>(l) || std::holds_alternative<l2tp_layer>(l) ||
-         std::holds_alternative<iptfs_layer>(l) ||
-         std::holds_alternative<ppp_layer>(l);
+         std::holds_alternative<iptfs_layer>(l) || std::holds_alternative<ppp_layer>(l);
 }
 
 inline void append_issue(std::string &s, std::string_view kind, const issue &i) {
