@@ -61,8 +61,11 @@ inline constexpr std::array<std::uint16_t, 14> common_mtus{1500, 1492, 1480, 147
 
 class pmtu_doctor {
 public:
-  static constexpr std::size_t max_flows = 1024;
-  static constexpr std::size_t max_segments = 4096;
+  /// Tunnels, too-big groups and TCP connections tracked (each bound alone).
+  static constexpr std::size_t max_flows = 256;
+  /// Data segments remembered per TCP connection: 256 x 1024 map nodes
+  /// (about 20 MiB) at most, however hostile the capture.
+  static constexpr std::size_t max_segments = 1024;
   /// Retransmissions of one segment that count as "lost again and again".
   static constexpr std::uint32_t min_retransmissions = 2;
 
