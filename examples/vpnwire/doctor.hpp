@@ -10,6 +10,9 @@
 #pragma once
 
 #include "doctor_ipv6.hpp"
+#include "doctor_esp.hpp"
+#include "doctor_iptfs.hpp"
+#include "doctor_pmtu.hpp"
 #include "options.hpp"
 #include "record.hpp"
 #include "summary.hpp"
@@ -83,6 +86,7 @@ public:
   void add(const frame_record &rec) {
     for (const event &e : rec.released) on_event(e);
     if (rec.end_of_capture()) return;
+    pmtu_.add(rec);
     on_frame(rec);
     v6_.on_frame(rec);
     for (const event &e : rec.events) on_event(e);
@@ -102,6 +106,14 @@ public:
       for (const auto &[label, text] : f.items) item(s, label, text);
     }
     esp_findings(s, n);
+    for (const auto &f : pmtu_.findings()) {
+      heading(s, n, f.severity, f.title);
+      for (const auto &[label, text] : f.items) item(s, label, text);
+    }
+    for (const auto &f : secret_findings_.findings()) {
+      heading(s, n, f.severity, f.title);
+      for (const auto &[label, text] : f.items) item(s, label, text);
+    }
     checksum_findings(s, n);
     capture_findings(s, n, sum);
     issue_findings(s, n);
@@ -215,6 +227,7 @@ private:
 
   void on_esp(const frame_record &rec, const esp_layer &e) {
     esp_order(rec.number, e.spi, e.seq);
+    secret_findings_.on_esp(rec.number, e);
     switch (e.state) {
     case esp_layer::payload_state::no_sa:
     case esp_layer::payload_state::no_backend:
@@ -618,6 +631,8 @@ private:
                "-A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss " +
                std::to_string(lim->tcp_mss) + ") and set the tunnel MTU to " + std::to_string(lim->inner_mtu) +
                "; vpnwire mtu shows the per-layer overhead");
+      if (exact)
+        for (const auto &[label, text] : iptfs_fix_items(st, pmtu, f.src, f.dst, f.spi)) item(s, label, text);
     }
   }
 
@@ -738,7 +753,9 @@ private:
 
   std::size_t keep_;
   doctor_ipv6 v6_; ///< the IPv6 findings (doctor_ipv6.hpp)
+  esp_secret_findings secret_findings_; ///< --esp-secrets: unverified and deprecated SAs
   std::map<std::uint32_t, esp_sa_option> sa_opts_;
+  pmtu_doctor pmtu_{keep_, sa_opts_}; ///< path-MTU black holes (doctor_pmtu.hpp)
   std::map<std::string, issue_stats> issues_, warning_issues_;
   std::map<std::string, evidence> cut_layers_;
   evidence cut_, esp_cut_;

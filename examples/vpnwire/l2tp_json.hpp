@@ -1,7 +1,8 @@
 // L2TP AVP values as JSON, under Wireshark's display-filter field names
 // (l2tp.avp.message_type, l2tp.avp.host_name, ...). Values are decoded by
-// the library's catalogue (vpnwire/l2tp/catalogue.hpp); this file only maps
-// each typed value to the field names Wireshark 4.0 uses for it.
+// the library's catalogue (vpnwire/l2tp/catalogue.hpp), and the field names
+// are the catalogue's too (l2tp::wireshark_field, the single-source AVP
+// table): this file only says which decoded member goes to which of them.
 #pragma once
 
 #include "json.hpp"
@@ -20,31 +21,19 @@ namespace l2tp = vpnwire::l2tp;
   return {static_cast<const char *>(static_cast<const void *>(b.data())), b.size()};
 }
 
-/// Short name of a control message type, as tcpdump prints it (SCCRQ, ...).
+/// Short name of a control message type, as tcpdump prints it (SCCRQ, ...),
+/// from the library's message catalogue; "unknown" for unassigned values.
 [[nodiscard]] inline std::string_view message_short_name(std::uint16_t t) noexcept {
-  switch (t) {
-  case 1: return "SCCRQ";
-  case 2: return "SCCRP";
-  case 3: return "SCCCN";
-  case 4: return "StopCCN";
-  case 6: return "HELLO";
-  case 7: return "OCRQ";
-  case 8: return "OCRP";
-  case 9: return "OCCN";
-  case 10: return "ICRQ";
-  case 11: return "ICRP";
-  case 12: return "ICCN";
-  case 14: return "CDN";
-  case 15: return "WEN";
-  case 16: return "SLI";
-  default: return "unknown";
-  }
+  const l2tp::message_info &m = l2tp::message_catalogue(t);
+  return m.known ? m.name : std::string_view("unknown");
 }
 
 /// write_avp_value's worker: the catalogue's error, or ok.
 [[nodiscard]] inline vpnwire::error_info<l2tp::errc> write_avp_fields(json_writer &j, std::uint16_t type,
                                                                       vpnwire::bytes_view v) {
   using A = l2tp::avp_type;
+  // Field names come from the library's single-source AVP table (catalogue.hpp), in its order.
+  auto field = [type](std::size_t i) { return l2tp::wireshark_field(type, i); };
   auto u16 = [&](std::string_view k, auto r) -> vpnwire::error_info<l2tp::errc> {
     if (!r) return r.error();
     j.field(k, *r);
@@ -69,106 +58,92 @@ namespace l2tp = vpnwire::l2tp;
     return {};
   };
   switch (static_cast<A>(type)) {
-  case A::message_type: return u16("l2tp.avp.message_type", l2tp::decode_value<A::message_type>(v));
+  case A::message_type: return u16(field(0), l2tp::decode_value<A::message_type>(v));
   case A::result_code: {
     auto r = l2tp::decode_value<A::result_code>(v);
     if (!r) return r.error();
-    j.field("l2tp.result_code", r->result);
+    j.field(field(0), r->result);
     if (r->has_error) {
-      j.field("l2tp.avp.error_code", r->error);
-      if (!r->message.empty()) j.field_str("l2tp.avp.error_message", as_text(r->message));
+      j.field(field(1), r->error);
+      if (!r->message.empty()) j.field_str(field(2), as_text(r->message));
     }
     return {};
   }
   case A::protocol_version: {
     auto r = l2tp::decode_value<A::protocol_version>(v);
     if (!r) return r.error();
-    j.field("l2tp.avp.protocol_version", r->version);
-    j.field("l2tp.avp.protocol_revision", r->revision);
+    j.field(field(0), r->version);
+    j.field(field(1), r->revision);
     return {};
   }
-  case A::framing_capabilities:
-    return bits("l2tp.avp.async_framing_supported", "l2tp.avp.sync_framing_supported",
-                l2tp::decode_value<A::framing_capabilities>(v));
-  case A::bearer_capabilities:
-    return bits("l2tp.avp.analog_access_supported", "l2tp.avp.digital_access_supported",
-                l2tp::decode_value<A::bearer_capabilities>(v));
+  case A::framing_capabilities: return bits(field(0), field(1), l2tp::decode_value<A::framing_capabilities>(v));
+  case A::bearer_capabilities: return bits(field(0), field(1), l2tp::decode_value<A::bearer_capabilities>(v));
   case A::tie_breaker: {
     auto r = l2tp::decode_value<A::tie_breaker>(v);
     if (!r) return r.error();
-    j.field("l2tp.tie_breaker", *r);
+    j.field(field(0), *r);
     return {};
   }
-  case A::firmware_revision: return u16("l2tp.avp.firmware_revision", l2tp::decode_value<A::firmware_revision>(v));
-  case A::host_name: return text("l2tp.avp.host_name", l2tp::decode_value<A::host_name>(v));
-  case A::vendor_name: return text("l2tp.avp.vendor_name", l2tp::decode_value<A::vendor_name>(v));
-  case A::assigned_tunnel_id: return u16("l2tp.avp.assigned_tunnel_id", l2tp::decode_value<A::assigned_tunnel_id>(v));
-  case A::receive_window_size:
-    return u16("l2tp.avp.receive_window_size", l2tp::decode_value<A::receive_window_size>(v));
-  case A::challenge: return bytes("l2tp.avp.chap_challenge", l2tp::decode_value<A::challenge>(v));
+  case A::firmware_revision: return u16(field(0), l2tp::decode_value<A::firmware_revision>(v));
+  case A::host_name: return text(field(0), l2tp::decode_value<A::host_name>(v));
+  case A::vendor_name: return text(field(0), l2tp::decode_value<A::vendor_name>(v));
+  case A::assigned_tunnel_id: return u16(field(0), l2tp::decode_value<A::assigned_tunnel_id>(v));
+  case A::receive_window_size: return u16(field(0), l2tp::decode_value<A::receive_window_size>(v));
+  case A::challenge: return bytes(field(0), l2tp::decode_value<A::challenge>(v));
   case A::q931_cause_code: {
     auto r = l2tp::decode_value<A::q931_cause_code>(v);
     if (!r) return r.error();
-    j.field("l2tp.avp.cause_code", r->cause_code);
-    j.field("l2tp.avp.cause_msg", r->cause_msg);
-    if (!r->advisory.empty()) j.field_str("l2tp.avp.advisory_msg", as_text(r->advisory));
+    j.field(field(0), r->cause_code);
+    j.field(field(1), r->cause_msg);
+    if (!r->advisory.empty()) j.field_str(field(2), as_text(r->advisory));
     return {};
   }
-  case A::challenge_response:
-    return bytes("l2tp.avp.chap_challenge_response", l2tp::decode_value<A::challenge_response>(v));
-  case A::assigned_session_id:
-    return u16("l2tp.avp.assigned_session_id", l2tp::decode_value<A::assigned_session_id>(v));
-  case A::call_serial_number: return u32("l2tp.avp.call_serial_number", l2tp::decode_value<A::call_serial_number>(v));
-  case A::minimum_bps: return u32("l2tp.avp.minimum_bps", l2tp::decode_value<A::minimum_bps>(v));
-  case A::maximum_bps: return u32("l2tp.avp.maximum_bps", l2tp::decode_value<A::maximum_bps>(v));
-  case A::bearer_type:
-    return bits("l2tp.avp.analog_bearer_type", "l2tp.avp.digital_bearer_type", l2tp::decode_value<A::bearer_type>(v));
-  case A::framing_type:
-    return bits("l2tp.avp.async_framing_type", "l2tp.avp.sync_framing_type", l2tp::decode_value<A::framing_type>(v));
-  case A::called_number: return text("l2tp.avp.called_number", l2tp::decode_value<A::called_number>(v));
-  case A::calling_number: return text("l2tp.avp.calling_number", l2tp::decode_value<A::calling_number>(v));
-  case A::sub_address: return text("l2tp.avp.sub_address", l2tp::decode_value<A::sub_address>(v));
-  case A::tx_connect_speed: return u32("l2tp.avp.connect_speed", l2tp::decode_value<A::tx_connect_speed>(v));
-  case A::physical_channel_id: return u32("l2tp.avp.physical_channel", l2tp::decode_value<A::physical_channel_id>(v));
-  case A::initial_received_lcp_confreq:
-    return bytes("l2tp.avp.initial_received_lcp_confreq", l2tp::decode_value<A::initial_received_lcp_confreq>(v));
-  case A::last_sent_lcp_confreq:
-    return bytes("l2tp.avp.last_sent_lcp_confreq", l2tp::decode_value<A::last_sent_lcp_confreq>(v));
-  case A::last_received_lcp_confreq:
-    return bytes("l2tp.avp.last_received_lcp_confreq", l2tp::decode_value<A::last_received_lcp_confreq>(v));
-  case A::proxy_authen_type: return u16("l2tp.avp.proxy_authen_type", l2tp::decode_value<A::proxy_authen_type>(v));
-  case A::proxy_authen_name: return text("l2tp.avp.proxy_authen_name", l2tp::decode_value<A::proxy_authen_name>(v));
-  case A::proxy_authen_challenge:
-    return bytes("l2tp.avp.proxy_authen_challenge", l2tp::decode_value<A::proxy_authen_challenge>(v));
+  case A::challenge_response: return bytes(field(0), l2tp::decode_value<A::challenge_response>(v));
+  case A::assigned_session_id: return u16(field(0), l2tp::decode_value<A::assigned_session_id>(v));
+  case A::call_serial_number: return u32(field(0), l2tp::decode_value<A::call_serial_number>(v));
+  case A::minimum_bps: return u32(field(0), l2tp::decode_value<A::minimum_bps>(v));
+  case A::maximum_bps: return u32(field(0), l2tp::decode_value<A::maximum_bps>(v));
+  case A::bearer_type: return bits(field(0), field(1), l2tp::decode_value<A::bearer_type>(v));
+  case A::framing_type: return bits(field(0), field(1), l2tp::decode_value<A::framing_type>(v));
+  case A::called_number: return text(field(0), l2tp::decode_value<A::called_number>(v));
+  case A::calling_number: return text(field(0), l2tp::decode_value<A::calling_number>(v));
+  case A::sub_address: return text(field(0), l2tp::decode_value<A::sub_address>(v));
+  case A::tx_connect_speed: return u32(field(0), l2tp::decode_value<A::tx_connect_speed>(v));
+  case A::physical_channel_id: return u32(field(0), l2tp::decode_value<A::physical_channel_id>(v));
+  case A::initial_received_lcp_confreq: return bytes(field(0), l2tp::decode_value<A::initial_received_lcp_confreq>(v));
+  case A::last_sent_lcp_confreq: return bytes(field(0), l2tp::decode_value<A::last_sent_lcp_confreq>(v));
+  case A::last_received_lcp_confreq: return bytes(field(0), l2tp::decode_value<A::last_received_lcp_confreq>(v));
+  case A::proxy_authen_type: return u16(field(0), l2tp::decode_value<A::proxy_authen_type>(v));
+  case A::proxy_authen_name: return text(field(0), l2tp::decode_value<A::proxy_authen_name>(v));
+  case A::proxy_authen_challenge: return bytes(field(0), l2tp::decode_value<A::proxy_authen_challenge>(v));
   case A::proxy_authen_id: {
     auto r = l2tp::decode_value<A::proxy_authen_id>(v);
     if (!r) return r.error();
-    j.field("l2tp.avp.proxy_authen_id", r->id);
+    j.field(field(0), r->id);
     return {};
   }
-  case A::proxy_authen_response:
-    return bytes("l2tp.avp.proxy_authen_response", l2tp::decode_value<A::proxy_authen_response>(v));
+  case A::proxy_authen_response: return bytes(field(0), l2tp::decode_value<A::proxy_authen_response>(v));
   case A::call_errors: {
     auto r = l2tp::decode_value<A::call_errors>(v);
     if (!r) return r.error();
-    j.field("l2tp.avp.crc_errors", r->crc_errors);
-    j.field("l2tp.avp.framing_errors", r->framing_errors);
-    j.field("l2tp.avp.hardware_overruns", r->hardware_overruns);
-    j.field("l2tp.avp.buffer_overruns", r->buffer_overruns);
-    j.field("l2tp.avp.time_out_errors", r->timeout_errors);
-    j.field("l2tp.avp.alignment_errors", r->alignment_errors);
+    j.field(field(0), r->crc_errors);
+    j.field(field(1), r->framing_errors);
+    j.field(field(2), r->hardware_overruns);
+    j.field(field(3), r->buffer_overruns);
+    j.field(field(4), r->timeout_errors);
+    j.field(field(5), r->alignment_errors);
     return {};
   }
   case A::accm: {
     auto r = l2tp::decode_value<A::accm>(v);
     if (!r) return r.error();
-    j.field("l2tp.avp.send_accm", r->send);
-    j.field("l2tp.avp.receive_accm", r->receive);
+    j.field(field(0), r->send);
+    j.field(field(1), r->receive);
     return {};
   }
-  case A::random_vector: return bytes("l2tp.avp.random_vector", l2tp::decode_value<A::random_vector>(v));
-  case A::private_group_id: return bytes("l2tp.avp.private_group_id", l2tp::decode_value<A::private_group_id>(v));
-  case A::rx_connect_speed: return u32("l2tp.avp.rx_connect_speed", l2tp::decode_value<A::rx_connect_speed>(v));
+  case A::random_vector: return bytes(field(0), l2tp::decode_value<A::random_vector>(v));
+  case A::private_group_id: return bytes(field(0), l2tp::decode_value<A::private_group_id>(v));
+  case A::rx_connect_speed: return u32(field(0), l2tp::decode_value<A::rx_connect_speed>(v));
   case A::sequencing_required: {
     auto r = l2tp::decode_value<A::sequencing_required>(v);
     if (!r) return r.error();
@@ -177,10 +152,10 @@ namespace l2tp = vpnwire::l2tp;
   case A::ppp_disconnect_cause_code: {
     auto r = l2tp::decode_value<A::ppp_disconnect_cause_code>(v);
     if (!r) return r.error();
-    j.field("l2tp.avp.disconnect_code", r->code);
-    j.field("l2tp.avp.control_protocol_number", r->protocol);
-    j.field("l2tp.avp.cause_code_direction", r->direction);
-    if (!r->message.empty()) j.field_str("l2tp.avp.cause_code_message", as_text(r->message));
+    j.field(field(0), r->code);
+    j.field(field(1), r->protocol);
+    j.field(field(2), r->direction);
+    if (!r->message.empty()) j.field_str(field(3), as_text(r->message));
     return {};
   }
   }

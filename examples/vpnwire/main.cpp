@@ -35,6 +35,7 @@ constexpr std::string_view usage_text =
     "       vpnwire doctor [options] CAPTURE\n"
     "       vpnwire mtu [--link-mtu N] [--pppoe] [--nat-t] [--esp ENC[/AUTH]] [--mode tunnel|transport]\n"
     "                   [--l2tp] [--l2tp-seq] [--l2tp-length] [--ppp] [--ppp-acfc] [--ppp-pfc]\n"
+    "                   [--outer ipv4|ipv6] [--inner ipv4|ipv6] [--iptfs]\n"
     "       vpnwire keys FILE... --to esp-sa|wireshark|tcpdump\n"
     "                   (FILE: ip xfrm state or setkey -D output, tcpdump -E secrets, Wireshark esp_sa; - for stdin)\n"
     "\n"
@@ -43,6 +44,9 @@ constexpr std::string_view usage_text =
     "        enc: null aes-cbc aes-ctr aes-gcm-8 aes-gcm-12 aes-gcm-16 aes-gmac chacha20-poly1305\n"
     "             (ctr, gcm, gmac and chacha20-poly1305 keys end with the 4-byte salt)\n"
     "        auth: none hmac-sha1-96 hmac-sha256-128 hmac-sha384-192 hmac-sha512-256\n"
+    "  --esp-secrets FILE        ESP keys from ip xfrm state, setkey -D, tcpdump -E secrets or a\n"
+    "                            Wireshark esp_sa file (repeatable); without an integrity key the\n"
+    "                            packets are decrypted UNVERIFIED, for analysis only\n"
     "  --l2tp-secret SECRET      decrypt hidden AVPs\n"
     "  --reassembly POLICY       drop first last bsd bsd-right linux windows solaris linux-current\n"
     "                            (default drop)\n"
@@ -107,6 +111,7 @@ failure run_capture(const std::vector<std::string_view> &args, bool doctor_mode,
     say(*e);
     return failure::usage;
   }
+  for (const auto &note : pipe.esp_secret_notes()) say(note);
   vpnwire_cli::output out(stdout);
   using sink_mode = vpnwire_cli::record_sink::mode;
   vpnwire_cli::record_sink sink(o, doctor_mode ? sink_mode::doctor : o.json ? sink_mode::json : sink_mode::text, out);

@@ -320,13 +320,15 @@ inline std::string auth_names() {
 
 // ---------------------------------------------------------------- policies
 
+/// --reassembly. `linux_kernel` is the option value "linux" (an enumerator
+/// named `linux` clashes with the `linux` macro GNU-mode compilers define).
 enum class reassembly_policy : std::uint8_t {
   drop,
   first,
   last,
   bsd,
   bsd_right,
-  linux,
+  linux_kernel,
   windows,
   solaris,
   linux_current
@@ -378,6 +380,8 @@ struct reorder_option {
 
 struct decode_options {
   std::vector<esp_sa_option> sas;
+  /// --esp-secrets FILE (repeatable): key files read by esp_secrets.hpp.
+  std::vector<std::string> esp_secrets;
   std::string l2tp_secret;
   bool have_secret = false;
   reassembly_policy reassembly = reassembly_policy::drop;
@@ -432,6 +436,11 @@ inline constexpr std::size_t reorder_memory_max_mib = 65536;
         if (s.spi == sa.value.spi)
           return parse_fail<decode_options>("--esp-sa: spi " + std::to_string(s.spi) + " given twice");
       o.sas.push_back(std::move(sa.value));
+    } else if (a == "--esp-secrets") {
+      auto v = take();
+      if (!v) return needs(a);
+      if (v->empty()) return parse_fail<decode_options>("--esp-secrets: empty file name");
+      o.esp_secrets.emplace_back(*v);
     } else if (a == "--l2tp-secret") {
       auto v = take();
       if (!v) return needs(a);

@@ -32,6 +32,8 @@
 
 #include "capture.hpp"
 #include "ipv6_stage.hpp"
+#include "esp_secrets.hpp"
+#include "iptfs_stage.hpp"
 #include "link.hpp"
 #include "options.hpp"
 #include "ppp_stage.hpp"
@@ -127,7 +129,7 @@ namespace l2 = vpnwire::l2tp;
   case reassembly_policy::last: return ip::overlap_policy::last;
   case reassembly_policy::bsd: return ip::overlap_policy::bsd;
   case reassembly_policy::bsd_right: return ip::overlap_policy::bsd_right;
-  case reassembly_policy::linux: return ip::overlap_policy::linux_legacy;
+  case reassembly_policy::linux_kernel: return ip::overlap_policy::linux_legacy;
   case reassembly_policy::windows: return ip::overlap_policy::windows;
   case reassembly_policy::solaris: return ip::overlap_policy::solaris;
   case reassembly_policy::linux_current: return ip::overlap_policy::linux_current;
@@ -198,6 +200,8 @@ public:
   static constexpr std::size_t reorder_capacity = 1024;
   /// Nesting limit (IP in ESP in IP ...): deeper packets are recorded as not decoded.
   static constexpr int max_depth = 4;
+  /// Inner packets of one AGGFRAG payload decoded as layers (all are written by --write-inner).
+  static constexpr std::size_t iptfs_decoded_max = 16;
 
   explicit pipeline(const decode_options &o, const pipeline_limits &limits = {})
       : opt_(o), lim_(limits), reasm_(make_reasm_config(o, limits)), v6_(make_reasm_config(o, limits)) {
@@ -224,13 +228,25 @@ public:
 #endif
     }
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
+    if (!opt_.esp_secrets.empty()) {
+      auto loaded = load_esp_secrets(opt_.esp_secrets);
+      if (loaded.error) return "--esp-secrets: " + *loaded.error;
+      secret_notes_ = std::move(loaded.notes);
+      secrets_.add(std::move(loaded.sas), secret_notes_);
+    }
     if (opt_.have_secret && !md5_.ok()) return std::string("--l2tp-secret: OpenSSL MD5 is not available (FIPS mode?)");
 #else
+    if (!opt_.esp_secrets.empty())
+      return std::string("--esp-secrets: this vpnwire was built without OpenSSL and cannot decrypt ESP");
     if (opt_.have_secret)
       return std::string("--l2tp-secret: this vpnwire was built without OpenSSL and cannot decrypt hidden AVPs");
 #endif
     return std::nullopt;
   }
+
+  /// What loading --esp-secrets skipped, one "FILE:LINE:COLUMN: what" each
+  /// (after ready()); the caller prints them.
+  [[nodiscard]] const std::vector<std::string> &esp_secret_notes() const noexcept { return secret_notes_; }
 
   /// Bytes the reorder stage holds now (windows and held inner packets);
   /// never above limits().reorder_bytes.
@@ -258,6 +274,7 @@ public:
     poll_sessions(now_);
     events_ = &rec.events;
 
+    iptfs_.begin_frame();
     const link_result l = decode_link(rec, f);
     network(l, f.linktype == linktype::ppp || f.linktype == linktype::ppp_hdlc);
     rec.finish_cut();
@@ -281,6 +298,7 @@ public:
       s->held_since = 0;
     }
     waiting_.clear();
+    iptfs_.finish(rec, end);
     rec_ = nullptr;
   }
 
@@ -642,7 +660,8 @@ private:
     auto esp_ref = [&]() -> esp_layer & { return std::get<esp_layer>(rec.layers[index]); };
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
     auto it = sas_.find(p->spi());
-    if (it == sas_.end()) return; // no_sa
+    const esp_secret_store::match sm = it == sas_.end() ? find_secret(p->spi()) : esp_secret_store::match{};
+    if (it == sas_.end() && !sm) return; // no_sa
     if (cut_.reaches_cut(b)) {
       // The ICV and part of the ciphertext were not captured.
       esp_ref().state = esp_layer::payload_state::not_captured;
@@ -651,7 +670,9 @@ private:
     }
     std::vector<std::byte> &buf = esp_buf_[static_cast<std::size_t>(depth)];
     std::memcpy(buf.data(), b.data(), b.size());
-    auto d = it->second->decap(vpnwire::mutable_bytes(buf.data(), b.size()));
+    const vpnwire::mutable_bytes work(buf.data(), b.size());
+    auto d = sm ? esp_secret_store::decap(sm, work) : it->second->decap(work);
+    if (sm) mark_secret_sa(esp_ref(), *sm.sa, d && !d->verified);
     if (!d) {
       esp_ref().state = esp_layer::payload_state::failed;
       rec.fail("esp", d.error());
@@ -683,6 +704,7 @@ private:
       else
         tcp_stage(src, dst, payload, payload.size());
       break;
+    case vpnwire::iptfs::next_header_aggfrag: aggfrag_stage(payload, depth, p->spi(), d->sequence); break;
     default: rec.add(not_decoded_layer{"ip.proto", d->next_header, payload.size()});
     }
 #else
@@ -722,6 +744,42 @@ private:
     case ip::proto::no_next_header: break;
     default: rec.add(not_decoded_layer{"ip.proto", u->protocol, u->payload.size()});
     }
+  }
+
+#ifdef VPNWIRE_CLI_HAVE_OPENSSL
+  /// The --esp-secrets SA for an SPI, matched by the outer addresses.
+  esp_secret_store::match find_secret(std::uint32_t spi) {
+    if (secrets_.empty()) return {};
+    const ipv4_layer *outer = last_ip();
+    if (const ipv6_layer *v6 = outer_ipv6(outer)) { // ESP over IPv6: match the 16-byte addresses
+      std::array<std::uint8_t, 16> src6{}, dst6{};
+      for (std::size_t i = 0; i < 16; ++i) {
+        src6[i] = static_cast<std::uint8_t>(v6->src[i]);
+        dst6[i] = static_cast<std::uint8_t>(v6->dst[i]);
+      }
+      return secrets_.find(spi, src6, dst6);
+    }
+    const auto src = address_bytes(outer != nullptr ? outer->src : 0);
+    const auto dst = address_bytes(outer != nullptr ? outer->dst : 0);
+    return secrets_.find(spi, src, dst);
+  }
+#endif
+
+  /// An AGGFRAG payload (iptfs_stage.hpp): its layer, then the layers of
+  /// the inner packets it completed (at most iptfs_decoded_max decoded; all
+  /// of them go to --write-inner through rec.iptfs_inner).
+  void aggfrag_stage(vpnwire::bytes_view payload, int depth, std::uint32_t spi, std::uint64_t seq) {
+    const std::vector<vpnwire::bytes_view> inner = iptfs_.offer(*rec_, spi, seq, payload, now_);
+    for (std::size_t i = 0; i < inner.size() && i < iptfs_decoded_max; ++i) {
+      const unsigned version = inner[i].empty() ? 0U : (vpnwire::core::load_u8(inner[i].data()) >> 4);
+      if (version == 4)
+        ip_stage(inner[i], depth + 1, std::uint64_t{spi} + 1);
+      else if (version == 6)
+        ipv6_stage(inner[i], depth + 1, std::uint64_t{spi} + 1);
+      else
+        rec_->add(not_decoded_layer{"ip.version", version, inner[i].size()});
+    }
+    rec_->inner = {}; // the frame's inner packets are rec.iptfs_inner
   }
 
   [[nodiscard]] const ipv4_layer *last_ip() const noexcept {
@@ -1055,10 +1113,13 @@ private:
   std::set<std::pair<std::uint64_t, session_key>> waiting_;
   std::size_t held_bytes_ = 0; ///< bytes charged to the reorder budget
   session_key cur_key_ = 0;
+  std::vector<std::string> secret_notes_;
+  iptfs_stage iptfs_;
   bool budget_release_ = false;
   vpnwire::bytes_view secret_;
 #ifdef VPNWIRE_CLI_HAVE_OPENSSL
   std::map<std::uint32_t, std::unique_ptr<inbound>> sas_;
+  esp_secret_store secrets_;
   vpnwire::crypto::openssl_md5 md5_;
 #endif
 };

@@ -225,6 +225,28 @@ struct esp_layer {
   payload_state state = payload_state::no_sa;
   std::uint8_t pad_length = 0, next_header = 0;
   bool dummy = false; ///< a dummy packet (next header 59, RFC 4303 §2.6)
+  /// Decrypted without checking the ICV (an --esp-secrets SA without its
+  /// integrity key): for analysis only (vpnwire.esp.unverified).
+  bool unverified = false;
+  /// The SA's legacy transforms (esp::name(), static text; empty: none),
+  /// flagged "deprecated (RFC 8221)".
+  std::string_view deprecated_cipher, deprecated_integrity;
+};
+/// An AGGFRAG payload (ESP next header 144, RFC 9347 IP-TFS), dissected by
+/// iptfs::dissect_payload (iptfs_stage.hpp); its fields (vpnwire.iptfs.*) are
+/// in the iptfs_fields table in wire order. The inner packets it completes
+/// follow as layers and are in the record's iptfs_inner table.
+struct iptfs_layer {
+  std::uint8_t sub_type = 0;
+  std::uint16_t block_offset = 0;
+  table_range fields;
+  std::uint32_t blocks = 0;
+  std::uint32_t completed = 0; ///< inner packets this payload completed (whole ones and reassembled ones)
+};
+struct iptfs_field {
+  std::string_view name; ///< iptfs::field_names (static text)
+  std::uint64_t value = 0;
+  std::uint32_t offset = 0, length = 0;
 };
 /// NAT-T (RFC 3948) payloads of UDP 4500 that are not ESP.
 struct natt_layer {
@@ -261,7 +283,8 @@ struct not_decoded_layer {
 
 using layer = std::variant<eth_layer, vlan_layer, sll_layer, null_layer, enc_layer, nflog_layer, chdlc_layer,
                            pppoe_layer, ppp_layer, ppp_control_layer, pap_layer, chap_layer, ipv4_layer, udp_layer,
-                           tcp_layer, esp_layer, natt_layer, l2tp_layer, not_decoded_layer, ipv6_layer, icmpv6_layer>;
+                           tcp_layer, esp_layer, natt_layer, l2tp_layer, not_decoded_layer, ipv6_layer, icmpv6_layer,
+                           iptfs_layer>;
 
 // ------------------------------------------------------------------ events
 
@@ -304,6 +327,10 @@ struct frame_record {
   std::vector<tcp_option> tcp_options;
   std::vector<std::uint64_t> fragment_frames;
   std::vector<ipv6_ext> ipv6_exts;
+  std::vector<iptfs_field> iptfs_fields;
+  /// Inner packets IP-TFS completed during this frame, in delivery order
+  /// (written by --write-inner after `inner`).
+  std::vector<bytes_view> iptfs_inner;
 
   std::optional<issue> error;
   std::vector<issue> warnings;
@@ -335,6 +362,8 @@ struct frame_record {
     tcp_options.clear();
     fragment_frames.clear();
     ipv6_exts.clear();
+    iptfs_fields.clear();
+    iptfs_inner.clear();
     error.reset();
     warnings.clear();
     inner = {};
@@ -399,6 +428,7 @@ struct frame_record {
     std::string_view operator()(const not_decoded_layer &n) const { return n.protocol; }
     std::string_view operator()(const ipv6_layer &) const { return "ipv6"; }
     std::string_view operator()(const icmpv6_layer &) const { return "icmpv6"; }
+    std::string_view operator()(const iptfs_layer &) const { return "iptfs"; }
   };
   return std::visit(namer{}, l);
 }

@@ -38,6 +38,7 @@ public:
     if (!enabled_) return;
     deliveries(rec.released, ts_ns);
     if (!rec.end_of_capture() && !rec.inner.empty() && !rec.inner_held) write(rec.inner, ts_ns);
+    for (const auto &p : rec.iptfs_inner) write(p, ts_ns);
     deliveries(rec.events, ts_ns);
   }
 

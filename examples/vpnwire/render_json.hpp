@@ -11,6 +11,8 @@
 #include "record.hpp"
 #include "render_ipv6.hpp"
 
+#include "vpnwire/iptfs/dissect.hpp"
+
 #include "vpnwire/ppp/control.hpp"
 #include "vpnwire/ppp/pppoe.hpp"
 
@@ -316,13 +318,46 @@ struct layer_writer {
     if (e.state == esp_layer::payload_state::decrypted) {
       j.field("esp.pad_len", e.pad_length);
       j.field("esp.protocol", e.next_header);
-      j.field_bool("esp.icv_good", true);
-      j.field_bool("esp.icv_bad", false);
+      if (!e.unverified) {
+        j.field_bool("esp.icv_good", true);
+        j.field_bool("esp.icv_bad", false);
+      }
+      j.field_bool("vpnwire.esp.unverified", e.unverified);
     } else if (e.state == esp_layer::payload_state::failed && rec.error && rec.error->code == "icv_mismatch") {
       j.field_bool("esp.icv_good", false);
       j.field_bool("esp.icv_bad", true);
     }
     j.field_str("vpnwire.esp.payload", e.dummy ? "dummy" : payload_state_name(e.state));
+    if (!e.deprecated_cipher.empty() || !e.deprecated_integrity.empty())
+      j.field_str("vpnwire.esp.deprecated",
+                  std::string(e.deprecated_cipher) +
+                      (!e.deprecated_cipher.empty() && !e.deprecated_integrity.empty() ? "," : "") +
+                      std::string(e.deprecated_integrity));
+  }
+  /// vpnwire.iptfs.* (tshark 4.0 has no AGGFRAG dissector): the header
+  /// fields, then the data blocks as an array of objects.
+  void operator()(const iptfs_layer &t) {
+    const std::string_view block = vpnwire::iptfs::field_names::block;
+    std::uint32_t i = 0;
+    for (; i < t.fields.count && rec.iptfs_fields[t.fields.first + i].name != block; ++i)
+      j.field(rec.iptfs_fields[t.fields.first + i].name, rec.iptfs_fields[t.fields.first + i].value);
+    j.key("vpnwire.iptfs.blocks");
+    j.begin_array();
+    bool open = false;
+    for (; i < t.fields.count; ++i) {
+      const iptfs_field &f = rec.iptfs_fields[t.fields.first + i];
+      if (f.name == block) {
+        if (open) j.end_object();
+        j.begin_object();
+        open = true;
+        j.field("vpnwire.iptfs.block.offset", f.offset);
+        continue;
+      }
+      j.field(f.name, f.value);
+    }
+    if (open) j.end_object();
+    j.end_array();
+    j.field("vpnwire.iptfs.inner_completed", t.completed);
   }
   void operator()(const natt_layer &n) {
     if (n.keepalive)

@@ -181,9 +181,27 @@ struct word_writer {
     case esp_layer::payload_state::not_captured: s += " (not captured whole: not decrypted)"; break;
     case esp_layer::payload_state::decrypted:
       if (e.dummy) s += " dummy";
+      if (e.unverified) s += " UNVERIFIED";
       break;
     case esp_layer::payload_state::failed: break;
     }
+    if (!e.deprecated_cipher.empty() || !e.deprecated_integrity.empty()) {
+      s += " [";
+      s += e.deprecated_cipher;
+      s += !e.deprecated_cipher.empty() && !e.deprecated_integrity.empty() ? "/" : "";
+      s += e.deprecated_integrity;
+      s += " ";
+      s += vpnwire::esp::deprecated_note;
+      s += "]";
+    }
+    return true;
+  }
+  /// An AGGFRAG payload: "AGGFRAG(off=N,blocks=K,inner=M)" (inner: packets completed).
+  bool operator()(const iptfs_layer &t) {
+    s += "AGGFRAG(";
+    if (t.sub_type != 0) s += "cc,";
+    s += "off=" + std::to_string(t.block_offset) + ",blocks=" + std::to_string(t.blocks) +
+         ",inner=" + std::to_string(t.completed) + ")";
     return true;
   }
   bool operator()(const natt_layer &n) {
@@ -242,7 +260,7 @@ struct word_writer {
 /// True when what follows a layer is carried inside it (printed after " | ").
 [[nodiscard]] inline bool carries(const layer &l) noexcept {
   return std::holds_alternative<esp_layer>(l) || std::holds_alternative<l2tp_layer>(l) ||
-         std::holds_alternative<ppp_layer>(l);
+         std::holds_alternative<iptfs_layer>(l) || std::holds_alternative<ppp_layer>(l);
 }
 
 inline void append_issue(std::string &s, std::string_view kind, const issue &i) {

@@ -22,6 +22,7 @@ struct run_summary {
   std::uint64_t bad_udp_checksums = 0;
   std::uint64_t bad_tcp_checksums = 0;
   std::uint64_t decrypted = 0;        ///< ESP packets verified and decrypted
+  std::uint64_t esp_unverified = 0;   ///< of them, decrypted without an ICV check (--esp-secrets)
   std::uint64_t esp_without_sa = 0;   ///< ESP packets whose SPI had no --esp-sa
   std::uint64_t esp_not_captured = 0; ///< ESP packets the snap length cut (not decryptable)
   std::uint64_t reassembled = 0;      ///< datagrams completed
@@ -56,7 +57,10 @@ struct run_summary {
       const auto *e = std::get_if<esp_layer>(&l);
       if (e == nullptr) continue;
       switch (e->state) {
-      case esp_layer::payload_state::decrypted: ++decrypted; break;
+      case esp_layer::payload_state::decrypted:
+        ++decrypted;
+        if (e->unverified) ++esp_unverified;
+        break;
       case esp_layer::payload_state::no_sa:
       case esp_layer::payload_state::no_backend: ++esp_without_sa; break;
       case esp_layer::payload_state::not_captured: ++esp_not_captured; break;
@@ -76,7 +80,8 @@ struct run_summary {
       s += ", bad checksums: IPv4 " + std::to_string(bad_ip_checksums) + " UDP " + std::to_string(bad_udp_checksums) +
            " TCP " + std::to_string(bad_tcp_checksums);
     if (decrypted || esp_without_sa)
-      s += ", ESP decrypted " + std::to_string(decrypted) + " (no SA: " + std::to_string(esp_without_sa) + ")";
+      s += ", ESP decrypted " + std::to_string(decrypted) + " (no SA: " + std::to_string(esp_without_sa) +
+           (esp_unverified ? ", unverified: " + std::to_string(esp_unverified) : std::string()) + ")";
     if (esp_not_captured) s += ", " + std::to_string(esp_not_captured) + " ESP packets not captured whole";
     if (reassembled) s += ", " + std::to_string(reassembled) + " datagrams reassembled";
     if (reorder_delivered || reorder_dropped)
@@ -108,6 +113,7 @@ struct run_summary {
     j.field("bad_tcp_checksums", bad_tcp_checksums);
     j.field("esp_decrypted", decrypted);
     j.field("esp_without_sa", esp_without_sa);
+    j.field("esp_unverified", esp_unverified);
     j.field("esp_not_captured", esp_not_captured);
     j.field("datagrams_reassembled", reassembled);
     j.field("reorder_delivered", reorder_delivered);

@@ -154,7 +154,7 @@ TEST(ReassemblyOption, AcceptsTheNinePolicies) {
       {"last", reassembly_policy::last},
       {"bsd", reassembly_policy::bsd},
       {"bsd-right", reassembly_policy::bsd_right},
-      {"linux", reassembly_policy::linux},
+      {"linux", reassembly_policy::linux_kernel},
       {"windows", reassembly_policy::windows},
       {"solaris", reassembly_policy::solaris},
       {"linux-current", reassembly_policy::linux_current}};
