@@ -4,6 +4,7 @@
 // renders its findings with its own heading/item format.
 #pragma once
 
+#include "doctor_finding.hpp"
 #include "record.hpp"
 
 #include "vpnwire/esp/sa.hpp"
@@ -17,14 +18,6 @@
 #include <vector>
 
 namespace vpnwire_cli {
-
-/// One doctor finding as the helpers in doctor_*.hpp return it; doctor.hpp
-/// numbers and prints it ("[n] severity: title", then "    label: text").
-struct doctor_finding {
-  std::string_view severity;
-  std::string title;
-  std::vector<std::pair<std::string_view, std::string>> items;
-};
 
 /// Frame numbers as evidence for the doctor_*.hpp helpers: the first `keep`
 /// kept, the rest counted (the same rendering as doctor.hpp's evidence).

@@ -12,6 +12,7 @@
 //    acknowledged, and whether IPv6 then flowed over PPP.
 #pragma once
 
+#include "doctor_finding.hpp"
 #include "options.hpp"
 #include "record.hpp"
 #include "render_ipv6.hpp"
@@ -30,12 +31,6 @@
 #include <vector>
 
 namespace vpnwire_cli {
-
-/// One doctor finding: severity, title and labelled items, printed by doctor.
-struct doctor_finding {
-  std::string severity, title;
-  std::vector<std::pair<std::string, std::string>> items;
-};
 
 /// Frame numbers of a finding: the count and the first `keep` of them.
 class ipv6_evidence {
