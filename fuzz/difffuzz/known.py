@@ -76,7 +76,8 @@ def _strings(d, err, trouble):
     kind, _, _, ours, theirs = d
     if kind != "field" or not isinstance(ours, str):
         return False
-    shown = "".join("\\x%x" % ord(c) if ord(c) < 0x20 or ord(c) == 0x7F else "\ufffd" if ord(c) >= 0x80 else c
+    shown = "".join(" " if c in "\t\n\r" else  # tshark shows whitespace controls as spaces
+                    "\\x%x" % ord(c) if ord(c) < 0x20 or ord(c) == 0x7F else "\ufffd" if ord(c) >= 0x80 else c
                     for c in ours.split("\x00", 1)[0])
     return any(shown == t or _printable(ours).strip() == _printable(t).strip() for t in theirs)
 
@@ -153,3 +154,19 @@ def _nflog_dup(d, err, trouble):
     return d[0] == "field" and d[1] == "nflog" and d[2] in (
         "nflog.protocol", "nflog.hook", "nflog.prefix", "nflog.uid", "nflog.gid", "nflog.ifindex_indev",
         "nflog.ifindex_outdev", "nflog.hwaddr", "nflog.mark")
+
+
+@rule("ones-complement-zero", "representation")
+def _ones_zero(d, err, trouble):
+    # A computed checksum of one's-complement zero: vpnwire prints 0x0000, tshark 0xffff; the two are the
+    # same value in one's-complement arithmetic (RFC 1071) and both verify.
+    return d[2].endswith("checksum_calculated") and {_norm(d[3])} | {_norm(t) for t in d[4]} == {0, 0xFFFF}
+
+
+@rule("l2tpv3-extended-vendor-id", "interpretation")
+def _avp58(d, err, trouble):
+    # Attribute 58 is L2TPv3's Extended Vendor ID (RFC 3931 §5.4.4); RFC 2661 does not define it. In an
+    # L2TPv2 message tshark 4.0 decodes it anyway and shows its value under l2tp.avp.vendor_id (the
+    # name of the AVP header's Vendor ID field), then throws on the short value; vpnwire prints the
+    # header's Vendor ID (0) and treats attribute 58 as an unknown IETF AVP.
+    return d[2] == "l2tp.avp.vendor_id" and d[3] == 0
