@@ -96,7 +96,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   fuzz::memory_sink memory;
   vpnwire_cli::output out(memory.file());
   vpnwire_cli::record_sink sink(o, vpnwire_cli::record_sink::mode::json, out);
-  vpnwire_cli::pipeline pipe(o);
+  // Small limits, as in cli_pipeline: the defaults allocate and zero about
+  // 10 MiB per input (the reassembler's 8 MiB pool, 1024 slots), which made
+  // the page faults of that allocation most of this target's time; at most
+  // 1024 frames per input still reach every limit (eviction, budget).
+  vpnwire_cli::pipeline_limits lim;
+  lim.reasm_datagrams = 16;
+  lim.reasm_bytes = std::size_t{256} << 10;
+  lim.max_sessions = 8;
+  lim.reorder_bytes = 4 * vpnwire_cli::pipeline::session_bytes + 65536;
+  vpnwire_cli::pipeline pipe(o, lim);
   FUZZ_CHECK(!pipe.ready());
   vpnwire_cli::captured_frame f;
   vpnwire_cli::frame_record rec;

@@ -37,7 +37,9 @@ run_one() { # run_one TARGET-BINARY
   [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
   local t0 t1 result=ok
   t0=$(date +%s)
-  if ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  # CPU time, not wall time: the machine may be shared (nice), so the ledger
+  # counts what the fuzzer actually got (user + system, from /usr/bin/time).
+  if ! /usr/bin/time -o "$work/$t.time" -f '%U %S' "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$scratch/" "${dict[@]}" "$scratch" "$corpus" >"$work/$t.log" 2>&1; then
     result=crash
     mkdir -p "fuzz/crashes/$t"
@@ -46,11 +48,12 @@ run_one() { # run_one TARGET-BINARY
   fi
   t1=$(date +%s)
   "$bin" -merge=1 "${dict[@]}" "$corpus" "$scratch" >/dev/null 2>>"$work/$t.merge.log" || true
-  local execs
+  local execs cpu
+  cpu=$(tail -1 "$work/$t.time" 2>/dev/null | awk '{printf "%d", $1 + $2 + 0.5}')
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$t.log" | grep -o '[0-9]*$' | tail -1)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%d)" "$t" "$((t1 - t0))" "${execs:-0}" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%d)" "$t" "${cpu:-$((t1 - t0))}" "${execs:-0}" \
     "$(find "$corpus" -type f | wc -l)" "$result" >"$work/$t.row"
-  echo "$t: $result, $((t1 - t0)) s, ${execs:-0} executions"
+  echo "$t: $result, ${cpu:-?} CPU s ($((t1 - t0)) s wall), ${execs:-0} executions"
 }
 export -f run_one
 export secs work

@@ -1,0 +1,172 @@
+"""Classification of vpnwire/tshark disagreements.
+
+Each rule names a documented difference (docs/differential.md, section
+given by the rule name) and a class:
+  tshark-unchecked  tshark prints a value vpnwire refuses (vpnwire's error
+                    says why); the field is not a disagreement of meaning;
+  tshark-bug        tshark 4.0 reports a wrong value (frame in the doc);
+  interpretation    both are defensible readings of damaged input.
+Anything else is `unclassified`: a vpnwire bug until shown otherwise.
+"""
+
+RULES = []
+
+
+def rule(name, cls):
+    def deco(fn):
+        RULES.append((name, cls, fn))
+        return fn
+    return deco
+
+
+def classify(d, our_error, their_trouble, ours_frame=None):
+    """(class, rule name) of one disagreement d = (kind, proto, key, ours, theirs); ours_frame is
+    vpnwire's JSON object of the frame."""
+    if ours_frame is not None and d[1] not in ("frame", "eth", "vlan", "sll", "null", "enc", "nflog") and any(
+            layer.get("vpnwire.ip.reassembly") == "completed" for layer in ours_frame.get("layers", [])):
+        # A datagram reassembled in this frame: its content depends on the batch's other frames.
+        return "cross-frame", "cross-frame-reassembly"
+    for name, cls, fn in RULES:
+        if fn(d, our_error, their_trouble):
+            return cls, name
+    return "unclassified", ""
+
+
+def _norm(x):
+    if isinstance(x, bool):
+        return int(x)
+    if isinstance(x, str):
+        try:
+            return int(x, 0)
+        except ValueError:
+            return x.replace(":", "").lower()
+    return x
+
+
+def _multiset_le(small, big):
+    """Whether the multiset `small` is contained in `big`."""
+    big = list(big)
+    for x in small:
+        if x in big:
+            big.remove(x)
+        else:
+            return False
+    return True
+
+
+def _printable(s):
+    """A string reduced to what both displays keep: up to the first NUL, printable ASCII only."""
+    import re
+    s = s.split("\x00", 1)[0]
+    s = re.sub(r"\\x[0-9a-fA-F]{1,2}|\\[0-7]{3}|\\[abfnrtv\\]", "", s)
+    return "".join(c for c in s if 0x20 <= ord(c) < 0x7F)
+
+
+@rule("cross-frame-reassembly", "cross-frame")
+def _reassembly(d, err, trouble):
+    # Reassembly fields depend on the other frames of the batch: unrelated mutated frames
+    # share IP IDs, so the two reassemblers see different fragment streams.
+    return d[2].startswith(("ip.fragment", "ip.reassembled"))
+
+
+@rule("tshark-string-display", "representation")
+def _strings(d, err, trouble):
+    # tshark's show= of a string stops at the first NUL, escapes control bytes (\x1, \001)
+    # and replaces bytes >= 0x80 by U+FFFD; vpnwire prints the bytes.
+    kind, _, _, ours, theirs = d
+    if kind != "field" or not isinstance(ours, str):
+        return False
+    shown = "".join(" " if c in "\t\n\r" else  # tshark shows whitespace controls as spaces
+                    "\\x%x" % ord(c) if ord(c) < 0x20 or ord(c) == 0x7F else "\ufffd" if ord(c) >= 0x80 else c
+                    for c in ours.split("\x00", 1)[0])
+    return any(shown == t or _printable(ours).strip() == _printable(t).strip() for t in theirs)
+
+
+@rule("tcp-reserved-boolean", "representation")
+def _tcp_res(d, err, trouble):
+    # tshark 4.0's tcp.flags.res is a boolean over the three reserved bits; vpnwire prints their value.
+    return d[2] == "tcp.flags.res" and any(bool(ours_v) == bool(_norm(t)) for ours_v in [d[3]] for t in d[4])
+
+
+@rule("tshark-stops-at-malformed", "tshark-stops")
+def _stops(d, err, trouble):
+    # tshark abandons the rest of the layer at the first exception (malformed AVP, option or tag);
+    # vpnwire lists every item it can walk and names the bad one in its error.
+    kind, _, _, ours, theirs = d
+    if not trouble:
+        return False
+    if kind == "avp_count":
+        return ours > theirs[0]
+    return isinstance(ours, list) and _multiset_le([_norm(t) for t in theirs], [_norm(o) for o in ours])
+
+
+@rule("tshark-shows-refused-item", "tshark-lenient")
+def _lenient(d, err, trouble):
+    # tshark prints an item (a tag, AVP or option running past its container) that vpnwire
+    # refuses with the error it reports; the items before it agree.
+    kind, _, _, ours, theirs = d
+    if not err:
+        return False
+    if kind == "avp_count":
+        return ours < theirs[0]
+    return isinstance(ours, list) and _multiset_le([_norm(o) for o in ours], [_norm(t) for t in theirs])
+
+
+@rule("tshark-omits-undissected-option", "tshark-omits")
+def _omits(d, err, trouble):
+    # For an option it does not dissect (unknown type, or a length its dissector refuses) tshark
+    # 4.0 prints a text line without the *.opt.type / *.opt.length fields; vpnwire lists them all.
+    kind, _, key, ours, theirs = d
+    return kind == "field" and isinstance(ours, list) and key.endswith((".opt.type", ".opt.length")) and \
+        _multiset_le([_norm(t) for t in theirs], [_norm(o) for o in ours])
+
+
+@rule("tcp-eol-padding", "interpretation")
+def _eol(d, err, trouble):
+    # After End of Option List (kind 0) the rest of the TCP header is padding (RFC 9293 §3.1):
+    # vpnwire stops there, tshark 4.0 lists each further zero byte as another EOL.
+    kind, _, key, ours, theirs = d
+    if key != "tcp.option_kind" or not isinstance(ours, list):
+        return False
+    t = [_norm(x) for x in theirs]
+    return t[:len(ours)] == list(ours) and all(x == 0 for x in t[len(ours):])
+
+
+@rule("udpencap-marker-none", "representation")
+def _marker(d, err, trouble):
+    # tshark 4.0's udpencap.non_esp_marker is a field without a value (show=""); vpnwire prints the zero marker.
+    return d[2] == "udpencap.non_esp_marker" and d[3] == 0 and list(d[4]) == [""]
+
+
+@rule("nflog-uid-signed", "tshark-bug")
+def _uid(d, err, trouble):
+    # tshark 4.0 declares nflog.uid and nflog.gid as signed 32-bit; the kernel's NFULA_UID/GID are
+    # unsigned (__be32), so uids >= 2^31 show negative.
+    return d[2] in ("nflog.uid", "nflog.gid") and isinstance(d[3], int) and any(
+        isinstance(_norm(t), int) and _norm(t) % (1 << 32) == d[3] for t in d[4])
+
+
+@rule("nflog-duplicate-tlv", "interpretation")
+def _nflog_dup(d, err, trouble):
+    # A repeated NFULA_* TLV (or NFULA_PACKET_HDR longer than its 4-byte struct): vpnwire keeps the
+    # last occurrence, as the kernel's nla_parse() and libnetfilter_log do; tshark 4.0 decodes the
+    # first and shows a PACKET_HDR whose length is not 8 as raw bytes.
+    return d[0] == "field" and d[1] == "nflog" and d[2] in (
+        "nflog.protocol", "nflog.hook", "nflog.prefix", "nflog.uid", "nflog.gid", "nflog.ifindex_indev",
+        "nflog.ifindex_outdev", "nflog.hwaddr", "nflog.mark")
+
+
+@rule("ones-complement-zero", "representation")
+def _ones_zero(d, err, trouble):
+    # A computed checksum of one's-complement zero: vpnwire prints 0x0000, tshark 0xffff; the two are the
+    # same value in one's-complement arithmetic (RFC 1071) and both verify.
+    return d[2].endswith("checksum_calculated") and {_norm(d[3])} | {_norm(t) for t in d[4]} == {0, 0xFFFF}
+
+
+@rule("l2tpv3-extended-vendor-id", "interpretation")
+def _avp58(d, err, trouble):
+    # Attribute 58 is L2TPv3's Extended Vendor ID (RFC 3931 §5.4.4); RFC 2661 does not define it. In an
+    # L2TPv2 message tshark 4.0 decodes it anyway and shows its value under l2tp.avp.vendor_id (the
+    # name of the AVP header's Vendor ID field), then throws on the short value; vpnwire prints the
+    # header's Vendor ID (0) and treats attribute 58 as an unknown IETF AVP.
+    return d[2] == "l2tp.avp.vendor_id" and d[3] == 0
