@@ -9,9 +9,9 @@
 // back over a fixed ring.
 #pragma once
 
-#include "doctor_ipv6.hpp"
 #include "doctor_esp.hpp"
 #include "doctor_iptfs.hpp"
+#include "doctor_ipv6.hpp"
 #include "doctor_pmtu.hpp"
 #include "options.hpp"
 #include "record.hpp"
@@ -752,7 +752,7 @@ private:
   }
 
   std::size_t keep_;
-  doctor_ipv6 v6_; ///< the IPv6 findings (doctor_ipv6.hpp)
+  doctor_ipv6 v6_;                      ///< the IPv6 findings (doctor_ipv6.hpp)
   esp_secret_findings secret_findings_; ///< --esp-secrets: unverified and deprecated SAs
   std::map<std::uint32_t, esp_sa_option> sa_opts_;
   pmtu_doctor pmtu_{keep_, sa_opts_}; ///< path-MTU black holes (doctor_pmtu.hpp)

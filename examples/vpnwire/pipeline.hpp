@@ -31,9 +31,9 @@
 #pragma once
 
 #include "capture.hpp"
-#include "ipv6_stage.hpp"
 #include "esp_secrets.hpp"
 #include "iptfs_stage.hpp"
+#include "ipv6_stage.hpp"
 #include "link.hpp"
 #include "options.hpp"
 #include "ppp_stage.hpp"

@@ -281,10 +281,10 @@ struct not_decoded_layer {
   std::size_t length = 0;
 };
 
-using layer = std::variant<eth_layer, vlan_layer, sll_layer, null_layer, enc_layer, nflog_layer, chdlc_layer,
-                           pppoe_layer, ppp_layer, ppp_control_layer, pap_layer, chap_layer, ipv4_layer, udp_layer,
-                           tcp_layer, esp_layer, natt_layer, l2tp_layer, not_decoded_layer, ipv6_layer, icmpv6_layer,
-                           iptfs_layer>;
+using layer =
+    std::variant<eth_layer, vlan_layer, sll_layer, null_layer, enc_layer, nflog_layer, chdlc_layer, pppoe_layer,
+                 ppp_layer, ppp_control_layer, pap_layer, chap_layer, ipv4_layer, udp_layer, tcp_layer, esp_layer,
+                 natt_layer, l2tp_layer, not_decoded_layer, ipv6_layer, icmpv6_layer, iptfs_layer>;
 
 // ------------------------------------------------------------------ events
 
