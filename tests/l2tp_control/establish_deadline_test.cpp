@@ -62,8 +62,11 @@ enum class fate { deliver, drop, ack_only };
 /// or lost with only its acknowledgement reaching the peer, as the ZLB the
 /// sender would send for it (same Nr, next Ns).
 struct scenario {
-  test_tunnel lac{config(role::lac), crypto::openssl_md5{}, seeded_random(3), time_point{}};
-  test_tunnel lns{config(role::lns), crypto::openssl_md5{}, seeded_random(4), time_point{}};
+  explicit scenario(const tunnel_config &lac_config = config(role::lac))
+      : lac(lac_config, crypto::openssl_md5{}, seeded_random(3), time_point{}),
+        lns(config(role::lns), crypto::openssl_md5{}, seeded_random(4), time_point{}) {}
+  test_tunnel lac;
+  test_tunnel lns;
   time_point now{};
   std::function<fate(int, std::uint16_t)> pass;
   std::array<std::vector<std::uint16_t>, 2> sent, delivered; // message types, per sender
@@ -141,7 +144,9 @@ TEST(EstablishDeadline, InitiatorWhoseSccrqWasAckedByAZlbButNeverGotAnSccrpClose
   scenario s;
   // LAC -> LNS: everything. LNS -> LAC: every SCCRP is lost, only the ZLB
   // acknowledging the SCCRQ arrives.
-  s.pass = [](int from, std::uint16_t t) { return from == 0 ? fate::deliver : t == sccrp ? fate::ack_only : fate::drop; };
+  s.pass = [](int from, std::uint16_t t) {
+    return from == 0 ? fate::deliver : t == sccrp ? fate::ack_only : fate::drop;
+  };
   ASSERT_TRUE(s.lac.open(s.now).has_value());
   s.run_until(time_point{} + 40s);
   // The LNS gave up on its SCCRP (peer_unreachable) and forgot the tunnel...
@@ -179,7 +184,7 @@ TEST(EstablishDeadline, ResponderWhoseSccrpWasAckedByAZlbButNeverGotAnScccnClose
   // LNS -> LAC: everything. LAC -> LNS: the SCCRQ; every SCCCN is lost, only
   // the ZLB acknowledging the SCCRP arrives.
   s.pass = [](int from, std::uint16_t t) {
-    return from == 1 || t == sccrq ? fate::deliver
+    return from == 1 || t == sccrq                                ? fate::deliver
            : t == static_cast<std::uint16_t>(message_type::scccn) ? fate::ack_only
                                                                   : fate::drop;
   };
@@ -213,22 +218,18 @@ TEST(EstablishDeadline, ResponderWhoseSccrpWasAckedByAZlbButNeverGotAnScccnClose
 }
 
 TEST(EstablishDeadline, AnEstablishedTunnelIsNotAffectedAndAConfiguredValueIsUsed) {
-  scenario s;
-  s.pass = [](int, std::uint16_t) { return fate::deliver; };
   tunnel_config c = config(role::lac);
   c.establish_timeout = 5s;
-  s.lac.~test_tunnel();
-  new (&s.lac) test_tunnel(c, crypto::openssl_md5{}, seeded_random(3), time_point{});
+  scenario s(c);
+  s.pass = [](int, std::uint16_t) { return fate::deliver; };
   ASSERT_TRUE(s.lac.open(s.now).has_value());
   s.run_until(time_point{} + 120s);
   EXPECT_EQ(s.lac.state(), tunnel_state::established);
   EXPECT_EQ(s.lns.state(), tunnel_state::established);
   EXPECT_EQ(s.lac.counters().establish_timeouts + s.lns.counters().establish_timeouts, 0u);
   // A configured deadline: nothing from the LNS arrives, 5 s later the LAC stops.
-  scenario q;
+  scenario q(c);
   q.pass = [](int from, std::uint16_t) { return from == 0 ? fate::deliver : fate::drop; };
-  q.lac.~test_tunnel();
-  new (&q.lac) test_tunnel(c, crypto::openssl_md5{}, seeded_random(3), time_point{});
   ASSERT_TRUE(q.lac.open(q.now).has_value());
   q.run_until(time_point{} + 5s - 1ms);
   EXPECT_EQ(q.lac.state(), tunnel_state::wait_ctl_reply);

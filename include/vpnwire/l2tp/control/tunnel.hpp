@@ -363,8 +363,7 @@ public:
       ++counters_.establish_timeouts;
       // An initiator still waiting for SCCRP has not learnt the peer's
       // Assigned Tunnel ID: a StopCCN could not be addressed to its tunnel.
-      stop(now, result_codes::stopccn_general_error, 0, establish_timeout_reason, origin::local,
-           peer_tunnel_id_ != 0);
+      stop(now, result_codes::stopccn_general_error, 0, establish_timeout_reason, origin::local, peer_tunnel_id_ != 0);
     }
     const timeout_report rep = transport_.handle_timeout(now);
     if (rep.peer_unreachable) {
