@@ -12,7 +12,9 @@
 //
 // Tunnel states (§7.2): idle -> wait_ctl_reply (initiator, SCCRQ sent) or
 // wait_ctl_conn (responder, SCCRP sent) -> established -> closing (StopCCN
-// sent or received; the transport lingers 31 s) -> closed.
+// sent or received; the transport lingers 31 s) -> closed. The waiting
+// states end at tunnel_config::establish_timeout (62 s by default) if the
+// peer, having acknowledged our SCCRQ/SCCRP, never answers.
 // Session states (§7.4, §7.5): wait_reply (ICRQ/OCRQ sent), wait_connect
 // (ICRP/OCRP sent or OCRP received, waiting for ICCN/OCCN, or the LAC's
 // application placing the outgoing call), established.
