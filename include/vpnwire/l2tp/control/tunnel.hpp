@@ -12,7 +12,9 @@
 //
 // Tunnel states (§7.2): idle -> wait_ctl_reply (initiator, SCCRQ sent) or
 // wait_ctl_conn (responder, SCCRP sent) -> established -> closing (StopCCN
-// sent or received; the transport lingers 31 s) -> closed.
+// sent or received; the transport lingers 31 s) -> closed. The waiting
+// states end at tunnel_config::establish_timeout (62 s by default) if the
+// peer, having acknowledged our SCCRQ/SCCRP, never answers.
 // Session states (§7.4, §7.5): wait_reply (ICRQ/OCRQ sent), wait_connect
 // (ICRP/OCRP sent or OCRP received, waiting for ICCN/OCCN, or the LAC's
 // application placing the outgoing call), established.
@@ -170,7 +172,38 @@ struct tunnel_config {
   std::uint16_t max_events = 64;
   transport_limits transport{};
   transport_config timers{};
+  /// Establishment deadline: how long the tunnel may stay in wait_ctl_reply
+  /// (initiator, from open()) or wait_ctl_conn (responder, from the SCCRQ)
+  /// before it gives up. Needed because a peer that acknowledged our
+  /// SCCRQ/SCCRP and then gave up (its own reply failed) leaves nothing
+  /// outstanding here, so no retransmission would ever end the wait. On
+  /// expiry the tunnel is stopped as by close(): StopCCN (Result Code 2,
+  /// message establish_timeout_reason) when the peer's Assigned Tunnel ID is
+  /// known (always in wait_ctl_conn; not in wait_ctl_reply, where nothing is
+  /// sent), a tunnel_down event with origin::local and that message, and
+  /// tunnel_counters::establish_timeouts counted. zero (the default): twice
+  /// retransmission_budget(timers), 62 s with the RFC 2661 §5.8 defaults
+  /// (our message's retries, then the peer's reply's retries).
+  duration establish_timeout = duration::zero();
 };
+
+/// The message of the StopCCN and of the tunnel_down event when the
+/// establishment deadline (tunnel_config::establish_timeout) expires.
+inline constexpr std::string_view establish_timeout_reason = "establishment timeout";
+
+/// How long the transport keeps retransmitting one message before it
+/// declares the peer unreachable: the sum of the max_retransmissions + 1
+/// backed-off timeouts (initial_timeout doubling, capped at max_timeout);
+/// 31 s with the defaults (1+2+4+8+8+8).
+[[nodiscard]] constexpr duration retransmission_budget(const transport_config &t) noexcept {
+  duration total = duration::zero();
+  duration rto = t.initial_timeout;
+  for (unsigned i = 0; i <= t.max_retransmissions && i < 64; ++i) {
+    total += std::min(rto, t.max_timeout);
+    if (rto < t.max_timeout) rto *= 2;
+  }
+  return total;
+}
 
 /// Parameters of a call this end places: ICRQ + ICCN (LAC) or OCRQ (LNS).
 struct call_request {
@@ -200,6 +233,7 @@ struct tunnel_counters {
   std::uint64_t auth_failures = 0;         ///< missing or wrong Challenge Response, or a challenge we cannot answer
   std::uint64_t sessions_refused = 0;      ///< incoming ICRQ/OCRQ refused for lack of a slot
   std::uint64_t events_dropped = 0;        ///< events lost because the event queue was full
+  std::uint64_t establish_timeouts = 0;    ///< stopped in wait_ctl_reply/wait_ctl_conn at the establishment deadline
 };
 
 template <crypto::md5_like Digest, random_source Random> class tunnel {
@@ -257,6 +291,7 @@ public:
     transport_.reset(now);
     counters_ = tunnel_counters{};
     state_ = tunnel_state::idle;
+    establish_deadline_ = time_point::max();
     initiator_ = false;
     peer_tunnel_id_ = 0;
     peer_tie_breaker_.reset();
@@ -280,7 +315,6 @@ public:
   /// Starts the tunnel as the initiator: queues an SCCRQ.
   /// Errors: wrong_state (not idle), build_failed.
   [[nodiscard]] result<void, errc> open(time_point now) noexcept {
-    (void)now;
     if (state_ != tunnel_state::idle) return fail(errc::wrong_state, 0);
     initiator_ = true;
     if (has_secret()) rng_.fill(our_challenge_);
@@ -290,6 +324,7 @@ public:
     });
     if (!r) return r;
     state_ = tunnel_state::wait_ctl_reply;
+    establish_deadline_ = now + cfg_.establish_timeout;
     return {};
   }
 
@@ -323,8 +358,15 @@ public:
     for (bytes_view m = transport_.pop_delivered(); !m.empty(); m = transport_.pop_delivered()) handle(m, now);
   }
 
-  /// Runs the timers: retransmissions, HELLO, the retry limit, the linger.
+  /// Runs the timers: retransmissions, HELLO, the retry limit, the linger,
+  /// the establishment deadline (tunnel_config::establish_timeout).
   void handle_timeout(time_point now) noexcept {
+    if (waiting_for_establishment() && now >= establish_deadline_) {
+      ++counters_.establish_timeouts;
+      // An initiator still waiting for SCCRP has not learnt the peer's
+      // Assigned Tunnel ID: a StopCCN could not be addressed to its tunnel.
+      stop(now, result_codes::stopccn_general_error, 0, establish_timeout_reason, origin::local, peer_tunnel_id_ != 0);
+    }
     const timeout_report rep = transport_.handle_timeout(now);
     if (rep.peer_unreachable) {
       sessions_down(origin::peer_unreachable, result_info{});
@@ -345,8 +387,13 @@ public:
   [[nodiscard]] result<std::size_t, errc> poll_transmit(time_point now, mutable_bytes out) noexcept {
     return transport_.poll_transmit(now, out);
   }
-  /// When handle_timeout() must run next; time_point::max() once closed.
-  [[nodiscard]] time_point next_deadline() const noexcept { return transport_.next_deadline(); }
+  /// When handle_timeout() must run next (the transport's timers, and the
+  /// establishment deadline while in wait_ctl_reply/wait_ctl_conn);
+  /// time_point::max() once closed.
+  [[nodiscard]] time_point next_deadline() const noexcept {
+    const time_point t = transport_.next_deadline();
+    return waiting_for_establishment() ? std::min(t, establish_deadline_) : t;
+  }
 
   /// Takes the oldest event; false when there is none.
   bool poll_event(event &out) noexcept {
@@ -464,12 +511,16 @@ private:
   };
 
   [[nodiscard]] bool has_secret() const noexcept { return !secret_.empty(); }
+  [[nodiscard]] bool waiting_for_establishment() const noexcept {
+    return state_ == tunnel_state::wait_ctl_reply || state_ == tunnel_state::wait_ctl_conn;
+  }
   static tunnel_config settled(tunnel_config c) noexcept {
     c.host_name = {}; // the copies in host_, vendor_ and secret_ are used
     c.vendor_name = {};
     c.secret = {};
     c.max_sessions = std::max<std::uint16_t>(c.max_sessions, 1);
     c.max_events = std::max<std::uint16_t>(c.max_events, 4);
+    if (c.establish_timeout <= duration::zero()) c.establish_timeout = 2 * retransmission_budget(c.timers);
     return c;
   }
   /// Host Name is required and at least 1 byte.
@@ -672,11 +723,12 @@ private:
     for (session &s : sessions_)
       if (s.state != session_state::unused) session_down(s, from, r);
   }
-  void stop(time_point now, std::uint16_t result, std::uint16_t error, std::string_view message, origin from) noexcept {
+  void stop(time_point now, std::uint16_t result, std::uint16_t error, std::string_view message, origin from,
+            bool send_stopccn = true) noexcept {
     const result_info ri = make_result(result, error, message);
     sessions_down(from, ri);
     // Nothing to tell a peer we never exchanged a message with.
-    if (state_ != tunnel_state::idle || transport_.next_expected_ns() != 0) {
+    if (send_stopccn && (state_ != tunnel_state::idle || transport_.next_expected_ns() != 0)) {
       (void)send_message(message_type::stopccn, 0, [&](message_writer &w) {
         (void)w.add<avp_type::assigned_tunnel_id>(local_tunnel_id_);
         (void)w.add<avp_type::result_code>(
@@ -851,6 +903,7 @@ private:
         if (resp) (void)w.add<avp_type::challenge_response>(bytes_view(*resp));
       });
       state_ = tunnel_state::wait_ctl_conn;
+      establish_deadline_ = now + cfg_.establish_timeout;
       return;
     }
     case message_type::sccrp: {
@@ -1042,6 +1095,7 @@ private:
   reliable_transport transport_;
   tunnel_counters counters_{};
   tunnel_state state_ = tunnel_state::idle;
+  time_point establish_deadline_ = time_point::max();
   bool initiator_ = false;
   std::uint16_t local_tunnel_id_ = 0;
   std::uint16_t peer_tunnel_id_ = 0;
