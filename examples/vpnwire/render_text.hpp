@@ -10,6 +10,7 @@
 #include "record.hpp"
 #include "render_ipv6.hpp"
 
+#include "vpnwire/esp/sa.hpp"
 #include "vpnwire/ppp/control.hpp"
 
 #include <cstdio>
