@@ -13,6 +13,11 @@ with StopCCN while the tunnel is set up and with CDN for a session message
 (section 4.4.2 Result Codes 2: general error). tshark independently confirms
 each message's type and that the AVP is absent (l2tp.avp.type).
 
+ESP: a scapy ESP packet (AES-CBC/HMAC-SHA1-96) with one ciphertext byte
+flipped, which scapy's own SA refuses (integrity check failed), is an
+icv_mismatch the SA survives (RFC 4303 section 3.4.4: the packet is dropped):
+"vpnwire.esp.sa_fatal": false, text "(SA survives)".
+
 usage: peer_action_test.py VPNWIRE
 """
 import json
@@ -23,6 +28,9 @@ import sys
 import tempfile
 
 from scapy.all import IP, UDP, Raw, Ether, wrpcap
+from scapy.layers.ipsec import SecurityAssociation, ESP
+
+SPI, KEY, AUTH = 0x5e000101, "ffeeddccbbaa99887766554433221100", "2122232425262728292a2b2c2d2e2f3031323334"
 
 VPNWIRE = sys.argv[1]
 FAILS = []
@@ -103,6 +111,32 @@ def main():
     if f:
         check("peer action: RFC 2661 peer: StopCCN, result 2 error 3" in f.group(1) and
               "peer action: RFC 2661 peer: CDN, result 2 error 3" in f.group(1), "doctor evidence:\n" + f.group(1))
+
+    # ESP: a corrupted packet, refused by scapy's own SA.
+    sa = SecurityAssociation(ESP, spi=SPI, crypt_algo="AES-CBC", crypt_key=bytes.fromhex(KEY),
+                             auth_algo="HMAC-SHA1-96", auth_key=bytes.fromhex(AUTH))
+    good = sa.encrypt(IP(src="192.0.2.1", dst="198.51.100.1") / UDP(sport=1, dport=2) / Raw(b"x" * 40))
+    raw = bytearray(bytes(good))
+    raw[40] ^= 0x01
+    bad = IP(bytes(raw))
+    try:
+        sa.decrypt(bad)
+        check(False, "scapy accepted the corrupted ESP packet")
+    except Exception:
+        pass
+    cap = os.path.join(tmp, "esp_bad.pcap")
+    f = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / bad
+    f.time = 1_000_000
+    wrpcap(cap, [f])
+    opt = ["--esp-sa", "spi=0x%08x,enc=aes-cbc,key=0x%s,auth=hmac-sha1-96,auth-key=0x%s" % (SPI, KEY, AUTH)]
+    text = subprocess.run([VPNWIRE, "decode", cap] + opt, capture_output=True, text=True).stdout.splitlines()
+    js = [json.loads(l) for l in subprocess.run([VPNWIRE, "decode", "--json", cap] + opt, capture_output=True,
+                                                text=True).stdout.splitlines() if l.startswith("{")]
+    js = [o for o in js if "error" in o]
+    e = js[0]["error"] if js else None
+    check(e is not None and e["code"] == "icv_mismatch" and e.get("vpnwire.esp.sa_fatal") is False,
+          "ESP error object: %s" % e)
+    check(text and "(SA survives) [error esp icv_mismatch" in text[0], "ESP text: %s" % text)
 
     if FAILS:
         print("%d failure(s)" % len(FAILS))
