@@ -9,6 +9,8 @@
 // back over a fixed ring.
 #pragma once
 
+#include "doctor_actions.hpp"
+#include "doctor_addr.hpp"
 #include "doctor_esp.hpp"
 #include "doctor_iptfs.hpp"
 #include "doctor_ipv6.hpp"
@@ -134,6 +136,8 @@ private:
     const ipv4_layer *outer = nullptr; ///< the first IPv4 layer
     const ipv4_layer *ip = nullptr;    ///< the latest IPv4 layer
     const esp_layer *esp = nullptr;    ///< the latest ESP layer
+    /// The first IP layer's addresses and the latest IP layer's source, of either family.
+    std::optional<host_addr> outer_src, outer_dst, ip_src;
   };
 
   void on_frame(const frame_record &rec) {
@@ -141,6 +145,8 @@ private:
       auto [it, fresh] = issues_.try_emplace(key_of(*rec.error));
       if (fresh) it->second.first_offset = rec.error->offset;
       it->second.frames.add(rec.number, keep_);
+      if (std::string a = error_action_text(rec); !a.empty() && it->second.actions.size() < 4)
+        it->second.actions.insert(std::move(a));
     }
     std::set<std::pair<std::string_view, std::string_view>> warned;
     for (const issue &w : rec.warnings) {
@@ -162,9 +168,17 @@ private:
       if (const auto *ip = std::get_if<ipv4_layer>(&l)) {
         if (c.outer == nullptr) c.outer = ip;
         c.ip = ip;
+        if (!c.outer_src) c.outer_src = host_addr::v4(ip->src), c.outer_dst = host_addr::v4(ip->dst);
+        c.ip_src = host_addr::v4(ip->src);
         on_ip(rec, *ip, i);
+      } else if (const auto *v6 = std::get_if<ipv6_layer>(&l)) {
+        if (!c.outer_src) c.outer_src = host_addr::ipv6(v6->src), c.outer_dst = host_addr::ipv6(v6->dst);
+        c.ip_src = host_addr::ipv6(v6->src);
+      } else if (const auto *m = std::get_if<icmpv6_layer>(&l)) {
+        if (m->status == static_cast<std::uint8_t>(checksum_status::bad) && c.ip_src)
+          bad_checksum(*c.ip_src, rec.number);
       } else if (const auto *u = std::get_if<udp_layer>(&l)) {
-        if (u->status == checksum_status::bad && c.ip) bad_checksum(c.ip->src, rec.number);
+        if (u->status == checksum_status::bad && c.ip_src) bad_checksum(*c.ip_src, rec.number);
       } else if (const auto *t = std::get_if<tcp_layer>(&l)) {
         on_tcp(rec, *t, c);
       } else if (const auto *e = std::get_if<esp_layer>(&l)) {
@@ -177,7 +191,7 @@ private:
   }
 
   void on_ip(const frame_record &rec, const ipv4_layer &ip, std::size_t index) {
-    if (ip.status == checksum_status::bad) bad_checksum(ip.src, rec.number);
+    if (ip.status == checksum_status::bad) bad_checksum(host_addr::v4(ip.src), rec.number);
     if (ip.depth != 0) return;
     if (ip.more_fragments()) largest_fragment_ = std::max<std::size_t>(largest_fragment_, ip.total_length);
     for (const event &e : rec.events)
@@ -220,7 +234,7 @@ private:
   }
 
   void on_tcp(const frame_record &rec, const tcp_layer &t, const context &c) {
-    if (t.status == checksum_status::bad && c.ip) bad_checksum(c.ip->src, rec.number);
+    if (t.status == checksum_status::bad && c.ip_src) bad_checksum(*c.ip_src, rec.number);
     if (t.syn() && t.mss && c.ip && syns_.size() < 4096)
       syns_.push_back({rec.number, c.ip->src, c.ip->dst, *t.mss, c.esp ? c.esp->spi : 0});
   }
@@ -284,7 +298,7 @@ private:
   }
 
   void on_l2tp(const frame_record &rec, const l2tp_layer &l, const context &c) {
-    const std::uint32_t src = c.outer ? c.outer->src : 0, dst = c.outer ? c.outer->dst : 0;
+    const host_addr src = c.outer_src.value_or(host_addr{}), dst = c.outer_dst.value_or(host_addr{});
     if (l.control) {
       if (l.zlb()) return;
       ++control_messages_;
@@ -298,8 +312,8 @@ private:
     on_l2tp_data(rec.number, rec.ts_ns, src, dst, l, c.esp ? c.esp->spi : 0);
   }
 
-  void on_l2tp_data(std::uint64_t frame, std::int64_t ts, std::uint32_t src, std::uint32_t dst, const l2tp_layer &l,
-                    std::uint32_t spi) {
+  void on_l2tp_data(std::uint64_t frame, std::int64_t ts, const host_addr &src, const host_addr &dst,
+                    const l2tp_layer &l, std::uint32_t spi) {
     // Direction bookkeeping for RFC 2661 §5.4.
     const auto dir = std::make_pair(src, dst);
     if (dirs_.size() >= max_tracked && dirs_.find(dir) == dirs_.end()) return;
@@ -370,7 +384,7 @@ private:
     if (m.size() < max_tracked || m.count(key)) m[key].add(e.frame, keep_);
   }
 
-  void bad_checksum(std::uint32_t src, std::uint64_t frame) {
+  void bad_checksum(const host_addr &src, std::uint64_t frame) {
     if (bad_checksum_sources_.size() < max_tracked || bad_checksum_sources_.count(src))
       bad_checksum_sources_[src].add(frame, keep_);
     else
@@ -418,7 +432,7 @@ private:
     }
   };
   struct session_stats {
-    std::uint32_t src = 0, dst = 0;
+    host_addr src, dst;
     evidence packets, late, strict_lost;
     std::uint32_t max_displacement = 0;
     std::int64_t max_delay_ns = 0;
@@ -457,6 +471,7 @@ private:
   struct issue_stats {
     evidence frames;
     std::size_t first_offset = 0;
+    std::set<std::string> actions; ///< what the peer does (doctor_actions.hpp), a few distinct texts
   };
 
   // ------------------------------------------------------------ report
@@ -474,7 +489,7 @@ private:
       if (d.sequenced.empty()) continue;
       if (seq_required_.empty()) {
         heading(s, n, "warning",
-                "L2TP data from " + dotted(dir.first) + " to " + dotted(dir.second) +
+                "L2TP data from " + host_text(dir.first) + " to " + host_text(dir.second) +
                     " is sequenced, but no Sequencing Required AVP was sent");
         item(s, "evidence",
              std::to_string(d.sequenced.count()) + " data messages with Ns/Nr (frames " + d.sequenced.str() + ")" +
@@ -495,9 +510,10 @@ private:
       if (!d.sequenced_after_unsequenced.empty()) {
         auto back = dirs_.find(std::make_pair(dir.second, dir.first));
         heading(s, n, "warning",
-                dotted(dir.first) + " keeps sequencing after receiving unsequenced data from " + dotted(dir.second));
+                host_text(dir.first) + " keeps sequencing after receiving unsequenced data from " +
+                    host_text(dir.second));
         item(s, "evidence",
-             "unsequenced data from " + dotted(dir.second) + " at frame " +
+             "unsequenced data from " + host_text(dir.second) + " at frame " +
                  std::to_string(back->second.first_unsequenced) + "; sequenced data after it in frames " +
                  d.sequenced_after_unsequenced.str());
         item(s, "why",
@@ -519,7 +535,7 @@ private:
       std::snprintf(delay, sizeof delay, "%.3f ms", static_cast<double>(st->max_delay_ns) / 1e6);
       heading(s, n, "critical",
               "L2TP packets reordered in tunnel " + std::to_string(tunnel) + " session " + std::to_string(session) +
-                  " (" + dotted(st->src) + " to " + dotted(st->dst) + ")");
+                  " (" + host_text(st->src) + " to " + host_text(st->dst) + ")");
       item(s, "evidence",
            std::to_string(st->late.count()) + " of " + std::to_string(st->packets.count()) +
                " sequenced packets arrived after a higher Ns (frames " + st->late.str() + ")");
@@ -691,9 +707,9 @@ private:
     for (const auto &[src, e] : bad_checksum_sources_) total += e.count();
     if (bad_checksum_sources_.size() == 1 && bad_checksum_untracked_ == 0) {
       const auto &[src, e] = *bad_checksum_sources_.begin();
-      heading(s, n, "note", "bad checksums all come from " + dotted(src) + ": likely checksum offload");
+      heading(s, n, "note", "bad checksums all come from " + host_text(src) + ": likely checksum offload");
       item(s, "evidence",
-           std::to_string(total) + " IPv4/UDP/TCP checksums fail, every one in a packet from " + dotted(src) +
+           std::to_string(total) + " IP/UDP/TCP/ICMPv6 checksums fail, every one in a packet from " + host_text(src) +
                " (frames " + e.str() + ")");
       item(s, "why",
            "a host that offloads checksums to its NIC hands the capture its packets before the checksum is "
@@ -704,9 +720,9 @@ private:
       return;
     }
     std::string who;
-    for (const auto &[src, e] : bad_checksum_sources_) who += (who.empty() ? "" : ", ") + dotted(src);
+    for (const auto &[src, e] : bad_checksum_sources_) who += (who.empty() ? "" : ", ") + host_text(src);
     heading(s, n, "warning", "bad checksums from " + std::to_string(bad_checksum_sources_.size()) + " hosts");
-    item(s, "evidence", std::to_string(total) + " IPv4/UDP/TCP checksums fail, in packets from " + who);
+    item(s, "evidence", std::to_string(total) + " IP/UDP/TCP/ICMPv6 checksums fail, in packets from " + who);
     item(s, "fix",
          "checksums failing for several senders point at corruption on the path or a middlebox rewriting "
          "packets; the decoder warnings below list the frames");
@@ -735,6 +751,7 @@ private:
       item(s, "evidence",
            std::to_string(e.frames.count()) + " frames (frames " + e.frames.str() + "), first at byte offset " +
                std::to_string(e.first_offset) + " of the layer");
+      for (const std::string &a : e.actions) item(s, "peer action", a);
       item(s, "fix", "vpnwire decode --json shows each frame's layers and the error object");
     }
     for (const auto &[what, e] : warning_issues_) {
@@ -766,10 +783,10 @@ private:
   std::map<std::uint32_t, evidence> esp_no_sa_, replay_, icv_bad_;
   std::map<std::uint32_t, esp_sequence> esp_seq_;
   std::map<std::uint32_t, sa_seen> sa_seen_;
-  std::map<std::uint32_t, evidence> bad_checksum_sources_;
+  std::map<host_addr, evidence> bad_checksum_sources_;
   std::uint64_t bad_checksum_untracked_ = 0;
   std::vector<syn> syns_;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, direction> dirs_;
+  std::map<std::pair<host_addr, host_addr>, direction> dirs_;
   std::map<std::uint32_t, std::unique_ptr<session_stats>> sessions_;
   std::map<std::uint32_t, evidence> reorder_drop_, dup_;
   evidence seq_required_, call_connected_, control_cut_;

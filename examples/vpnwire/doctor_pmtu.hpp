@@ -25,6 +25,8 @@
 #include "doctor_esp.hpp"
 #include "options.hpp"
 #include "record.hpp"
+#include "record_ipv6.hpp"
+#include "render_ipv6.hpp"
 
 #include "vpnwire/esp/sa.hpp"
 #include "vpnwire/tunnel/diagnose.hpp"
@@ -73,27 +75,38 @@ public:
       : keep_(keep), sa_opts_(sa_opts) {}
 
   void add(const frame_record &rec) {
-    const ipv4_layer *outer = nullptr;
+    // The outermost IP header of either family: its addresses and size.
+    std::optional<outer_ip> outer;
     std::size_t outer_index = 0;
-    for (std::size_t i = 0; i < rec.layers.size() && outer == nullptr; ++i)
-      if (const auto *ip = std::get_if<ipv4_layer>(&rec.layers[i]); ip != nullptr && ip->depth == 0) {
-        outer = ip;
-        outer_index = i;
-      }
-    if (outer == nullptr) return;
+    for (std::size_t i = 0; i < rec.layers.size() && !outer; ++i) {
+      if (const auto *ip = std::get_if<ipv4_layer>(&rec.layers[i]); ip != nullptr && ip->depth == 0)
+        outer = outer_ip{addr::v4(ip->src), addr::v4(ip->dst), ip->total_length};
+      else if (const auto *v6 = std::get_if<ipv6_layer>(&rec.layers[i]); v6 != nullptr && v6->depth == 0)
+        outer = outer_ip{addr::v6(v6->src), addr::v6(v6->dst), std::size_t{40} + v6->payload_length};
+      if (outer) outer_index = i;
+    }
+    if (!outer) return;
     const std::optional<tunnel_key> tk = tunnel_of(rec, *outer, outer_index);
     if (tk) on_tunnel_packet(rec, *tk, *outer);
     const ipv4_layer *ip = nullptr;
+    std::optional<addr> carrier; // source of the innermost IP header so far
     bool df = false;
     for (const layer &l : rec.layers) {
       if (const auto *p = std::get_if<ipv4_layer>(&l)) {
         ip = p;
+        carrier = addr::v4(p->src);
         df = df || (p->flags & 0x2U) != 0;
+      } else if (const auto *v6 = std::get_if<ipv6_layer>(&l)) {
+        ip = nullptr;
+        carrier = addr::v6(v6->src);
       } else if (const auto *t = std::get_if<tcp_layer>(&l); t != nullptr && ip != nullptr) {
-        on_tcp(rec, *ip, *t, df, *outer, tk);
+        on_tcp(rec, *ip, *t, df, outer->size, tk);
       } else if (const auto *n = std::get_if<not_decoded_layer>(&l);
                  n != nullptr && n->protocol == "ip.proto" && n->number == 1 && ip != nullptr) {
-        on_icmp(rec, *ip);
+        on_icmp(rec, *carrier);
+      } else if (const auto *m = std::get_if<icmpv6_layer>(&l);
+                 m != nullptr && m->type == vpnwire::ip::icmpv6_type::packet_too_big && carrier) {
+        on_icmp(rec, *carrier);
       }
     }
   }
@@ -110,9 +123,36 @@ public:
 private:
   // ------------------------------------------------------------ tunnels
 
+  using addr = vpnwire::tunnel::address;
+  /// An address as a map key (tunnel::address has no ordering).
+  struct addr_key {
+    bool v6 = false;
+    ipv6_bytes bytes{};
+    friend auto operator<=>(const addr_key &, const addr_key &) = default;
+  };
+  [[nodiscard]] static addr_key key_of(const addr &a) noexcept {
+    return addr_key{a.family == vpnwire::tunnel::ip_family::ipv6, a.bytes};
+  }
+  [[nodiscard]] static addr addr_of(const addr_key &k) noexcept {
+    addr a = addr::v6(k.bytes);
+    if (!k.v6) a.family = vpnwire::tunnel::ip_family::ipv4;
+    return a;
+  }
+  /// An address as text: dotted quad, or RFC 5952 for IPv6.
+  [[nodiscard]] static std::string text_of(const addr &a) {
+    return a.family == vpnwire::tunnel::ip_family::ipv6 ? ipv6_text(a.bytes) : dotted_quad(a.v4_value());
+  }
+  [[nodiscard]] static std::string text_of(const addr_key &k) { return text_of(addr_of(k)); }
+
+  /// The outermost IP header of a frame.
+  struct outer_ip {
+    addr src, dst;
+    std::size_t size = 0;
+  };
+
   /// One direction of tunnel traffic: outer addresses and what it carries.
   struct tunnel_key {
-    std::uint32_t src = 0, dst = 0;
+    addr_key src, dst;
     std::uint32_t spi = 0; ///< 0 for plain L2TP
     bool natt = false, l2tp = false;
     friend auto operator<=>(const tunnel_key &, const tunnel_key &) = default;
@@ -122,8 +162,8 @@ private:
     bool tunnel_mode = false, transport_mode = false, l2tp_inside = false, l2tp_seq = false, l2tp_length = false;
   };
 
-  static std::optional<tunnel_key> tunnel_of(const frame_record &rec, const ipv4_layer &outer, std::size_t index) {
-    tunnel_key k{outer.src, outer.dst, 0, false, false};
+  static std::optional<tunnel_key> tunnel_of(const frame_record &rec, const outer_ip &outer, std::size_t index) {
+    tunnel_key k{key_of(outer.src), key_of(outer.dst), 0, false, false};
     const layer *next = index + 1 < rec.layers.size() ? &rec.layers[index + 1] : nullptr;
     const layer *after = index + 2 < rec.layers.size() ? &rec.layers[index + 2] : nullptr;
     if (next == nullptr) return std::nullopt;
@@ -147,7 +187,7 @@ private:
     return std::nullopt;
   }
 
-  void on_tunnel_packet(const frame_record &rec, const tunnel_key &k, const ipv4_layer &outer) {
+  void on_tunnel_packet(const frame_record &rec, const tunnel_key &k, const outer_ip &outer) {
     auto it = seen_.find(k);
     if (it == seen_.end()) {
       if (seen_.size() >= max_flows) return;
@@ -169,7 +209,7 @@ private:
     }
     // Later packets of a tunnel that was told "too big".
     for (auto &[key, g] : too_big_)
-      if (key.first == k && rec.number > g.first_frame) g.after.observe(outer.total_length);
+      if (key.first == k && rec.number > g.first_frame) g.after.observe(outer.size);
   }
 
   /// The stack of a tunnel: exact when its SA is known (--esp-sa) or it is
@@ -211,21 +251,23 @@ private:
   struct too_big_group {
     std::uint64_t first_frame = 0;
     frame_list frames;
-    std::uint32_t router = 0; ///< source of the first message
+    addr router; ///< source of the first message
     std::size_t quoted_size = 0;
     bool from_plateau = false, credible = true, quoted_df = true;
     std::uint32_t reported_mtu = 0;
     vpnwire::tunnel::shrink_watch after;
   };
 
-  void on_icmp(const frame_record &rec, const ipv4_layer &carrier) {
+  /// An ICMPv4 or ICMPv6 message in `rec.inner` (the IP packet it arrived
+  /// in), sent by `router`.
+  void on_icmp(const frame_record &rec, const addr &router) {
     namespace tunnel = vpnwire::tunnel;
     if (rec.inner.empty()) return;
     auto r = tunnel::read_icmp_packet(rec.inner);
-    if (!r || !r->too_big || r->family != tunnel::ip_family::ipv4) return;
+    if (!r || !r->too_big) return;
     using vpnwire::ip::quoted_kind;
     const auto &t = r->transport;
-    tunnel_key k{r->quoted_source.v4_value(), r->quoted_destination.v4_value(), 0, false, false};
+    tunnel_key k{key_of(r->quoted_source), key_of(r->quoted_destination), 0, false, false};
     if ((t.kind == quoted_kind::esp || t.kind == quoted_kind::esp_in_udp) && t.spi) {
       k.spi = *t.spi;
       k.natt = t.kind == quoted_kind::esp_in_udp;
@@ -236,7 +278,7 @@ private:
     }
     bool exact = false;
     std::string text;
-    tunnel::known_stack ks{stack_of(k, exact, text), tunnel::address::v4(k.src), tunnel::address::v4(k.dst)};
+    tunnel::known_stack ks{stack_of(k, exact, text), addr_of(k.src), addr_of(k.dst)};
     auto f = tunnel::explain_too_big(*r, std::span<const tunnel::known_stack>(&ks, 1));
     if (!f) return;
     const auto key = std::make_pair(k, f->path_mtu);
@@ -245,7 +287,7 @@ private:
       if (too_big_.size() >= max_flows) return;
       too_big_group g;
       g.first_frame = rec.number;
-      g.router = carrier.src;
+      g.router = router;
       g.quoted_size = r->quoted_size;
       g.from_plateau = f->from_plateau;
       g.credible = f->credible;
@@ -270,13 +312,13 @@ private:
     const bool shrank = g.after.shrank();
     doctor_finding d;
     d.severity = shrank ? "note" : "critical";
-    d.title = std::string(k.l2tp ? "L2TP" : "ESP") + " packets from " + dotted_quad(k.src) + " to " +
-              dotted_quad(k.dst) + " are too big for the path: ICMP Fragmentation Needed, path MTU " +
-              std::to_string(pmtu);
-    d.items.emplace_back("evidence", std::to_string(g.frames.count()) + " ICMP message(s) from router " +
-                                         dotted_quad(g.router) + " quoting a " + std::to_string(g.quoted_size) +
-                                         "-byte packet of " + text + (g.quoted_df ? " with DF set" : "") + " (frames " +
-                                         g.frames.str() + ")");
+    d.title = std::string(k.l2tp ? "L2TP" : "ESP") + " packets from " + text_of(k.src) + " to " + text_of(k.dst) +
+              " are too big for the path: " + (k.src.v6 ? "ICMPv6 Packet Too Big" : "ICMP Fragmentation Needed") +
+              ", path MTU " + std::to_string(pmtu);
+    d.items.emplace_back(
+        "evidence", std::to_string(g.frames.count()) + (k.src.v6 ? " ICMPv6" : " ICMP") + " message(s) from router " +
+                        text_of(g.router) + " quoting a " + std::to_string(g.quoted_size) + "-byte packet of " + text +
+                        (g.quoted_df && !k.src.v6 ? " with DF set" : "") + " (frames " + g.frames.str() + ")");
     if (g.from_plateau)
       d.items.emplace_back("path MTU", std::to_string(pmtu) +
                                            " bytes: the router gave no MTU (pre-RFC 1191), so this is the RFC 1191 "
@@ -321,7 +363,7 @@ private:
     std::optional<tunnel_key> tunnel;
   };
 
-  void on_tcp(const frame_record &rec, const ipv4_layer &ip, const tcp_layer &t, bool df, const ipv4_layer &outer,
+  void on_tcp(const frame_record &rec, const ipv4_layer &ip, const tcp_layer &t, bool df, std::size_t outer_size,
               const std::optional<tunnel_key> &tk) {
     if (t.syn() || t.payload_length == 0) return;
     const tcp_key key{ip.src, ip.dst, t.src_port, t.dst_port};
@@ -335,7 +377,7 @@ private:
     auto s = f.segments.find(t.seq);
     if (s == f.segments.end()) {
       if (f.segments.size() >= max_segments) return;
-      f.segments.emplace(t.seq, segment{t.payload_length, 1, outer.total_length, df, rec.number});
+      f.segments.emplace(t.seq, segment{t.payload_length, 1, outer_size, df, rec.number});
       return;
     }
     if (s->second.length != t.payload_length) return; // repacketised: not the same segment

@@ -6,6 +6,7 @@
 // start with "vpnwire." are the ones Wireshark has no name for.
 #pragma once
 
+#include "doctor_actions.hpp"
 #include "json.hpp"
 #include "l2tp_json.hpp"
 #include "record.hpp"
@@ -424,6 +425,26 @@ inline void write_issue(json_writer &j, const issue &i) {
   j.end_object();
 }
 
+/// The record's error, with what the peer does about it (doctor_actions.hpp):
+/// for an L2TP control message, vpnwire.l2tp.peer_action ("stopccn", "cdn",
+/// "discard") and the Result/General Error Code an RFC 2661 peer sends; for
+/// ESP, vpnwire.esp.sa_fatal (esp::is_fatal).
+inline void write_error(json_writer &j, const frame_record &rec) {
+  const issue &i = *rec.error;
+  j.begin_object();
+  j.field_str("layer", i.layer);
+  j.field_str("code", i.code);
+  j.field("offset", i.offset);
+  if (const auto a = l2tp_action_of(rec)) {
+    j.field_str("vpnwire.l2tp.peer_action", a->action);
+    j.field("vpnwire.l2tp.result_code", a->code.result);
+    j.field("vpnwire.l2tp.error_code", a->code.error);
+  } else if (const auto f = esp_fatal_of(rec)) {
+    j.field_bool("vpnwire.esp.sa_fatal", *f);
+  }
+  j.end_object();
+}
+
 /// Appends the lines of the reorder events in `events` (deliveries and drops).
 inline void render_json_events(std::string &out, const std::vector<event> &events) {
   for (const event &e : events) {
@@ -486,7 +507,7 @@ inline void render_json(std::string &out, const frame_record &rec) {
   j.end_array();
   j.key("error");
   if (rec.error)
-    write_issue(j, *rec.error);
+    write_error(j, rec);
   else
     j.null();
   j.end_object();

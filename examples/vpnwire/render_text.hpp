@@ -5,6 +5,7 @@
 // by a line for each packet the reorder stage dropped.
 #pragma once
 
+#include "doctor_actions.hpp"
 #include "json.hpp"
 #include "l2tp_json.hpp"
 #include "record.hpp"
@@ -303,6 +304,8 @@ inline void render_text(std::string &out, const frame_record &rec) {
   }
   if (rec.caplen < rec.wirelen)
     out += " [captured " + std::to_string(rec.caplen) + " of " + std::to_string(rec.wirelen) + " bytes]";
+  if (rec.error) // what the peer does about the error, before the issues (tests/cli/agreement_test.py reads those last)
+    if (const std::string a = error_action_text(rec); !a.empty()) out += " (" + a + ")";
   for (const issue &w : rec.warnings) detail_text::append_issue(out, "warning", w);
   if (rec.error) detail_text::append_issue(out, "error", *rec.error);
   out.push_back('\n');

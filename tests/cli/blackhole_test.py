@@ -11,7 +11,10 @@ path whose MTU is 1400:
   noicmp         no ICMP at all (filtered): the full-size segment is
                  retransmitted again and again while small segments pass;
   fixed          the MSS is clamped to doctor's advice: nothing is lost;
-  l2tp_oldrouter plain L2TP, an ICMP without an MTU (pre-RFC 1191 router).
+  l2tp_oldrouter plain L2TP, an ICMP without an MTU (pre-RFC 1191 router);
+  ipv6           ESP over IPv6 (the same SA, IPv6 outer header) told by an
+                 ICMPv6 Packet Too Big (MTU 1400, RFC 4443) quoting it; the
+                 sender keeps sending full-size packets.
 
 Checked against independent truth:
   - tshark reads each ICMP (icmp.type, icmp.code, icmp.mtu, the quoted
@@ -30,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 
-from scapy.all import IP, TCP, UDP, ICMP, Raw, Ether, wrpcap
+from scapy.all import IP, IPv6, TCP, UDP, ICMP, ICMPv6PacketTooBig, Raw, Ether, wrpcap
 from scapy.layers.ipsec import SecurityAssociation, ESP
 
 VPNWIRE = sys.argv[1]
@@ -140,6 +143,31 @@ def l2tp_scenario():
     return c
 
 
+A6, B6, ROUTER6 = "2001:db8:a::1", "2001:db8:b::1", "2001:db8:ff::fe"
+
+
+def ipv6_scenario():
+    """ESP (tunnel mode, IPv4 inside) over IPv6 from B6 to A6; a router answers each
+    oversized packet with ICMPv6 Packet Too Big (MTU 1400) quoting as much as fits in
+    1280 bytes (RFC 4443 section 2.4 (c))."""
+    c = Capture()
+    c.ba = SecurityAssociation(ESP, spi=SPI_BA, crypt_algo="AES-CBC", crypt_key=bytes.fromhex(KEY_BA),
+                               auth_algo="HMAC-SHA1-96", auth_key=bytes.fromhex(AUTH_BA),
+                               tunnel_header=IPv6(src=B6, dst=A6))
+    for size in (200, 1448, 1448, 1448):
+        outer = c.esp(c.segment(5001, size), False)
+        if size > 1300:
+            c.add(IPv6(src=ROUTER6, dst=B6) / ICMPv6PacketTooBig(mtu=PMTU) / Raw(outer[:1280 - 48]))
+    return c
+
+
+def tshark_icmpv6(cap):
+    r = subprocess.run(["tshark", "-r", cap, "-Y", "icmpv6", "-T", "fields", "-E", "separator=,", "-E", "occurrence=f",
+                        "-e", "ipv6.src", "-e", "icmpv6.type", "-e", "icmpv6.mtu", "-e", "esp.spi"],
+                       capture_output=True, text=True)
+    return [l.split(",") for l in r.stdout.splitlines() if l]
+
+
 def doctor(cap, extra=()):
     r = subprocess.run([VPNWIRE, "doctor", cap] + list(extra), capture_output=True, text=True)
     check(r.returncode == 0, "doctor exit %d: %s" % (r.returncode, r.stderr))
@@ -240,6 +268,24 @@ def main():
     # Quoted sizes 1472 and 1492 bytes: the RFC 1191 plateau below them is 1006 (below 1512: 1492).
     check(f is not None and "RFC 1191" in f and "plain L2TP over UDP" in f and "mtu " in f and "mru " in f,
           "L2TP plateau finding:\n" + out)
+
+    # ESP over IPv6, ICMPv6 Packet Too Big.
+    caps["ipv6"] = os.path.join(tmp, "ipv6_ptb.pcap")
+    ipv6_scenario().write(caps["ipv6"])
+    out = doctor(caps["ipv6"], SA_OPTS)
+    ts = tshark_icmpv6(caps["ipv6"])
+    check(len(ts) == 3, "tshark sees %d ICMPv6 messages: %s" % (len(ts), ts))
+    for src, typ, mtu, spi in ts:
+        check(typ == "2" and spi != "", "tshark: not a Packet Too Big quoting ESP: %s %s" % (typ, spi))
+        f = finding(out, r"ESP packets from %s to %s are too big for the path: ICMPv6 Packet Too Big, path MTU %s$"
+                    % (re.escape(B6), re.escape(A6), mtu))
+        check(f is not None, "doctor has no ICMPv6 too-big finding for MTU %s:\n%s" % (mtu, out))
+        if f is None:
+            continue
+        check("3 ICMPv6 message(s) from router %s" % src in f and "SA spi 0x%08x" % int(spi, 16) in f,
+              "router %s / spi %s not named:\n%s" % (src, spi, f))
+        check("did NOT shrink" in f and "critical" in f.split("\n")[0], "IPv6 shrink verdict:\n" + f)
+        check(re.search(r"inner MTU: \d+ bytes for IPv4", f) is not None, "no inner MTU:\n" + f)
 
     if FAILS:
         print("%d failure(s)" % len(FAILS))
