@@ -173,6 +173,15 @@ inline void check_renderers(const vpnwire_cli::frame_record &rec) {
   if (rec.error) {
     text_issue("error", *rec.error);
     json_issue(*rec.error);
+    // The error object also says what the peer does about it (doctor_actions.hpp).
+    want_json.pop_back();
+    if (const auto a = vpnwire_cli::l2tp_action_of(rec))
+      want_json += ",\"vpnwire.l2tp.peer_action\":\"" + std::string(a->action) +
+                   "\",\"vpnwire.l2tp.result_code\":" + std::to_string(a->code.result) +
+                   ",\"vpnwire.l2tp.error_code\":" + std::to_string(a->code.error);
+    else if (const auto f = vpnwire_cli::esp_fatal_of(rec))
+      want_json += std::string(",\"vpnwire.esp.sa_fatal\":") + (*f ? "true" : "false");
+    want_json += "}";
   } else {
     want_json += "null";
   }
