@@ -6,11 +6,17 @@
 //    write (same lookup, same traffic);
 //  - the IPv4 reassembler fed the hostile stream of tests/load at 10x its
 //    datagram slots (overlaps, duplicates, over-cap, never-completing);
-//  - the reorder window at 10x its capacity.
+//  - the reorder window at 10x its capacity;
+//  - the L2TP control endpoint holding 10,000 established tunnels: a whole
+//    call (ICRQ, ICRP, ICCN, CDN and the ZLB acknowledgements through both
+//    endpoints) on a random tunnel, and the caller's idle poll (nothing to
+//    send, no deadline due), each beside the same endpoint with one tunnel.
 #include "bench_support.hpp"
 
+#include "vpnwire/crypto/openssl_digest.hpp"
 #include "vpnwire/esp/replay_window.hpp"
 #include "vpnwire/ip/reassembler.hpp"
+#include "vpnwire/l2tp/control/endpoint.hpp"
 #include "vpnwire/seq/reorder_window.hpp"
 
 #include "../tests/ip/frag_helpers.hpp"
@@ -20,7 +26,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <random>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -177,6 +185,125 @@ void reorder_hostile(benchmark::State &state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 BENCHMARK(reorder_hostile)->Name("reorder_hostile_10x/vpnwire")->Arg(64);
+
+// --- L2TP control endpoint with 10,000 tunnels -----------------------------------------
+
+struct bench_random { // a handle to one generator, as endpoint requires
+  std::mt19937_64 *g = nullptr;
+  void fill(mutable_bytes out) noexcept {
+    for (auto &b : out) b = static_cast<std::byte>((*g)() & 0xFF);
+  }
+};
+
+/// A LAC and an LNS endpoint of N slots each, joined by a lossless link,
+/// with N tunnels established from the LAC (built once per N, outside the
+/// timed loops: 10,000 slots take about 300 MB per endpoint).
+template <std::size_t N> struct endpoint_pair {
+  using ep = l2tp::control::endpoint<crypto::openssl_md5, bench_random, N>;
+  std::mt19937_64 g_lac{1}, g_lns{2}; // NOLINT(cert-msc32-c,cert-msc51-cpp): fixed seeds
+  std::unique_ptr<ep> lac, lns;
+  l2tp::control::peer_key lac_key = l2tp::control::peer_key::from(as_bytes(std::string_view("lac")));
+  l2tp::control::peer_key lns_key = l2tp::control::peer_key::from(as_bytes(std::string_view("lns")));
+  time_point now{};
+  std::array<std::byte, 512> buf{};
+  std::uint64_t datagrams = 0, sessions_up = 0;
+  std::vector<std::uint16_t> ids; // the LAC's established tunnels
+
+  static l2tp::control::endpoint_config config(l2tp::control::role r) {
+    l2tp::control::endpoint_config c;
+    c.tunnel.role = r;
+    c.tunnel.host_name = r == l2tp::control::role::lac ? "bench-lac" : "bench-lns";
+    c.tunnel.max_sessions = 10;
+    c.tunnel.send_tie_breaker = false;
+    c.tunnel.transport.max_message = 512; // as tests/load: control messages stay below 200 bytes
+    c.max_events = 1024;
+    return c;
+  }
+  endpoint_pair() {
+    lac = std::make_unique<ep>(config(l2tp::control::role::lac), crypto::openssl_md5{}, bench_random{&g_lac}, now);
+    lns = std::make_unique<ep>(config(l2tp::control::role::lns), crypto::openssl_md5{}, bench_random{&g_lns}, now);
+    for (std::size_t i = 0; i < N; ++i) {
+      auto id = lac->open(lns_key, now);
+      if (id) ids.push_back(*id);
+      if (i % 64 == 63) pump();
+    }
+    pump();
+    std::erase_if(ids, [&](std::uint16_t id) {
+      const auto *t = lac->find(id);
+      return t == nullptr || t->state() != l2tp::control::tunnel_state::established;
+    });
+  }
+  /// Moves every queued datagram to the other side until both are quiet,
+  /// and takes every event.
+  void pump() {
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (int side = 0; side < 2; ++side) {
+        ep &from = side == 0 ? *lac : *lns;
+        ep &to = side == 0 ? *lns : *lac;
+        const auto &key = side == 0 ? lac_key : lns_key;
+        for (;;) {
+          auto d = from.poll_transmit(now, buf);
+          if (!d || d->size == 0) break;
+          to.receive(key, bytes_view(buf).first(d->size), now);
+          ++datagrams;
+          moved = true;
+        }
+      }
+      for (ep *e : {lac.get(), lns.get()})
+        for (typename ep::tagged_event ev; e->poll_event(ev);)
+          sessions_up += ev.ev.type == l2tp::control::event_type::session_up;
+    }
+  }
+  static endpoint_pair &get() {
+    static endpoint_pair p;
+    return p;
+  }
+};
+
+template <std::size_t N> void endpoint_call_cycle(benchmark::State &state) {
+  auto &p = endpoint_pair<N>::get();
+  if (p.ids.size() != N) {
+    state.SkipWithError("not every tunnel came up");
+    return;
+  }
+  std::mt19937 rng(5); // NOLINT(cert-msc32-c,cert-msc51-cpp): fixed seed
+  const std::uint64_t datagrams_before = p.datagrams, up_before = p.sessions_up;
+  for (auto _ : state) {
+    auto *t = p.lac->find(p.ids[rng() % p.ids.size()]);
+    auto sid = t->start_incoming_call({}, p.now);
+    p.pump(); // ICRQ, ICRP, ICCN, ZLB
+    if (sid) (void)t->disconnect(*sid, p.now);
+    p.pump(); // CDN, ZLB
+    p.now += 1ms;
+  }
+  const auto calls = static_cast<double>(p.sessions_up - up_before) / 2.0; // session_up on both sides
+  if (calls != static_cast<double>(state.iterations())) state.SkipWithError("a call did not come up");
+  state.SetItemsProcessed(static_cast<std::int64_t>(p.datagrams - datagrams_before));
+  state.counters["tunnels"] = static_cast<double>(p.ids.size());
+  state.counters["calls_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(endpoint_call_cycle<10000>)->Name("endpoint_call_cycle/vpnwire_10000_tunnels");
+BENCHMARK(endpoint_call_cycle<1>)->Name("endpoint_call_cycle/one_tunnel");
+
+/// What the caller pays per turn of its event loop when nothing happens:
+/// next_deadline(), handle_timeout() (nothing due) and poll_transmit()
+/// (nothing queued).
+template <std::size_t N> void endpoint_idle_poll(benchmark::State &state) {
+  auto &p = endpoint_pair<N>::get();
+  for (auto _ : state) {
+    const time_point d = p.lac->next_deadline();
+    benchmark::DoNotOptimize(d);
+    if (d <= p.now) p.lac->handle_timeout(p.now);
+    auto x = p.lac->poll_transmit(p.now, p.buf);
+    benchmark::DoNotOptimize(x);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["tunnels"] = static_cast<double>(p.ids.size());
+}
+BENCHMARK(endpoint_idle_poll<10000>)->Name("endpoint_idle_poll/vpnwire_10000_tunnels");
+BENCHMARK(endpoint_idle_poll<1>)->Name("endpoint_idle_poll/one_tunnel");
 
 } // namespace
 

@@ -149,9 +149,14 @@ inline std::optional<std::uint64_t> field_number(std::string_view line, std::str
 /// and error in order, and its JSON object with the same list, and the JSON
 /// object is valid. The text renderer's and the JSON renderer's code for
 /// issues are separate; this is their agreement, checked on every record.
-inline void check_renderers(const vpnwire_cli::frame_record &rec) {
-  if (rec.end_of_capture()) return;
+/// Returns what render_json wrote for the record (the frame's line and its
+/// event lines), for callers that compare it with a sink's output.
+inline std::string check_renderers(const vpnwire_cli::frame_record &rec) {
   std::string text, json;
+  if (rec.end_of_capture()) {
+    vpnwire_cli::render_json(json, rec);
+    return json;
+  }
   vpnwire_cli::render_text(text, rec);
   vpnwire_cli::render_json(json, rec);
   std::string want_text;
@@ -197,6 +202,7 @@ inline void check_renderers(const vpnwire_cli::frame_record &rec) {
   while (std::string_view(text).substr(tl).starts_with("   reorder: ")) tl = text.find('\n', tl) + 1;
   const std::string_view tline = std::string_view(text).substr(tl, text.find('\n', tl) - tl);
   FUZZ_CHECK(tline.ends_with(want_text));
+  return json;
 }
 
 } // namespace cli_fuzz

@@ -576,3 +576,95 @@ TEST(EndpointApi, NewErrorCodesHaveNames) {
   EXPECT_EQ(k.view().size(), 32u);
   EXPECT_NE(peer_key::from(as_bytes(std::string_view("ab"))), peer_key::from(as_bytes(std::string_view("abc"))));
 }
+
+namespace {
+
+/// Traffic that leaves an endpoint with something in every table: tunnels
+/// both ways with a Tie Breaker clash, calls, a close, over an impaired link.
+void exercise(pair_mesh &m) {
+  ASSERT_TRUE(m[0].open(key_of(1), m.now, 5).has_value());
+  ASSERT_TRUE(m[1].open(key_of(0), m.now, 5).has_value()); // equal values: both discarded, remembered
+  ASSERT_TRUE(m[0].open(key_of(1), m.now).has_value());
+  ASSERT_TRUE(m[1].open(key_of(0), m.now).has_value());
+  m.run(20s);
+  for (const auto &[id, peer_id] : m.established(0, 1)) {
+    (void)peer_id;
+    if (auto *t = m[0].find(id)) (void)t->start_incoming_call({}, m.now);
+  }
+  for (const auto &[id, peer_id] : m.established(1, 0)) {
+    (void)peer_id;
+    if (auto *t = m[1].find(id)) (void)t->start_outgoing_call({}, m.now);
+  }
+  m.run(10s);
+  const auto up = m.established(1, 0);
+  if (!up.empty()) (void)m[1].close(up.front().first, m.now);
+  ASSERT_TRUE(m[0].open(key_of(1), m.now).has_value());
+  m.run(15s);
+}
+
+bool same_counters(const endpoint_counters &a, const endpoint_counters &b) {
+  return a.datagrams == b.datagrams && a.delivered == b.delivered && a.new_tunnels == b.new_tunnels &&
+         a.sccrq_duplicates == b.sccrq_duplicates && a.tunnels_opened == b.tunnels_opened &&
+         a.tunnels_freed == b.tunnels_freed && a.malformed == b.malformed && a.not_control == b.not_control &&
+         a.unknown_tunnel_id == b.unknown_tunnel_id && a.peer_mismatch == b.peer_mismatch &&
+         a.peer_changed == b.peer_changed && a.zero_id_not_sccrq == b.zero_id_not_sccrq &&
+         a.malformed_sccrq == b.malformed_sccrq && a.sccrq_refused == b.sccrq_refused && a.table_full == b.table_full &&
+         a.tie_won == b.tie_won && a.tie_lost == b.tie_lost && a.tie_equal == b.tie_equal && a.tie_none == b.tie_none &&
+         a.tie_remembered == b.tie_remembered && a.events_dropped == b.events_dropped;
+}
+
+} // namespace
+
+// reset() keeps the memory and forgets everything else: after it, with the
+// random source in the same state, an endpoint sends byte for byte what a
+// newly constructed one sends, and reports the same events and counters.
+TEST(EndpointReset, AnswersExactlyAsANewEndpointWithTheSameRandomSource) {
+  const sim_link::impairments imp{0.2, 0.1, 10ms, 40ms};
+  pair_mesh used({config(role::lac), config(role::lns)}, imp, 3);
+  exercise(used);
+  for (std::size_t i = 0; i < 2; ++i) ASSERT_GT(used[i].counters().datagrams, 0u);
+  ASSERT_GT(used[0].tunnels_in_use() + used[1].tunnels_in_use(), 0u); // there is something to forget
+  ASSERT_GT(used[0].counters().tie_equal + used[1].counters().tie_equal, 0u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    used[i].reset();
+    EXPECT_EQ(used[i].tunnels_in_use(), 0u);
+    EXPECT_EQ(used[i].next_deadline(), time_point::max());
+    std::array<std::byte, 4096> buf{};
+    auto d = used[i].poll_transmit(used.now, buf);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(d->size, 0u); // queued datagrams are gone: nothing is sent
+    pair_mesh::ep::tagged_event e;
+    EXPECT_FALSE(used[i].poll_event(e));
+    EXPECT_TRUE(same_counters(used[i].counters(), endpoint_counters{}));
+  }
+
+  pair_mesh fresh({config(role::lac), config(role::lns)}, imp, 3);
+  for (std::size_t i = 0; i < 2; ++i) {
+    used.gens[i]->seed(900 + i);
+    fresh.gens[i]->seed(900 + i);
+    used.events[i].clear();
+    used.sent[i].clear();
+  }
+  used.link = sim_link(imp, 11);
+  fresh.link = sim_link(imp, 11);
+  fresh.now = used.now;
+  exercise(used);
+  exercise(fresh);
+  ASSERT_GT(fresh.count(0, event_type::tunnel_up) + fresh.count(1, event_type::tunnel_up), 0u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_GT(fresh.sent[i].size(), 10u);
+    EXPECT_TRUE(used.sent[i] == fresh.sent[i]);
+    EXPECT_TRUE(same_counters(used[i].counters(), fresh[i].counters()));
+    ASSERT_EQ(used.events[i].size(), fresh.events[i].size());
+    for (std::size_t k = 0; k < used.events[i].size(); ++k) {
+      EXPECT_EQ(used.events[i][k].local_tunnel_id, fresh.events[i][k].local_tunnel_id);
+      EXPECT_EQ(used.events[i][k].ev.type, fresh.events[i][k].ev.type);
+      EXPECT_EQ(used.events[i][k].tie, fresh.events[i][k].tie);
+    }
+    std::array<std::uint16_t, 8> a{}, b{};
+    const std::size_t na = used[i].tunnel_ids(a);
+    ASSERT_EQ(na, fresh[i].tunnel_ids(b));
+    EXPECT_TRUE(std::equal(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(na), b.begin()));
+  }
+}

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <type_traits>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -18,13 +19,21 @@ template <class T> class fixed_array {
 public:
   fixed_array() noexcept = default;
 
-  /// Allocates n value-initialised elements (none for n == 0), replacing
-  /// any previous array. False when the allocation failed (then empty).
+  /// Allocates n elements (none for n == 0), replacing any previous array.
+  /// False when the allocation failed (then empty). Elements are
+  /// value-initialised, except bytes: byte arrays are payload storage
+  /// (the reassembly pool, output and header buffers) that the engines
+  /// write before they read, so they are left as allocated and their pages
+  /// are only touched when used (a 10 MiB pool costs nothing until
+  /// fragments arrive).
   [[nodiscard]] bool allocate(std::size_t n) noexcept {
     data_.reset();
     size_ = 0;
     if (n == 0) return true;
-    data_.reset(new (std::nothrow) T[n]());
+    if constexpr (std::is_same_v<T, std::byte>)
+      data_.reset(new (std::nothrow) T[n]);
+    else
+      data_.reset(new (std::nothrow) T[n]());
     if (!data_) return false;
     size_ = n;
     return true;

@@ -46,6 +46,7 @@
 #include "vpnwire/detail/heap_array.hpp"
 #include "vpnwire/l2tp/avp.hpp"
 #include "vpnwire/l2tp/catalogue.hpp"
+#include "vpnwire/l2tp/control/detail/tunnel_scheduler.hpp"
 #include "vpnwire/l2tp/control/errc.hpp"
 #include "vpnwire/l2tp/control/events.hpp"
 #include "vpnwire/l2tp/control/tunnel.hpp"
@@ -170,11 +171,16 @@ public:
         events_(vpnwire::detail::heap_array<tagged_event>::make(cfg_.max_events)),
         remembered_(vpnwire::detail::heap_array<remembered_tie>::make(MaxTunnels)),
         index_(vpnwire::detail::heap_array<std::uint16_t>::make_filled(std::size_t{65536}, no_slot)),
-        scratch_(vpnwire::detail::heap_array<std::byte>::make(avp_max_value)) {
+        scratch_(vpnwire::detail::heap_array<std::byte>::make(avp_max_value)),
+        sched_(vpnwire::detail::heap_array<detail::tunnel_scheduler>::make(1)) {
     allocated_ = secret_.allocated(cfg.tunnel.secret.size()) && slots_.allocated(MaxTunnels) &&
                  events_.allocated(cfg_.max_events) && remembered_.allocated(MaxTunnels) && index_.allocated(65536) &&
-                 scratch_.allocated(avp_max_value);
+                 scratch_.allocated(avp_max_value) && sched_.allocated(1) && sched_[0].allocate(MaxTunnels);
     for (const slot &s : slots_) allocated_ = allocated_ && s.t.allocated();
+    if (!allocated_) return;
+    // The scheduler lives on the heap: the hooks stay valid when the endpoint moves.
+    for (std::size_t i = 0; i < MaxTunnels; ++i)
+      slots_[i].t.set_change_hook(change_hook{&detail::tunnel_scheduler::changed, sched_.data(), i});
   }
   /// The endpoint, or out_of_memory (offset 0) when its tables or tunnels
   /// cannot be allocated: for code built without exceptions that must
@@ -188,6 +194,30 @@ public:
   }
   /// Whether the constructor got all the memory the configuration asks for.
   [[nodiscard]] bool allocated() const noexcept { return allocated_; }
+
+  /// Forgets every tunnel at once, as a restart of the process would, but
+  /// keeps every allocation: nothing is sent (no StopCCN), queued datagrams
+  /// and events are discarded, remembered Tie Breakers and the counters are
+  /// cleared. O(capacity), no allocation. Afterwards the endpoint answers
+  /// exactly as a newly constructed one with the same configuration whose
+  /// random source is in the same state: for a restart in place (fail-over
+  /// to a standby that keeps its memory) and for harnesses that reuse one
+  /// endpoint per input (fuzz/l2tp_control_endpoint.cpp).
+  void reset() noexcept {
+    for (slot &s : slots_) {
+      if (s.in_use) index_[s.t.local_tunnel_id()] = no_slot;
+      s.in_use = false;
+      s.initiator = false;
+      s.peer_assigned_id = 0;
+      s.peer = PeerKey{};
+    }
+    for (remembered_tie &r : remembered_) r = remembered_tie{};
+    sched_[0].clear();
+    counters_ = endpoint_counters{};
+    in_use_ = 0;
+    event_head_ = 0;
+    event_count_ = 0;
+  }
 
   // ------------------------------------------------------------ tunnels
 
@@ -292,28 +322,39 @@ public:
   }
 
   /// Runs the timers of every tunnel whose deadline has come, and releases
-  /// the slots of closed tunnels whose events have all been taken.
+  /// the slots of those that closed with all their events taken.
+  /// O(due tunnels x log capacity).
   void handle_timeout(time_point now) noexcept {
-    for (slot &s : slots_) {
+    detail::tunnel_scheduler &q = refreshed();
+    for (std::uint32_t i = q.pop_due(now); i != q.none; i = q.pop_due(now)) {
+      slot &s = slots_[i];
       if (!s.in_use) continue;
-      if (s.t.next_deadline() <= now) s.t.handle_timeout(now);
+      s.t.handle_timeout(now);
       reap(s);
     }
   }
 
   /// The next datagram to send, from any tunnel (round robin), written to
-  /// `out`; `size == 0` when no tunnel has anything to send.
+  /// `out`; `size == 0` when no tunnel has anything to send. Looks only at
+  /// tunnels that changed since they last had nothing to send: O(1) when
+  /// idle, whatever the number of tunnels.
   /// Errors: buffer_too_small (from the tunnel whose datagram does not fit;
   /// it stays queued).
   [[nodiscard]] result<datagram_type, errc> poll_transmit(time_point now, mutable_bytes out) noexcept {
-    for (std::size_t k = 0; k < MaxTunnels; ++k) {
-      const std::size_t i = (tx_cursor_ + k) % MaxTunnels;
-      slot &s = slots_[i];
-      if (!s.in_use) continue;
+    detail::tunnel_scheduler &q = sched_[0];
+    while (!q.tx_empty()) {
+      slot &s = slots_[q.tx_front()];
+      if (!s.in_use) {
+        q.tx_done();
+        continue;
+      }
       auto n = s.t.poll_transmit(now, out);
       if (!n) return n.error();
-      if (*n == 0) continue;
-      tx_cursor_ = (i + 1) % MaxTunnels;
+      if (*n == 0) {
+        q.tx_done();
+        continue;
+      }
+      q.tx_rotate();
       datagram_type d;
       d.peer = s.peer;
       d.local_tunnel_id = s.t.local_tunnel_id();
@@ -324,12 +365,8 @@ public:
   }
 
   /// The earliest deadline of all tunnels; time_point::max() when none has one.
-  [[nodiscard]] time_point next_deadline() const noexcept {
-    time_point t = time_point::max();
-    for (const slot &s : slots_)
-      if (s.in_use) t = std::min(t, s.t.next_deadline());
-    return t;
-  }
+  /// O(tunnels changed since the last call x log capacity).
+  [[nodiscard]] time_point next_deadline() const noexcept { return refreshed().earliest(); }
 
   /// Takes the next event: the endpoint's own (tie outcomes) first, then
   /// each tunnel's in order. false when there is none. A closed tunnel's
@@ -341,17 +378,20 @@ public:
       --event_count_;
       return true;
     }
-    for (std::size_t k = 0; k < MaxTunnels; ++k) {
-      const std::size_t i = (ev_cursor_ + k) % MaxTunnels;
-      slot &s = slots_[i];
-      if (!s.in_use) continue;
+    detail::tunnel_scheduler &q = sched_[0];
+    while (!q.ev_empty()) {
+      slot &s = slots_[q.ev_front()];
+      if (!s.in_use) {
+        q.ev_done();
+        continue;
+      }
       event e;
-      if (s.t.poll_event(e)) {
+      if (s.t.poll_event(e)) { // the tunnel stays at the front until its events are all taken
         out = tagged(s, e, tie_outcome::no_tie);
-        ev_cursor_ = i;
         reap(s);
         return true;
       }
+      q.ev_done();
       reap(s);
     }
     return false;
@@ -442,12 +482,23 @@ private:
     s.in_use = true;
     index_[id] = static_cast<std::uint16_t>(&s - slots_.data());
     ++in_use_;
+    sched_[0].mark(static_cast<std::size_t>(&s - slots_.data()));
   }
   void release(slot &s) noexcept {
     index_[s.t.local_tunnel_id()] = no_slot;
+    sched_[0].mark(static_cast<std::size_t>(&s - slots_.data())); // its deadline leaves the heap
     s.in_use = false;
     --in_use_;
     ++counters_.tunnels_freed;
+  }
+  /// The scheduler with the deadlines of every slot changed since the last call re-read.
+  detail::tunnel_scheduler &refreshed() const noexcept {
+    detail::tunnel_scheduler &q = sched_[0];
+    q.refresh([this](std::uint32_t i) noexcept {
+      const slot &s = slots_[i];
+      return s.in_use ? s.t.next_deadline() : time_point::max();
+    });
+    return q;
   }
   void reap(slot &s) noexcept {
     if (s.in_use && s.t.state() == tunnel_state::closed && s.t.pending_events() == 0) release(s);
@@ -587,13 +638,14 @@ private:
   vpnwire::detail::heap_array<remembered_tie> remembered_;
   vpnwire::detail::heap_array<std::uint16_t> index_; ///< local Tunnel ID -> slot index, or no_slot
   vpnwire::detail::heap_array<std::byte> scratch_;
+  /// Which slots to look at (one object, on the heap: the tunnels' change
+  /// hooks point at it). Mutable: next_deadline() brings it up to date.
+  mutable vpnwire::detail::heap_array<detail::tunnel_scheduler> sched_;
   bool allocated_ = false;
   endpoint_counters counters_{};
   std::size_t in_use_ = 0;
   std::size_t event_head_ = 0;
   std::size_t event_count_ = 0;
-  std::size_t tx_cursor_ = 0;
-  std::size_t ev_cursor_ = 0;
 };
 
 } // namespace control

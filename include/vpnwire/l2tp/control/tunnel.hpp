@@ -236,6 +236,16 @@ struct tunnel_counters {
   std::uint64_t establish_timeouts = 0;    ///< stopped in wait_ctl_reply/wait_ctl_conn at the establishment deadline
 };
 
+/// Called after every call that may change what a tunnel has to send, its
+/// events or its next deadline (tunnel::set_change_hook): how an endpoint
+/// learns which of its tunnels to look at, including tunnels its caller
+/// drives directly through the pointer endpoint::find() returns.
+struct change_hook {
+  void (*fn)(void *context, std::size_t tag) noexcept = nullptr;
+  void *context = nullptr;
+  std::size_t tag = 0;
+};
+
 template <crypto::md5_like Digest, random_source Random> class tunnel {
   static constexpr bool nothrow_parts =
       std::is_nothrow_move_constructible_v<Digest> && std::is_nothrow_move_constructible_v<Random>;
@@ -279,6 +289,12 @@ public:
   /// Whether the constructor got all the memory the configuration asks for.
   [[nodiscard]] bool allocated() const noexcept { return allocated_; }
 
+  /// Installs `h` (or removes it: a default change_hook). Every public
+  /// call that can queue a datagram, raise an event or move the next
+  /// deadline calls h.fn(h.context, h.tag) before it returns. The
+  /// endpoint sets this on its tunnels; a tunnel used alone needs none.
+  void set_change_hook(change_hook h) noexcept { hook_ = h; }
+
   // ------------------------------------------------------------ tunnel
 
   /// Returns to the just-constructed state (idle, no session, no event,
@@ -288,6 +304,7 @@ public:
   /// Tie Breaker `tie_breaker` (nullopt: drawn from the random source).
   void reset(time_point now, std::uint16_t local_tunnel_id,
              std::optional<std::uint64_t> tie_breaker = std::nullopt) noexcept {
+    const notify_on_return notice_{hook_};
     transport_.reset(now);
     counters_ = tunnel_counters{};
     state_ = tunnel_state::idle;
@@ -315,6 +332,7 @@ public:
   /// Starts the tunnel as the initiator: queues an SCCRQ.
   /// Errors: wrong_state (not idle), build_failed.
   [[nodiscard]] result<void, errc> open(time_point now) noexcept {
+    const notify_on_return notice_{hook_};
     if (state_ != tunnel_state::idle) return fail(errc::wrong_state, 0);
     initiator_ = true;
     if (has_secret()) rng_.fill(our_challenge_);
@@ -333,6 +351,7 @@ public:
   /// Errors: wrong_state (already closing or closed).
   result<void, errc> close(time_point now, std::uint16_t result = result_codes::stopccn_general_request,
                            std::uint16_t error = 0, std::string_view message = {}) noexcept {
+    const notify_on_return notice_{hook_};
     if (state_ == tunnel_state::closing || state_ == tunnel_state::closed) return fail(errc::wrong_state, 0);
     stop(now, result, error, message, origin::local);
     return {};
@@ -340,6 +359,7 @@ public:
 
   /// Processes one datagram received from the peer on this tunnel's socket.
   void receive(bytes_view datagram, time_point now) noexcept {
+    const notify_on_return notice_{hook_};
     auto h = parse_header(datagram);
     if (!h || !h->is_control()) {
       ++counters_.not_control;
@@ -361,6 +381,7 @@ public:
   /// Runs the timers: retransmissions, HELLO, the retry limit, the linger,
   /// the establishment deadline (tunnel_config::establish_timeout).
   void handle_timeout(time_point now) noexcept {
+    const notify_on_return notice_{hook_};
     if (waiting_for_establishment() && now >= establish_deadline_) {
       ++counters_.establish_timeouts;
       // An initiator still waiting for SCCRP has not learnt the peer's
@@ -385,7 +406,10 @@ public:
 
   /// The next datagram to send (see reliable_transport::poll_transmit).
   [[nodiscard]] result<std::size_t, errc> poll_transmit(time_point now, mutable_bytes out) noexcept {
-    return transport_.poll_transmit(now, out);
+    auto n = transport_.poll_transmit(now, out);
+    // A datagram sent arms a retransmission timer; nothing sent changes nothing.
+    if (n && *n != 0 && hook_.fn != nullptr) hook_.fn(hook_.context, hook_.tag);
+    return n;
   }
   /// When handle_timeout() must run next (the transport's timers, and the
   /// establishment deadline while in wait_ctl_reply/wait_ctl_conn);
@@ -396,7 +420,7 @@ public:
   }
 
   /// Takes the oldest event; false when there is none.
-  bool poll_event(event &out) noexcept {
+  bool poll_event(event &out) noexcept { // taking an event changes no output and no deadline: no hook
     if (event_count_ == 0) return false;
     out = events_[event_head_];
     event_head_ = (event_head_ + 1) % events_.size();
@@ -410,6 +434,7 @@ public:
   /// returns its local session ID.
   /// Errors: wrong_role, wrong_state (tunnel not established), session_table_full, build_failed.
   [[nodiscard]] result<std::uint16_t, errc> start_incoming_call(const call_request &c, time_point now) noexcept {
+    const notify_on_return notice_{hook_};
     (void)now;
     if (cfg_.role != role::lac) return fail(errc::wrong_role, 0);
     return start_call(c, true);
@@ -417,6 +442,7 @@ public:
   /// LNS: asks the LAC to place an outgoing call (OCRQ) and returns its local session ID.
   /// Errors: wrong_role, wrong_state, session_table_full, build_failed.
   [[nodiscard]] result<std::uint16_t, errc> start_outgoing_call(const call_request &c, time_point now) noexcept {
+    const notify_on_return notice_{hook_};
     (void)now;
     if (cfg_.role != role::lns) return fail(errc::wrong_role, 0);
     return start_call(c, false);
@@ -425,6 +451,7 @@ public:
   /// Errors: wrong_role, unknown_session, wrong_state (not an answered OCRQ), build_failed.
   [[nodiscard]] result<void, errc> connect_outgoing_call(std::uint16_t local_id, const call_request &c,
                                                          time_point now) noexcept {
+    const notify_on_return notice_{hook_};
     (void)now;
     if (cfg_.role != role::lac) return fail(errc::wrong_role, 0);
     session *s = find(local_id);
@@ -439,6 +466,7 @@ public:
   /// Errors: unknown_session, build_failed (the session is freed anyway).
   result<void, errc> disconnect(std::uint16_t local_id, time_point now, std::uint16_t result = result_codes::cdn_admin,
                                 std::uint16_t error = 0, std::string_view message = {}) noexcept {
+    const notify_on_return notice_{hook_};
     (void)now;
     session *s = find(local_id);
     if (!s) return fail(errc::unknown_session, 0);
@@ -451,6 +479,7 @@ public:
   /// Errors: wrong_role, unknown_session, wrong_state, build_failed.
   [[nodiscard]] result<void, errc> send_wan_error(std::uint16_t local_id, const call_errors_value &v,
                                                   time_point now) noexcept {
+    const notify_on_return notice_{hook_};
     (void)now;
     if (cfg_.role != role::lac) return fail(errc::wrong_role, 0);
     session *s = find(local_id);
@@ -463,6 +492,7 @@ public:
   /// Errors: wrong_role, unknown_session, wrong_state, build_failed.
   [[nodiscard]] result<void, errc> send_set_link_info(std::uint16_t local_id, const accm_value &v,
                                                       time_point now) noexcept {
+    const notify_on_return notice_{hook_};
     (void)now;
     if (cfg_.role != role::lns) return fail(errc::wrong_role, 0);
     session *s = find(local_id);
@@ -1112,6 +1142,15 @@ private:
   vpnwire::detail::heap_array<std::byte> tx_;
   vpnwire::detail::heap_array<std::byte> scratch_;
   bool allocated_ = false;
+  change_hook hook_{};
+
+  /// Calls the change hook when a public call returns.
+  struct notify_on_return {
+    const change_hook &h;
+    ~notify_on_return() {
+      if (h.fn != nullptr) h.fn(h.context, h.tag);
+    }
+  };
 };
 
 } // namespace control
