@@ -189,7 +189,14 @@ inline void iptfs_report(const mtu_options &o, const vpnwire::tunnel::tunnel_lim
     row("PPPoE + PPP", 8, "RFC 2516: 6-byte PPPoE header + 2-byte PPP protocol");
     ip_mtu -= 8;
   }
-  row(v6_out ? "outer IPv6" : "outer IPv4", outer_ip_size, v6_out ? "no extension headers" : "no options");
+  // A new IP header is overhead only when the inner packet is encapsulated in
+  // one: L2TP, or tunnel-mode ESP. Transport-mode ESP alone follows the
+  // packet's own header, and without ESP or L2TP nothing is added at all.
+  if (s.l2tp || (s.esp && s.esp->mode == vpnwire::esp::sa_mode::tunnel))
+    row(v6_out ? "outer IPv6" : "outer IPv4", outer_ip_size, v6_out ? "no extension headers" : "no options");
+  else
+    row(v6_out ? "IPv6 (the packet's own)" : "IPv4 (the packet's own)", 0,
+        s.esp ? "transport mode: ESP follows the packet's own header" : "no encapsulation: the packet as it is");
   if (s.esp) {
     if (s.esp->udp_encap) row("UDP (NAT-T)", 8, "RFC 3948, port 4500");
     row("ESP header", 8, "SPI + sequence number");

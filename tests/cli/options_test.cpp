@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -285,6 +286,51 @@ TEST(MtuCommand, MatchesHandComputedStacks) {
   EXPECT_EQ(inner_mtu_of({"--link-mtu", "1454", "--nat-t", "--esp=aes-gcm-16"}), 1390U);
   // Plain L2TP (no ESP), PPP without address/control: 1500 - 20 - 8 - 6 - 2 = 1464.
   EXPECT_EQ(inner_mtu_of({"--esp", "none", "--l2tp", "--ppp", "--ppp-acfc"}), 1464U);
+}
+
+/// The bytes column of one table row ("  %-26s %5zu  note").
+std::size_t row_bytes(const std::string &line) { return std::stoul(line.substr(29, 5)); }
+
+// The rows of the table add up to the total overhead for every stack the
+// options can describe (fuzz_cli_options found `--esp none` printing a
+// 20-byte outer IPv4 row under a total of 0; transport-mode ESP alone did the same).
+TEST(MtuCommand, RowsAddUpToTheTotalForEveryStack) {
+  std::size_t stacks = 0;
+  for (const char *esp : {"none", "aes-cbc/hmac-sha1-96", "aes-gcm-16", "aes-cbc/hmac-sha256-128"})
+    for (const char *mode : {"tunnel", "transport"})
+      for (int bits = 0; bits < 16; ++bits)
+        for (const char *outer : {"ipv4", "ipv6"})
+          for (const char *inner : {"ipv4", "ipv6"}) {
+            std::vector<std::string_view> a{"--esp", esp, "--mode", mode, "--outer", outer, "--inner", inner};
+            if (bits & 1) a.push_back("--pppoe");
+            if (bits & 2) a.push_back("--nat-t");
+            if (bits & 4) a.push_back("--l2tp");
+            if (bits & 8) a.push_back("--l2tp-seq");
+            auto m = parse_mtu_args(a);
+            if (!m) continue; // a combination the options refuse
+            std::string out, err;
+            if (!mtu_report(m.value, out, err)) continue; // e.g. transport mode across families
+            ++stacks;
+            std::size_t sum = 0, total = 0;
+            bool table = false;
+            std::istringstream lines(out);
+            for (std::string l; std::getline(lines, l);) {
+              if (l.starts_with("layer ")) {
+                table = true;
+              } else if (l.starts_with("  total overhead")) {
+                total = row_bytes(l);
+                table = false;
+              } else if (table) {
+                sum += row_bytes(l);
+              }
+            }
+            EXPECT_EQ(sum, total) << out;
+            // And the total is what the link loses: link IP MTU - inner MTU at a full-size packet.
+            auto lim = vpnwire::tunnel::compute_tunnel_limits(m.value.stack);
+            ASSERT_TRUE(lim.has_value());
+            EXPECT_EQ(total, lim->overhead + (m.value.stack.pppoe ? 8U : 0U)) << out;
+          }
+  EXPECT_GT(stacks, 200U);
 }
 
 TEST(MtuCommand, ReportHasEveryLayerAndTheMss) {
