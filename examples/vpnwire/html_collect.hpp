@@ -9,7 +9,7 @@
 //    receiver with reorder timeout 0 would have dropped (doctor's model);
 //  - per ESP SA: (arrival time, sequence number), late and repeated ones;
 //  - per tunnel flow (outer source, destination, SPI or plain L2TP): a
-//    histogram of outer IPv4 sizes, unfragmented packets apart from
+//    histogram of outer IPv4/IPv6 sizes, unfragmented packets apart from
 //    datagrams that arrived in fragments (counted at their reassembled size);
 //  - TCP SYN MSS values; error and warning counts per layer and code; SAs
 //    with and without keys; the capture's time span.
@@ -23,6 +23,7 @@
 #pragma once
 
 #include "doctor.hpp"
+#include "doctor_addr.hpp"
 #include "options.hpp"
 #include "record.hpp"
 
@@ -31,6 +32,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -227,17 +229,19 @@ class html_collector {
 public:
   enum class flow_kind : std::uint8_t { esp, natt, l2tp };
   struct flow_key {
-    std::uint32_t src = 0, dst = 0, spi = 0;
+    host_addr src{}, dst{}; ///< outer addresses, IPv4 or IPv6
+    std::uint32_t spi = 0;
     flow_kind kind = flow_kind::esp;
     friend auto operator<=>(const flow_key &, const flow_key &) = default;
   };
   struct l2tp_session {
     std::uint16_t tunnel = 0, session = 0;
-    std::uint32_t src = 0, dst = 0;
+    host_addr src{}, dst{};
     seq_series series;
   };
   struct esp_sa_chart {
-    std::uint32_t spi = 0, src = 0, dst = 0;
+    std::uint32_t spi = 0;
+    host_addr src{}, dst{};
     seq_series series;
   };
   struct sa_totals {
@@ -264,15 +268,17 @@ public:
     last_ts_ = std::max(last_ts_, rec.ts_ns);
     const std::int64_t t = rec.ts_ns - first_ts_;
     count_issues(rec);
-    const ipv4_layer *outer = nullptr;
-    std::size_t outer_index = 0;
+    // The outermost IP layer, of either family.
+    std::optional<outer_ip> outer;
     for (std::size_t i = 0; i < rec.layers.size(); ++i) {
       const layer &l = rec.layers[i];
       if (const auto *ip = std::get_if<ipv4_layer>(&l)) {
-        if (outer == nullptr) {
-          outer = ip;
-          outer_index = i;
-        }
+        if (!outer)
+          outer = outer_ip{host_addr::v4(ip->src), host_addr::v4(ip->dst), ip->total_length, ip->is_fragment(), i};
+      } else if (const auto *ip6 = std::get_if<ipv6_layer>(&l)) {
+        if (!outer)
+          outer = outer_ip{host_addr::ipv6(ip6->src), host_addr::ipv6(ip6->dst),
+                           static_cast<std::uint32_t>(40U + ip6->payload_length), ip6->is_fragment(), i};
       } else if (const auto *e = std::get_if<esp_layer>(&l)) {
         on_esp(t, *e, outer);
       } else if (const auto *l2 = std::get_if<l2tp_layer>(&l)) {
@@ -281,7 +287,7 @@ public:
         if (tcp->syn() && tcp->mss) on_syn(*tcp->mss);
       }
     }
-    if (outer != nullptr) on_outer(rec, *outer, outer_index);
+    if (outer) on_outer(rec, *outer);
   }
 
   // ------------------------------------------------------------ what the page reads
@@ -350,7 +356,15 @@ private:
     bool started = false;
   };
 
-  void on_l2tp(std::int64_t t, const l2tp_layer &l, const ipv4_layer *outer) {
+  /// The outermost IP header of a frame: addresses, size, and where it is among the layers.
+  struct outer_ip {
+    host_addr src, dst;
+    std::uint32_t size = 0; ///< total length (IPv6: 40 + payload length)
+    bool fragment = false;
+    std::size_t index = 0;
+  };
+
+  void on_l2tp(std::int64_t t, const l2tp_layer &l, const std::optional<outer_ip> &outer) {
     const std::uint32_t key = (std::uint32_t{l.tunnel} << 16) | l.session;
     auto it = sessions_.find(key);
     if (it == sessions_.end()) {
@@ -358,8 +372,8 @@ private:
         if (over_sessions_.size() < over_cap && over_sessions_.insert(key).second) ++sessions_over_;
         return;
       }
-      auto s = std::make_unique<l2tp_session>(
-          l2tp_session{l.tunnel, l.session, outer ? outer->src : 0, outer ? outer->dst : 0, seq_series(lim_)});
+      auto s = std::make_unique<l2tp_session>(l2tp_session{l.tunnel, l.session, outer ? outer->src : host_addr{},
+                                                           outer ? outer->dst : host_addr{}, seq_series(lim_)});
       it = sessions_.emplace(key, std::move(s)).first;
       l2tp_tracks_.emplace(key, std::make_unique<l2tp_track>());
     }
@@ -400,7 +414,7 @@ private:
     it->second->series.add(p);
   }
 
-  void on_esp(std::int64_t t, const esp_layer &e, const ipv4_layer *outer) {
+  void on_esp(std::int64_t t, const esp_layer &e, const std::optional<outer_ip> &outer) {
     auto sit = sas_.find(e.spi);
     if (sit == sas_.end() && sas_.size() < lim_.sas)
       sit = sas_.emplace(e.spi, sa_totals{keyed_.count(e.spi) != 0}).first;
@@ -421,8 +435,9 @@ private:
         if (over_esp_.size() < over_cap && over_esp_.insert(e.spi).second) ++esp_over_;
         return;
       }
-      it = esp_.emplace(e.spi, std::make_unique<esp_sa_chart>(esp_sa_chart{e.spi, outer ? outer->src : 0,
-                                                                           outer ? outer->dst : 0, seq_series(lim_)}))
+      it = esp_.emplace(e.spi, std::make_unique<esp_sa_chart>(esp_sa_chart{e.spi, outer ? outer->src : host_addr{},
+                                                                           outer ? outer->dst : host_addr{},
+                                                                           seq_series(lim_)}))
                .first;
       esp_tracks_.emplace(e.spi, esp_track{});
     }
@@ -459,11 +474,12 @@ private:
       syn_mss_.emplace(mss, 1);
   }
 
-  /// The outer IPv4 packet of tunnel traffic, or the datagram its fragment completed.
-  void on_outer(const frame_record &rec, const ipv4_layer &ip, std::size_t index) {
-    std::uint32_t size = ip.total_length;
+  /// The outer IPv4 or IPv6 packet of tunnel traffic, or the datagram its fragment completed.
+  void on_outer(const frame_record &rec, const outer_ip &ip) {
+    const std::size_t index = ip.index;
+    std::uint32_t size = ip.size;
     bool fragmented = false;
-    if (ip.is_fragment()) {
+    if (ip.fragment) {
       const event *done = nullptr;
       for (const event &e : rec.events)
         if (e.what == event::kind::fragment_completed && e.layer_index == index) done = &e;

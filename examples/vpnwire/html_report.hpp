@@ -37,7 +37,10 @@
 
 #include "vpnwire/version.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -134,20 +137,24 @@ inline long long number_after(std::string_view s, std::string_view anchor) {
   return v;
 }
 /// "a.b.c.d" starting at s[p] to a host-order address (0 when it is not one).
-inline std::uint32_t address_at(std::string_view s, std::size_t p) {
-  std::uint32_t a = 0;
-  for (int part = 0; part < 4; ++part) {
-    if (p >= s.size() || s[p] < '0' || s[p] > '9') return 0;
-    std::uint32_t v = 0;
-    while (p < s.size() && s[p] >= '0' && s[p] <= '9' && v < 256) v = v * 10 + static_cast<std::uint32_t>(s[p++] - '0');
-    if (v > 255) return 0;
-    a = (a << 8) | v;
-    if (part < 3) {
-      if (p >= s.size() || s[p] != '.') return 0;
-      ++p;
-    }
+/// The address written at `p` (dotted IPv4, or IPv6 text up to the next
+/// space); a zero IPv4 address when there is none.
+inline host_addr address_at(std::string_view s, std::size_t p) {
+  if (p >= s.size()) return {};
+  std::size_t end = s.find(' ', p);
+  if (end == std::string_view::npos) end = s.size();
+  const std::string text(s.substr(p, end - p));
+  if (text.size() >= INET6_ADDRSTRLEN) return {};
+  host_addr h;
+  if (text.find(':') != std::string::npos) {
+    if (inet_pton(AF_INET6, text.c_str(), h.bytes.data()) != 1) return {};
+    h.v6 = true;
+    return h;
   }
-  return a;
+  std::array<unsigned char, 4> v4{};
+  if (inet_pton(AF_INET, text.c_str(), v4.data()) != 1) return {};
+  for (std::size_t i = 0; i < 4; ++i) h.bytes[i] = std::byte{v4[i]};
+  return h;
 }
 inline std::uint32_t hex_after(std::string_view s, std::string_view anchor) {
   const std::size_t p = s.find(anchor);
@@ -398,8 +405,8 @@ inline void size_chart(std::string &s, const size_histogram &h, std::string_view
   svg::open(s, p, "chart sizes",
             "data-flow=\"" + svg::escaped(id) + "\" data-packets=\"" + u(h.packets) + "\" data-fragmented=\"" +
                 u(h.fragmented) + "\"",
-            "outer IPv4 sizes, " + std::string(id));
-  svg::axes(s, p, "outer IPv4 size (bytes; a fragmented datagram at its reassembled size)", "packets",
+            "outer IP packet sizes, " + std::string(id));
+  svg::axes(s, p, "outer IP packet size (bytes; a fragmented datagram at its reassembled size)", "packets",
             svg::ticks(lo, hi, 8), svg::ticks(0, static_cast<double>(top) * 1.1, 4));
   const double bw = static_cast<double>(group * size_histogram::bin_bytes);
   for (const bar_t &br : bars) {
@@ -472,7 +479,7 @@ inline void mss_chart(std::string &s, const std::map<std::uint16_t, std::uint64_
 }
 
 inline std::string flow_name(const html_collector::flow_key &k) {
-  std::string n = dotted(k.src) + " \xE2\x86\x92 " + dotted(k.dst) + ", ";
+  std::string n = host_text(k.src) + " \xE2\x86\x92 " + host_text(k.dst) + ", ";
   switch (k.kind) {
   case html_collector::flow_kind::esp: n += "ESP SA spi " + hex32(k.spi); break;
   case html_collector::flow_kind::natt: n += "ESP SA spi " + hex32(k.spi) + " (NAT-T)"; break;
@@ -589,8 +596,8 @@ inline void count_table(std::string &s, const html_collector &c, std::string_vie
       if (t.starts_with("anti-replay")) count_table(s, c, "replay", "esp", "");
     } else if (t.find(" were fragmented after encapsulation") != std::string::npos) {
       const std::size_t from = t.find(" from "), to = t.find(" to ", from == std::string::npos ? 0 : from);
-      const std::uint32_t src = from == std::string::npos ? 0 : address_at(t, from + 6);
-      const std::uint32_t dst = to == std::string::npos ? 0 : address_at(t, to + 4);
+      const host_addr src = from == std::string::npos ? host_addr{} : address_at(t, from + 6);
+      const host_addr dst = to == std::string::npos ? host_addr{} : address_at(t, to + 4);
       const bool l2tp = t.starts_with("L2TP");
       const std::string *pm = item(f, "path MTU");
       const std::string *im = item(f, "inner MTU");

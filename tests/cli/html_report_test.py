@@ -291,6 +291,40 @@ def test_incident2():
     check(all(int(b.get("data-mss")) <= clamp for b in all_of(mss[0], "ok")), "incident2: SYN under the clamp")
 
 
+def test_ipv6_tunnel():
+    """Fragmentation after encapsulation over IPv6 (L2TP and ESP over UDP/IPv6): each
+    finding gets the size chart of its flow, named by the outer IPv6 addresses tshark
+    reads, with the datagram at the size tshark reassembles (40 + ipv6.reassembled.length)."""
+    cap = os.path.join(ROOT, "tests", "cli", "captures", "ipv6-tunnel-fragmented.pcap")
+    report, text, p = doctor(cap, [], "ipv6-tunnel.html")
+    self_contained(text, p, "ipv6-tunnel")
+    every_finding_on_page(report, p, "ipv6-tunnel")
+    r = subprocess.run(["tshark", "-r", cap, "-Y", "ipv6.reassembled.length", "-T", "fields", "-e", "ipv6.src",
+                        "-e", "ipv6.dst", "-e", "ipv6.reassembled.length", "-e", "esp.spi", "-e", "udp.dstport"],
+                       capture_output=True, text=True)
+    rows = [l.split("\t") for l in r.stdout.splitlines() if l.strip()]
+    check(len(rows) == 2, f"ipv6-tunnel: tshark reassembles {len(rows)} datagrams")
+    charts = [s for s in svgs(text) if "sizes" in cls(s)]
+    check(len(charts) == 2, f"ipv6-tunnel: {len(charts)} size charts")
+    for src, dst, length, spi, port in rows:
+        outer_src, outer_dst = src.split(",")[0], dst.split(",")[0]
+        kind = "L2TP over UDP" if port.split(",")[0] == "1701" else f"ESP SA spi {spi}"
+        name = f"{outer_src} \u2192 {outer_dst}, {kind}"
+        mine = [s for s in charts if s.get("data-flow") == name]
+        check(len(mine) == 1, f"ipv6-tunnel: no size chart named {name!r} (have {[s.get('data-flow') for s in charts]})")
+        if not mine:
+            continue
+        size = 40 + int(length)
+        frag = all_of(mine[0], "fragmented")
+        check(len(frag) == 1 and int(frag[0].get("data-count")) == 1, f"ipv6-tunnel: {name}: fragmented bars {len(frag)}")
+        check(frag and int(frag[0].get("data-size")) <= size < int(frag[0].get("data-size")) + 8,
+              f"ipv6-tunnel: {name}: bar at {frag[0].get('data-size') if frag else None}, tshark reassembles {size}")
+        pl = all_of(mine[0], "path-mtu")
+        pmtu = int(re.search(r"path MTU: (\d+) bytes", report)[1])
+        check(pl and int(pl[0].get("data-bytes")) == pmtu, f"ipv6-tunnel: {name}: path MTU line")
+        check(size > pmtu, f"ipv6-tunnel: {name}: the datagram is larger than the path MTU")
+
+
 def test_hostile_name_and_errors():
     # A file name with markup in it stays text.
     name = os.path.join(TMP, "x<script>alert(1)<\\script>&\"'.pcap")
@@ -374,7 +408,8 @@ def test_million_frames():
     check(rss < small_rss + 16 * 1024, f"million: peak RSS {rss} KiB vs {small_rss} KiB for a tenth of the frames")
 
 
-tests = [test_incident1, test_incident1_plain_against_tshark, test_incident2, test_hostile_name_and_errors]
+tests = [test_incident1, test_incident1_plain_against_tshark, test_incident2, test_ipv6_tunnel,
+         test_hostile_name_and_errors]
 if os.environ.get("VPNWIRE_HTML_SCALE", "1") != "0":
     tests.append(test_million_frames)
 for t in tests:
