@@ -25,6 +25,34 @@ namespace l2tp {
 namespace control {
 namespace detail {
 
+/// A FIFO of slot indices for n slots, each slot in it at most once (the
+/// scheduler keeps the membership bits), so n entries always suffice.
+class slot_fifo {
+public:
+  [[nodiscard]] bool allocate(std::size_t n) noexcept {
+    ring_ = vpnwire::detail::heap_array<std::uint32_t>::make(n);
+    clear();
+    return ring_.allocated(n);
+  }
+  void clear() noexcept { head_ = count_ = 0; }
+  [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
+  [[nodiscard]] std::uint32_t front() const noexcept { return ring_[head_]; }
+  void push(std::uint32_t slot) noexcept { ring_[(head_ + count_++) % ring_.size()] = slot; }
+  /// Removes the front slot and returns it.
+  std::uint32_t pop() noexcept {
+    const std::uint32_t s = ring_[head_];
+    head_ = (head_ + 1) % ring_.size();
+    --count_;
+    return s;
+  }
+  /// Moves the front slot to the back.
+  void rotate() noexcept { push(pop()); }
+
+private:
+  vpnwire::detail::heap_array<std::uint32_t> ring_;
+  std::size_t head_ = 0, count_ = 0;
+};
+
 class tunnel_scheduler {
 public:
   static constexpr std::uint32_t none = 0xFFFFFFFFU;
@@ -34,16 +62,15 @@ public:
   [[nodiscard]] bool allocate(std::size_t n) noexcept {
     using vpnwire::detail::heap_array;
     flags_ = heap_array<std::uint8_t>::make(n);
-    tx_ = heap_array<std::uint32_t>::make(n);
-    ev_ = heap_array<std::uint32_t>::make(n);
+    const bool fifos = tx_.allocate(n) && ev_.allocate(n);
     stale_ = heap_array<std::uint32_t>::make(n);
     heap_ = heap_array<std::uint32_t>::make(n);
     pos_ = heap_array<std::uint32_t>::make_filled(n, none);
     deadline_ = heap_array<time_point>::make_filled(n, time_point::max());
     n_ = n;
     clear();
-    return flags_.allocated(n) && tx_.allocated(n) && ev_.allocated(n) && stale_.allocated(n) && heap_.allocated(n) &&
-           pos_.allocated(n) && deadline_.allocated(n);
+    return fifos && flags_.allocated(n) && stale_.allocated(n) && heap_.allocated(n) && pos_.allocated(n) &&
+           deadline_.allocated(n);
   }
 
   /// Everything empty (the endpoint's reset()). O(n).
@@ -53,7 +80,9 @@ public:
       pos_[i] = none;
       deadline_[i] = time_point::max();
     }
-    tx_head_ = tx_count_ = ev_head_ = ev_count_ = stale_count_ = heap_size_ = 0;
+    tx_.clear();
+    ev_.clear();
+    stale_count_ = heap_size_ = 0;
   }
 
   /// The tunnels' change hook: `context` is the scheduler, `slot` the tunnel's index.
@@ -67,11 +96,11 @@ public:
     const auto slot = static_cast<std::uint32_t>(i);
     if ((f & tx_bit) == 0) {
       f |= tx_bit;
-      tx_[(tx_head_ + tx_count_++) % n_] = slot;
+      tx_.push(slot);
     }
     if ((f & ev_bit) == 0) {
       f |= ev_bit;
-      ev_[(ev_head_ + ev_count_++) % n_] = slot;
+      ev_.push(slot);
     }
     if ((f & stale_bit) == 0) {
       f |= stale_bit;
@@ -80,30 +109,18 @@ public:
   }
 
   // -------------------------------------------------------------- output FIFO
-  [[nodiscard]] bool tx_empty() const noexcept { return tx_count_ == 0; }
-  [[nodiscard]] std::uint32_t tx_front() const noexcept { return tx_[tx_head_]; }
+  [[nodiscard]] bool tx_empty() const noexcept { return tx_.empty(); }
+  [[nodiscard]] std::uint32_t tx_front() const noexcept { return tx_.front(); }
   /// The front slot has nothing more to send: out of the FIFO until marked again.
-  void tx_done() noexcept {
-    flags_[tx_[tx_head_]] &= static_cast<std::uint8_t>(~tx_bit);
-    tx_head_ = (tx_head_ + 1) % n_;
-    --tx_count_;
-  }
+  void tx_done() noexcept { flags_[tx_.pop()] &= static_cast<std::uint8_t>(~tx_bit); }
   /// The front slot sent one datagram and may have more: to the back (round robin).
-  void tx_rotate() noexcept {
-    const std::uint32_t s = tx_[tx_head_];
-    tx_head_ = (tx_head_ + 1) % n_;
-    tx_[(tx_head_ + tx_count_ - 1) % n_] = s;
-  }
+  void tx_rotate() noexcept { tx_.rotate(); }
 
   // -------------------------------------------------------------- event FIFO
-  [[nodiscard]] bool ev_empty() const noexcept { return ev_count_ == 0; }
-  [[nodiscard]] std::uint32_t ev_front() const noexcept { return ev_[ev_head_]; }
+  [[nodiscard]] bool ev_empty() const noexcept { return ev_.empty(); }
+  [[nodiscard]] std::uint32_t ev_front() const noexcept { return ev_.front(); }
   /// The front slot has no event left: out of the FIFO until marked again.
-  void ev_done() noexcept {
-    flags_[ev_[ev_head_]] &= static_cast<std::uint8_t>(~ev_bit);
-    ev_head_ = (ev_head_ + 1) % n_;
-    --ev_count_;
-  }
+  void ev_done() noexcept { flags_[ev_.pop()] &= static_cast<std::uint8_t>(~ev_bit); }
 
   // -------------------------------------------------------------- deadlines
   /// Re-reads, through `deadline_of(slot)`, the deadline of every slot
@@ -190,10 +207,11 @@ private:
   }
 
   vpnwire::detail::heap_array<std::uint8_t> flags_;
-  vpnwire::detail::heap_array<std::uint32_t> tx_, ev_, stale_, heap_, pos_;
+  slot_fifo tx_, ev_;
+  vpnwire::detail::heap_array<std::uint32_t> stale_, heap_, pos_;
   vpnwire::detail::heap_array<time_point> deadline_;
   std::size_t n_ = 0;
-  std::size_t tx_head_ = 0, tx_count_ = 0, ev_head_ = 0, ev_count_ = 0, stale_count_ = 0, heap_size_ = 0;
+  std::size_t stale_count_ = 0, heap_size_ = 0;
 };
 
 } // namespace detail
