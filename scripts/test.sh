@@ -93,7 +93,7 @@ stage_tidy() {
 }
 
 stage_fuzz() {
-  cmake --preset clang-fuzz -DVPNWIRE_FUZZ_SECONDS="${VPNWIRE_FUZZ_SECONDS:-4}" \
+  cmake --preset clang-fuzz -DVPNWIRE_FUZZ_SECONDS="${VPNWIRE_FUZZ_SECONDS:-2}" \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" >/dev/null
   cmake --build --preset clang-fuzz -j "$jobs"
   ctest --preset clang-fuzz -j "$jobs" -L fuzz-run
