@@ -14,6 +14,7 @@
 #include "vpnwire/esp/crypto/ipsec_mb.hpp"
 #endif
 
+#include "../support/counting_new.hpp"
 #include "burst_test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -23,24 +24,6 @@
 #include <memory>
 #include <new>
 #include <random>
-
-namespace {
-std::atomic<std::uint64_t> g_news{0};
-} // namespace
-
-// Counts operator new calls so tests can prove a burst allocates nothing.
-// The replacements pair malloc with free by design; GCC's
-// -Wmismatched-new-delete cannot see through the replacement once inlined.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-__attribute__((noinline)) void *operator new(std::size_t n) {
-  g_news.fetch_add(1, std::memory_order_relaxed);
-  if (void *p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-__attribute__((noinline)) void operator delete(void *p) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete(void *p, std::size_t) noexcept { std::free(p); }
 
 using namespace vpnwire;
 using namespace esp_test;
@@ -548,15 +531,15 @@ TYPED_TEST(Burst, BurstsDoNotAllocate) {
   }
   std::vector<esp::encap_result> eo(32, esp::encap_result(std::size_t{0}));
   std::vector<esp::decap_result> dout(32, esp::decap_result(esp::decap_output{}));
-  const std::uint64_t before = g_news.load();
+  const std::uint64_t before = vpnwire_test::new_calls.load();
   const std::size_t n = esp::encap_burst(std::span(ep), std::span(eo));
-  const std::uint64_t after_encap = g_news.load();
+  const std::uint64_t after_encap = vpnwire_test::new_calls.load();
   ASSERT_EQ(n, 32U);
   for (std::size_t i = 0; i < 32; ++i) dp.push_back({sas[0]->rx.get(), bufs[i].data(), *eo[i], 0, 0});
-  const std::uint64_t before_decap = g_news.load();
+  const std::uint64_t before_decap = vpnwire_test::new_calls.load();
   EXPECT_EQ(esp::decap_burst(std::span(dp), std::span(dout)), 32U);
   EXPECT_EQ(after_encap - before, 0U);
-  EXPECT_EQ(g_news.load() - before_decap, 0U);
+  EXPECT_EQ(vpnwire_test::new_calls.load() - before_decap, 0U);
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // with BlockOffset, don't-fragment, init delay, queue limits, and no heap
 // allocation per packet. The first test replays the example flow of RFC 9347
 // Appendix A with the offsets worked out by hand.
+#include "../support/counting_new.hpp"
 #include "iptfs_test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -22,34 +23,6 @@ using vpnwire_test::to_hex;
 
 // Counts heap allocations in this binary (the no-allocation test reads it).
 // The replacements pair malloc with free, which GCC cannot see through.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}
-void *operator new(std::size_t n) {
-  ++g_allocations;
-  if (void *p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void *operator new[](std::size_t n) {
-  ++g_allocations;
-  if (void *p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void *operator new(std::size_t n, const std::nothrow_t &) noexcept {
-  ++g_allocations;
-  return std::malloc(n == 0 ? 1 : n);
-}
-void *operator new[](std::size_t n, const std::nothrow_t &) noexcept {
-  ++g_allocations;
-  return std::malloc(n == 0 ? 1 : n);
-}
-void operator delete(void *p) noexcept { std::free(p); }
-void operator delete[](void *p) noexcept { std::free(p); }
-void operator delete(void *p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void *p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -515,7 +488,7 @@ TEST(IptfsSender, NoHeapAllocationPerPacket) {
   for (std::uint32_t i = 0; i < 64; ++i)
     packets.push_back(i % 3 == 0 ? ipv6_packet(44 + i * 40, i) : ipv4_packet(24 + i * 37, i));
   bytes buf(s.payload_size());
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = vpnwire_test::new_calls.load();
   std::size_t produced = 0;
   for (int round = 0; round < 2000; ++round) {
     for (std::size_t i = round % 7; i < packets.size(); i += 7) (void)s.enqueue(packets[i], t0);
@@ -525,7 +498,7 @@ TEST(IptfsSender, NoHeapAllocationPerPacket) {
       produced += *n;
     }
   }
-  const std::size_t after = g_allocations.load();
+  const std::size_t after = vpnwire_test::new_calls.load();
   EXPECT_EQ(after, before);
   EXPECT_GT(produced, 1000000U);
   EXPECT_GT(s.counters().fragmented, 0U);

@@ -10,6 +10,8 @@
 #include "vpnwire/crypto/openssl_digest.hpp"
 #include "vpnwire/l2tp/control/endpoint.hpp"
 
+#include "../support/counting_new.hpp"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -24,62 +26,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-std::atomic<std::uint64_t> g_bytes{0};
-} // namespace
-
-// The replacements pair malloc with free by design; GCC's
-// -Wmismatched-new-delete cannot see through the replacement once inlined.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-namespace {
-void *counted_malloc(std::size_t n) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  g_bytes.fetch_add(n, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-} // namespace
-// Every replaceable form, the nothrow ones included (the engines allocate with new (std::nothrow)).
-__attribute__((noinline)) void *operator new(std::size_t n) {
-  if (void *p = counted_malloc(n)) return p;
-  throw std::bad_alloc();
-}
-__attribute__((noinline)) void *operator new[](std::size_t n) {
-  if (void *p = counted_malloc(n)) return p;
-  throw std::bad_alloc();
-}
-__attribute__((noinline)) void *operator new(std::size_t n, const std::nothrow_t &) noexcept {
-  return counted_malloc(n);
-}
-__attribute__((noinline)) void *operator new[](std::size_t n, const std::nothrow_t &) noexcept {
-  return counted_malloc(n);
-}
-namespace {
-void *counted_aligned(std::size_t n, std::align_val_t a) noexcept {
-  const auto al = static_cast<std::size_t>(a);
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  g_bytes.fetch_add(n, std::memory_order_relaxed);
-  return std::aligned_alloc(al, (n + al - 1) / al * al);
-}
-} // namespace
-__attribute__((noinline)) void *operator new(std::size_t n, std::align_val_t a) {
-  if (void *p = counted_aligned(n, a)) return p;
-  throw std::bad_alloc();
-}
-__attribute__((noinline)) void *operator new(std::size_t n, std::align_val_t a, const std::nothrow_t &) noexcept {
-  return counted_aligned(n, a);
-}
-__attribute__((noinline)) void operator delete(void *p, std::align_val_t) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete(void *p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete(void *p) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete[](void *p) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete(void *p, std::size_t) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete[](void *p, std::size_t) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete(void *p, const std::nothrow_t &) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete[](void *p, const std::nothrow_t &) noexcept { std::free(p); }
 
 using namespace vpnwire;
 using namespace vpnwire::l2tp::control;
@@ -155,9 +101,9 @@ TEST(LoadL2tpEndpoint, TenThousandTunnelsTimesTenSessionsOverALossyLink) {
   const peer_key lns_key = peer_key::from(as_bytes(std::string_view("lns")));
   std::mt19937_64 g_lac(1), g_lns(2); // NOLINT(cert-msc32-c,cert-msc51-cpp): fixed seeds
   time_point now{};
-  const std::uint64_t bytes_before = g_bytes.load();
+  const std::uint64_t bytes_before = vpnwire_test::new_bytes.load();
   auto lac = std::make_unique<ep_type>(config(role::lac), crypto::openssl_md5{}, shared_random{&g_lac}, now);
-  const std::uint64_t endpoint_bytes = g_bytes.load() - bytes_before;
+  const std::uint64_t endpoint_bytes = vpnwire_test::new_bytes.load() - bytes_before;
   std::printf("endpoint with %zu tunnel slots: %llu bytes allocated (%llu per tunnel)\n", tunnels,
               static_cast<unsigned long long>(endpoint_bytes),
               static_cast<unsigned long long>(endpoint_bytes / tunnels));
@@ -167,9 +113,9 @@ TEST(LoadL2tpEndpoint, TenThousandTunnelsTimesTenSessionsOverALossyLink) {
 
   std::uint64_t engine_allocations = 0; // heap allocations made inside endpoint calls
   auto counted = [&](auto &&call) {
-    const std::uint64_t a = g_allocations.load(std::memory_order_relaxed);
+    const std::uint64_t a = vpnwire_test::new_calls.load(std::memory_order_relaxed);
     call();
-    engine_allocations += g_allocations.load(std::memory_order_relaxed) - a;
+    engine_allocations += vpnwire_test::new_calls.load(std::memory_order_relaxed) - a;
   };
   std::size_t tunnel_up[2] = {0, 0}, session_up[2] = {0, 0}, tunnel_down[2] = {0, 0}, session_down[2] = {0, 0},
               protocol_errors[2] = {0, 0}, call_failures = 0, deadline_downs[2] = {0, 0};

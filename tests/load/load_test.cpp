@@ -12,6 +12,7 @@
 
 #include "../ip/frag6_helpers.hpp"
 #include "../ip/frag_helpers.hpp"
+#include "../support/counting_new.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,67 +28,14 @@
 #include <unordered_map>
 #include <vector>
 
-// Heap allocations made by this program, counted so a test can assert that
-// an engine allocates nothing after its construction.
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-} // namespace
-
-// The replacements pair malloc with free by design; GCC's
-// -Wmismatched-new-delete cannot see through the replacement once inlined.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-namespace {
-void *counted_malloc(std::size_t n) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-} // namespace
-// Every replaceable form, the nothrow ones included (the engines allocate with new (std::nothrow)).
-__attribute__((noinline)) void *operator new(std::size_t n) {
-  if (void *p = counted_malloc(n)) return p;
-  throw std::bad_alloc();
-}
-__attribute__((noinline)) void *operator new[](std::size_t n) {
-  if (void *p = counted_malloc(n)) return p;
-  throw std::bad_alloc();
-}
-__attribute__((noinline)) void *operator new(std::size_t n, const std::nothrow_t &) noexcept {
-  return counted_malloc(n);
-}
-__attribute__((noinline)) void *operator new[](std::size_t n, const std::nothrow_t &) noexcept {
-  return counted_malloc(n);
-}
-namespace {
-void *counted_aligned(std::size_t n, std::align_val_t a) noexcept {
-  const auto al = static_cast<std::size_t>(a);
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::aligned_alloc(al, (n + al - 1) / al * al);
-}
-} // namespace
-__attribute__((noinline)) void *operator new(std::size_t n, std::align_val_t a) {
-  if (void *p = counted_aligned(n, a)) return p;
-  throw std::bad_alloc();
-}
-__attribute__((noinline)) void *operator new(std::size_t n, std::align_val_t a, const std::nothrow_t &) noexcept {
-  return counted_aligned(n, a);
-}
-__attribute__((noinline)) void operator delete(void *p, std::align_val_t) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete(void *p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete(void *p) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete[](void *p) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete(void *p, std::size_t) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete[](void *p, std::size_t) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete(void *p, const std::nothrow_t &) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete[](void *p, const std::nothrow_t &) noexcept { std::free(p); }
-
 using namespace vpnwire;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::uint64_t allocations() { return g_allocations.load(std::memory_order_relaxed); }
+/// Heap allocations so far (every operator new is counted), to assert that an
+/// engine allocates nothing after its construction.
+std::uint64_t allocations() { return vpnwire_test::new_calls.load(std::memory_order_relaxed); }
 
 // ---------------------------------------------------------------- ESP
 // 100,000 inbound SAs, each with its replay window, found by SPI. The
