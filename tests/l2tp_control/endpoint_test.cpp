@@ -610,7 +610,8 @@ bool same_counters(const endpoint_counters &a, const endpoint_counters &b) {
          a.peer_changed == b.peer_changed && a.zero_id_not_sccrq == b.zero_id_not_sccrq &&
          a.malformed_sccrq == b.malformed_sccrq && a.sccrq_refused == b.sccrq_refused && a.table_full == b.table_full &&
          a.tie_won == b.tie_won && a.tie_lost == b.tie_lost && a.tie_equal == b.tie_equal && a.tie_none == b.tie_none &&
-         a.tie_remembered == b.tie_remembered && a.events_dropped == b.events_dropped;
+         a.tie_remembered == b.tie_remembered && a.events_dropped == b.events_dropped &&
+         a.establish_timeouts == b.establish_timeouts;
 }
 
 } // namespace

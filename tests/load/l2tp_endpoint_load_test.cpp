@@ -269,6 +269,9 @@ TEST(LoadL2tpEndpoint, TenThousandTunnelsTimesTenSessionsOverALossyLink) {
               "LNS stuck\n",
               alive[0], gone[0], deadline_downs[0], deadline_downs[1], waiting[0], waiting[1]);
   EXPECT_TRUE(stuck.empty()) << stuck;
+  // The endpoints count the deadline stops that their events reported.
+  EXPECT_EQ(lac->counters().establish_timeouts, deadline_downs[0]);
+  EXPECT_EQ(lns->counters().establish_timeouts, deadline_downs[1]);
   EXPECT_EQ(waiting[0] + waiting[1], 0u);
   EXPECT_EQ(alive[0] + gone[0], tunnels);                     // every tunnel the LAC opened
   EXPECT_EQ(alive[1] + gone[1], lns->counters().new_tunnels); // every tunnel the LNS accepted

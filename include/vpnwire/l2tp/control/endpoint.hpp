@@ -117,28 +117,30 @@ template <class PeerKey> struct endpoint_datagram {
 
 /// One counter per fate of a received datagram, plus the tunnel table's life.
 struct endpoint_counters {
-  std::uint64_t datagrams = 0;         ///< receive() calls
-  std::uint64_t delivered = 0;         ///< given to the tunnel named by the Tunnel ID
-  std::uint64_t new_tunnels = 0;       ///< responder tunnels created for an SCCRQ
-  std::uint64_t sccrq_duplicates = 0;  ///< SCCRQ retransmissions given to the tunnel created for the first copy
-  std::uint64_t tunnels_opened = 0;    ///< initiator tunnels created by open()
-  std::uint64_t tunnels_freed = 0;     ///< slots released (closed and drained, discarded, or refused)
-  std::uint64_t malformed = 0;         ///< the L2TP header does not parse
-  std::uint64_t not_control = 0;       ///< data messages (not the control plane's business)
-  std::uint64_t unknown_tunnel_id = 0; ///< non-zero Tunnel ID that no tunnel of ours has
-  std::uint64_t peer_mismatch = 0;     ///< right Tunnel ID from another peer key, tunnel past wait_ctl_reply
-  std::uint64_t peer_changed = 0;      ///< a reply from another peer key moved a tunnel on (§8.1): key updated
-  std::uint64_t zero_id_not_sccrq = 0; ///< Tunnel ID 0 on something other than an SCCRQ
-  std::uint64_t malformed_sccrq = 0;   ///< SCCRQ the wire layer rejects, without a usable Assigned Tunnel ID,
-                                       ///< with Ns other than 0, or not taken by the new tunnel's transport
-  std::uint64_t sccrq_refused = 0;     ///< SCCRQ dropped because accept_sccrq is false
-  std::uint64_t table_full = 0;        ///< SCCRQ dropped because every slot is in use
-  std::uint64_t tie_won = 0;           ///< simultaneous SCCRQ: ours wins, the peer's is ignored
-  std::uint64_t tie_lost = 0;          ///< simultaneous SCCRQ: ours discarded, the peer's answered
-  std::uint64_t tie_equal = 0;         ///< simultaneous SCCRQ with equal Tie Breakers: both discarded
-  std::uint64_t tie_none = 0;          ///< simultaneous SCCRQ, neither with a Tie Breaker: both proceed
-  std::uint64_t tie_remembered = 0;    ///< SCCRQ carrying a Tie Breaker that already lost or tied: ignored
-  std::uint64_t events_dropped = 0;    ///< endpoint events lost because its queue was full
+  std::uint64_t datagrams = 0;          ///< receive() calls
+  std::uint64_t delivered = 0;          ///< given to the tunnel named by the Tunnel ID
+  std::uint64_t new_tunnels = 0;        ///< responder tunnels created for an SCCRQ
+  std::uint64_t sccrq_duplicates = 0;   ///< SCCRQ retransmissions given to the tunnel created for the first copy
+  std::uint64_t tunnels_opened = 0;     ///< initiator tunnels created by open()
+  std::uint64_t tunnels_freed = 0;      ///< slots released (closed and drained, discarded, or refused)
+  std::uint64_t malformed = 0;          ///< the L2TP header does not parse
+  std::uint64_t not_control = 0;        ///< data messages (not the control plane's business)
+  std::uint64_t unknown_tunnel_id = 0;  ///< non-zero Tunnel ID that no tunnel of ours has
+  std::uint64_t peer_mismatch = 0;      ///< right Tunnel ID from another peer key, tunnel past wait_ctl_reply
+  std::uint64_t peer_changed = 0;       ///< a reply from another peer key moved a tunnel on (§8.1): key updated
+  std::uint64_t zero_id_not_sccrq = 0;  ///< Tunnel ID 0 on something other than an SCCRQ
+  std::uint64_t malformed_sccrq = 0;    ///< SCCRQ the wire layer rejects, without a usable Assigned Tunnel ID,
+                                        ///< with Ns other than 0, or not taken by the new tunnel's transport
+  std::uint64_t sccrq_refused = 0;      ///< SCCRQ dropped because accept_sccrq is false
+  std::uint64_t table_full = 0;         ///< SCCRQ dropped because every slot is in use
+  std::uint64_t tie_won = 0;            ///< simultaneous SCCRQ: ours wins, the peer's is ignored
+  std::uint64_t tie_lost = 0;           ///< simultaneous SCCRQ: ours discarded, the peer's answered
+  std::uint64_t tie_equal = 0;          ///< simultaneous SCCRQ with equal Tie Breakers: both discarded
+  std::uint64_t tie_none = 0;           ///< simultaneous SCCRQ, neither with a Tie Breaker: both proceed
+  std::uint64_t tie_remembered = 0;     ///< SCCRQ carrying a Tie Breaker that already lost or tied: ignored
+  std::uint64_t events_dropped = 0;     ///< endpoint events lost because its queue was full
+  std::uint64_t establish_timeouts = 0; ///< tunnels stopped at their establishment deadline by handle_timeout()
+                                        ///< (the sum of the tunnels' own counters, which a reused slot resets)
 };
 
 template <crypto::md5_like Digest, random_source Random, std::size_t MaxTunnels, class PeerKey = peer_key>
@@ -329,7 +331,9 @@ public:
     for (std::uint32_t i = q.pop_due(now); i != q.none; i = q.pop_due(now)) {
       slot &s = slots_[i];
       if (!s.in_use) continue;
+      const std::uint64_t before = s.t.counters().establish_timeouts;
       s.t.handle_timeout(now);
+      counters_.establish_timeouts += s.t.counters().establish_timeouts - before;
       reap(s);
     }
   }
