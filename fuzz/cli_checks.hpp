@@ -186,6 +186,8 @@ inline std::string check_renderers(const vpnwire_cli::frame_record &rec) {
                    ",\"vpnwire.l2tp.error_code\":" + std::to_string(a->code.error);
     else if (const auto f = vpnwire_cli::esp_fatal_of(rec))
       want_json += std::string(",\"vpnwire.esp.sa_fatal\":") + (*f ? "true" : "false");
+    else if (const auto sc = vpnwire_cli::ip_scope_of(rec))
+      want_json += ",\"vpnwire.ip.scope\":\"" + std::string(vpnwire_cli::scope_word(*sc)) + "\"";
     want_json += "}";
   } else {
     want_json += "null";

@@ -4,13 +4,16 @@
 //     whether an RFC 2661 peer sends StopCCN (the tunnel), CDN (the session)
 //     or discards it, l2tp::result_code_for() the Result and General Error
 //     Code it sends (RFC 2661 section 4.4.2);
-//   - an ESP error: esp::is_fatal() says whether the SA can go on.
+//   - an ESP error: esp::is_fatal() says whether the SA can go on;
+//   - an IPv4/IPv6 error: ip::scope() says what it ended, the packet alone or
+//     the whole datagram its fragment belonged to.
 // The renderers (text, JSON) and doctor's malformed-packet findings print it.
 #pragma once
 
 #include "record.hpp"
 
 #include "vpnwire/esp/errc.hpp"
+#include "vpnwire/ip/errc.hpp"
 #include "vpnwire/l2tp/errc.hpp"
 #include "vpnwire/l2tp/error_action.hpp"
 
@@ -64,9 +67,26 @@ struct l2tp_peer_action {
   return vpnwire::esp::is_fatal(*e);
 }
 
+/// What the record's IPv4/IPv6 error ended (ip::scope), if it has one.
+[[nodiscard]] inline std::optional<vpnwire::ip::error_scope> ip_scope_of(const frame_record &rec) noexcept {
+  if (!rec.error || (rec.error->layer != "ip" && rec.error->layer != "ipv6")) return std::nullopt;
+  const auto e = errc_named<vpnwire::ip::errc>(rec.error->code);
+  if (!e) return std::nullopt;
+  return vpnwire::ip::scope(*e);
+}
+
+/// The JSON value of vpnwire.ip.scope: "packet", "datagram" or "usage".
+[[nodiscard]] constexpr std::string_view scope_word(vpnwire::ip::error_scope s) noexcept {
+  switch (s) {
+  case vpnwire::ip::error_scope::datagram: return "datagram";
+  case vpnwire::ip::error_scope::usage: return "usage";
+  default: return "packet";
+  }
+}
+
 /// A short text of the action: "RFC 2661 peer: StopCCN, result 2 error 3",
-/// "RFC 2661 peer: discard", "fatal for the SA", "SA survives"; empty when
-/// the record has neither error.
+/// "RFC 2661 peer: discard", "fatal for the SA", "SA survives", "packet
+/// dropped", "datagram dropped"; empty when the record has none of these errors.
 [[nodiscard]] inline std::string error_action_text(const frame_record &rec) {
   if (const auto a = l2tp_action_of(rec)) {
     if (a->action == "discard") return "RFC 2661 peer: discard";
@@ -74,6 +94,10 @@ struct l2tp_peer_action {
            std::to_string(a->code.result) + " error " + std::to_string(a->code.error);
   }
   if (const auto f = esp_fatal_of(rec)) return *f ? "fatal for the SA" : "SA survives";
+  if (const auto sc = ip_scope_of(rec)) {
+    if (*sc == vpnwire::ip::error_scope::datagram) return "datagram dropped";
+    if (*sc == vpnwire::ip::error_scope::packet) return "packet dropped";
+  }
   return {};
 }
 

@@ -428,7 +428,8 @@ inline void write_issue(json_writer &j, const issue &i) {
 /// The record's error, with what the peer does about it (doctor_actions.hpp):
 /// for an L2TP control message, vpnwire.l2tp.peer_action ("stopccn", "cdn",
 /// "discard") and the Result/General Error Code an RFC 2661 peer sends; for
-/// ESP, vpnwire.esp.sa_fatal (esp::is_fatal).
+/// ESP, vpnwire.esp.sa_fatal (esp::is_fatal); for IPv4/IPv6,
+/// vpnwire.ip.scope ("packet" or "datagram": ip::scope).
 inline void write_error(json_writer &j, const frame_record &rec) {
   const issue &i = *rec.error;
   j.begin_object();
@@ -441,6 +442,8 @@ inline void write_error(json_writer &j, const frame_record &rec) {
     j.field("vpnwire.l2tp.error_code", a->code.error);
   } else if (const auto f = esp_fatal_of(rec)) {
     j.field_bool("vpnwire.esp.sa_fatal", *f);
+  } else if (const auto sc = ip_scope_of(rec)) {
+    j.field_str("vpnwire.ip.scope", scope_word(*sc));
   }
   j.end_object();
 }

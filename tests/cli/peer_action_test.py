@@ -18,6 +18,12 @@ flipped, which scapy's own SA refuses (integrity check failed), is an
 icv_mismatch the SA survives (RFC 4303 section 3.4.4: the packet is dropped):
 "vpnwire.esp.sa_fatal": false, text "(SA survives)".
 
+IP: what an IPv4/IPv6 error ended, from ip::scope(). Two scapy IPv6 fragments
+of one datagram that overlap (tshark: ipv6.fragment.overlap) end the whole
+datagram under RFC 5722: "vpnwire.ip.scope": "datagram", text "(datagram
+dropped)"; the header errors of tests/cli/captures/ipv6-malformed.pcap end
+only their packet: "packet", "(packet dropped)".
+
 usage: peer_action_test.py VPNWIRE
 """
 import json
@@ -27,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 
-from scapy.all import IP, UDP, Raw, Ether, wrpcap
+from scapy.all import IP, IPv6, IPv6ExtHdrFragment, UDP, Raw, Ether, wrpcap
 from scapy.layers.ipsec import SecurityAssociation, ESP
 
 SPI, KEY, AUTH = 0x5e000101, "ffeeddccbbaa99887766554433221100", "2122232425262728292a2b2c2d2e2f3031323334"
@@ -137,6 +143,32 @@ def main():
     check(e is not None and e["code"] == "icv_mismatch" and e.get("vpnwire.esp.sa_fatal") is False,
           "ESP error object: %s" % e)
     check(text and "(SA survives) [error esp icv_mismatch" in text[0], "ESP text: %s" % text)
+
+    # IPv6: overlapping fragments (RFC 5722) end the datagram; header errors end the packet.
+    eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    first = eth / IPv6(src="2001:db8::1", dst="2001:db8::2") / IPv6ExtHdrFragment(nh=17, offset=0, m=1, id=7) / \
+        Raw(bytes(range(24)))
+    second = eth / IPv6(src="2001:db8::1", dst="2001:db8::2") / IPv6ExtHdrFragment(nh=17, offset=2, m=0, id=7) / \
+        Raw(bytes(range(16)))
+    first.time, second.time = 1_000_000, 1_000_001
+    cap = os.path.join(tmp, "ipv6_overlap.pcap")
+    wrpcap(cap, [first, second])
+    ov = subprocess.run(["tshark", "-r", cap, "-T", "fields", "-e", "ipv6.fragment.overlap"], capture_output=True,
+                        text=True).stdout.split()
+    check(ov == ["1"], "tshark does not see the overlap: %s" % ov)
+    text = subprocess.run([VPNWIRE, "decode", cap], capture_output=True, text=True).stdout.splitlines()
+    js = [json.loads(l) for l in subprocess.run([VPNWIRE, "decode", "--json", cap], capture_output=True,
+                                                text=True).stdout.splitlines() if l.startswith('{"frame"')]
+    e = js[1]["error"] if len(js) == 2 else None
+    check(e is not None and e["code"] == "overlap" and e.get("vpnwire.ip.scope") == "datagram",
+          "IPv6 overlap error object: %s" % e)
+    check(len(text) > 1 and "(datagram dropped) [error ipv6 overlap" in text[1], "IPv6 overlap text: %s" % text)
+    cap = os.path.join(os.path.dirname(os.path.abspath(__file__)), "captures", "ipv6-malformed.pcap")
+    js = [json.loads(l) for l in subprocess.run([VPNWIRE, "decode", "--json", cap], capture_output=True,
+                                                text=True).stdout.splitlines() if l.startswith('{"frame"')]
+    ip_errors = [o["error"] for o in js if o["error"] and o["error"]["layer"] == "ipv6"]
+    check(len(ip_errors) >= 3 and all(x.get("vpnwire.ip.scope") == "packet" for x in ip_errors),
+          "ipv6-malformed.pcap scopes: %s" % ip_errors)
 
     if FAILS:
         print("%d failure(s)" % len(FAILS))
