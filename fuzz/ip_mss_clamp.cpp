@@ -34,11 +34,10 @@ std::optional<tcp_at> find_tcp(const std::vector<std::byte> &pkt) {
     auto v = ip::parse_ipv6(bytes_view(pkt));
     if (!v) return std::nullopt;
     auto ul = v->upper_layer();
-    if (!ul || ul->protocol != ip::proto::tcp || (ul->is_fragment() && ul->fragment_offset != 0))
-      return std::nullopt;
+    if (!ul || ul->protocol != ip::proto::tcp || (ul->is_fragment() && ul->fragment_offset != 0)) return std::nullopt;
     const bool whole = !ul->is_fragment();
-    return tcp_at{ul->offset, whole && ip::pseudo_header_checksum(v->source(), v->destination(), ip::proto::tcp,
-                                                                  ul->bytes) == 0};
+    return tcp_at{ul->offset,
+                  whole && ip::pseudo_header_checksum(v->source(), v->destination(), ip::proto::tcp, ul->bytes) == 0};
   }
   auto v = ip::parse_ipv4_unchecked(pkt);
   if (!v || v->protocol() != ip::proto::tcp || v->fragment_offset() != 0) return std::nullopt;
