@@ -8,9 +8,11 @@
 # a time (default: the number of cores), merges new coverage-increasing inputs
 # into fuzz/corpus/<target>/ (-merge=1, so the corpus stays minimal), and adds
 # the run's CPU time and executions to the ledger fuzz/campaign-ledger.tsv, the
-# project's fuzzing history. docs/fuzzing-stats.md is regenerated from the
-# ledger: cumulative CPU time, executions and corpus size per target, and the
-# open crashes.
+# project's fuzzing history, one row as each target finishes (least-fuzzed
+# targets run first; a stopped campaign keeps the rows of finished targets).
+# docs/fuzzing-stats.md is regenerated from the ledger by scripts/fuzz-stats.py:
+# cumulative CPU time, executions and corpus size per target, and the open
+# crashes.
 #
 # A crash does not stop the campaign: its input is kept in
 # fuzz/crashes/<target>/ (an open crash, listed in the stats) and the script
@@ -53,54 +55,30 @@ run_one() { # run_one TARGET-BINARY
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$t.log" | grep -o '[0-9]*$' | tail -1)
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%d)" "$t" "${cpu:-$((t1 - t0))}" "${execs:-0}" \
     "$(find "$corpus" -type f | wc -l)" "$result" >"$work/$t.row"
+  # Into the ledger as soon as the target is done (under a lock: PARALLEL
+  # targets finish concurrently), so a campaign stopped mid-run keeps every
+  # target it finished.
+  (
+    flock 9
+    cat "$work/$t.row" >>"$ledger"
+  ) 9>"$work/ledger.lock"
   echo "$t: $result, ${cpu:-?} CPU s ($((t1 - t0)) s wall), ${execs:-0} executions"
 }
 export -f run_one
-export secs work
+export secs work ledger
 
+# Least-fuzzed targets first (cumulative CPU seconds in the ledger), so an
+# interrupted campaign has spent its time where the history is thinnest.
 mapfile -t bins < <(for b in build/clang-fuzz/fuzz/fuzz_*; do
   [ -x "$b" ] || continue
   t=${b##*/fuzz_}
-  [[ $t =~ $filter ]] && echo "$b"
-done)
+  [[ $t =~ $filter ]] || continue
+  printf '%s %s\n' "$(awk -F'\t' -v t="$t" '$2 == t { s += $3 } END { print s + 0 }' "$ledger")" "$b"
+done | sort -n -k1,1 -s | cut -d' ' -f2)
 rm -f "$work"/*.row
 printf '%s\n' "${bins[@]}" | xargs -P "$parallel" -I{} bash -c 'run_one "$@"' _ {}
-cat "$work"/*.row >>"$ledger"
 
-/usr/bin/python3 - "$ledger" docs/fuzzing-stats.md <<'EOF'
-import collections, csv, os, sys
-ledger, out = sys.argv[1], sys.argv[2]
-rows = list(csv.DictReader(open(ledger), delimiter="\t"))
-agg = collections.OrderedDict()
-for r in sorted(rows, key=lambda r: r["target"]):
-    a = agg.setdefault(r["target"], {"cpu": 0, "execs": 0, "runs": 0, "corpus": 0, "last": ""})
-    a["cpu"] += int(r["cpu_seconds"]); a["execs"] += int(r["executions"]); a["runs"] += 1
-    a["corpus"] = int(r["corpus_after"]); a["last"] = max(a["last"], r["date"])
-crashes = {t: sorted(os.listdir(os.path.join("fuzz/crashes", t)))
-           for t in (os.listdir("fuzz/crashes") if os.path.isdir("fuzz/crashes") else [])
-           if os.listdir(os.path.join("fuzz/crashes", t))}
-goal = 3600
-with open(out, "w") as f:
-    f.write("# Fuzzing statistics\n\n")
-    f.write("Cumulative over the project's history, from fuzz/campaign-ledger.tsv (one row per target per\n"
-            "`scripts/fuzz.sh` run; each run starts from the merged corpus of the runs before it).\n"
-            "Goal: at least one CPU-hour per target with no open crash.\n\n")
-    f.write("| target | CPU time | executions | runs | corpus | last run | goal (1 CPU-h) | open crashes |\n")
-    f.write("|---|---|---|---|---|---|---|---|\n")
-    tot_cpu = tot_ex = 0
-    for t, a in agg.items():
-        tot_cpu += a["cpu"]; tot_ex += a["execs"]
-        h, m = divmod(a["cpu"] // 60, 60)
-        f.write(f"| {t} | {h}h{m:02d}m | {a['execs']:,} | {a['runs']} | {a['corpus']} | {a['last']} | "
-                f"{min(100, 100 * a['cpu'] // goal)}% | {len(crashes.get(t, []))} |\n")
-    f.write(f"\nTotal: {tot_cpu / 3600:.1f} CPU-hours, {tot_ex:,} executions over {len(agg)} targets.\n")
-    if crashes:
-        f.write("\n## Open crashes\n\n")
-        for t, files in sorted(crashes.items()):
-            for c in files:
-                f.write(f"- {t}: fuzz/crashes/{t}/{c}\n")
-print("wrote", out)
-EOF
+/usr/bin/python3 scripts/fuzz-stats.py "$ledger" docs/fuzzing-stats.md
 if [ -d fuzz/crashes ] && [ -n "$(find fuzz/crashes -type f)" ]; then
   echo "open crashes in fuzz/crashes/ (see docs/fuzzing-stats.md)"
   exit 1
