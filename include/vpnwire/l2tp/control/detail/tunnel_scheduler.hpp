@@ -58,24 +58,36 @@ public:
   static constexpr std::uint32_t none = 0xFFFFFFFFU;
 
   /// Sizes every structure for `n` slots, all empty. False when the memory
-  /// cannot be had.
+  /// cannot be had: the scheduler then holds no slot at all (never some
+  /// arrays sized and others empty).
   [[nodiscard]] bool allocate(std::size_t n) noexcept {
     using vpnwire::detail::heap_array;
     flags_ = heap_array<std::uint8_t>::make(n);
-    const bool fifos = tx_.allocate(n) && ev_.allocate(n);
     stale_ = heap_array<std::uint32_t>::make(n);
     heap_ = heap_array<std::uint32_t>::make(n);
     pos_ = heap_array<std::uint32_t>::make_filled(n, none);
     deadline_ = heap_array<time_point>::make_filled(n, time_point::max());
-    n_ = n;
+    const bool ok = tx_.allocate(n) && ev_.allocate(n) && flags_.allocated(n) && stale_.allocated(n) &&
+                    heap_.allocated(n) && pos_.allocated(n) && deadline_.allocated(n);
+    if (!ok) {
+      tx_ = {};
+      ev_ = {};
+      flags_ = {};
+      stale_ = {};
+      heap_ = {};
+      pos_ = {};
+      deadline_ = {};
+    }
     clear();
-    return fifos && flags_.allocated(n) && stale_.allocated(n) && heap_.allocated(n) && pos_.allocated(n) &&
-           deadline_.allocated(n);
+    return ok;
   }
+
+  /// The number of slots (0 when allocate() failed).
+  [[nodiscard]] std::size_t size() const noexcept { return flags_.size(); }
 
   /// Everything empty (the endpoint's reset()). O(n).
   void clear() noexcept {
-    for (std::size_t i = 0; i < n_; ++i) {
+    for (std::size_t i = 0; i < flags_.size(); ++i) {
       flags_[i] = 0;
       pos_[i] = none;
       deadline_[i] = time_point::max();
@@ -210,7 +222,6 @@ private:
   slot_fifo tx_, ev_;
   vpnwire::detail::heap_array<std::uint32_t> stale_, heap_, pos_;
   vpnwire::detail::heap_array<time_point> deadline_;
-  std::size_t n_ = 0;
   std::size_t stale_count_ = 0, heap_size_ = 0;
 };
 
