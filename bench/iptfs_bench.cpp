@@ -139,7 +139,7 @@ openssl_transform keys() {
 iptfs::sender make_sender() {
   iptfs::sender_config cfg;
   cfg.outer_packet_size = path_mtu;
-  auto s = iptfs::sender::make(cfg, sa());
+  auto s = iptfs::sender::create(cfg, sa());
   if (!s) std::abort();
   return std::move(*s);
 }
@@ -204,14 +204,14 @@ void bm_recv(benchmark::State &st, profile pr, bool iptfs_mode) {
   const auto t = traffic(pr, packets_per_pass);
   const auto wire = encapsulate(t, iptfs_mode);
   esp::inbound_sa<openssl_transform> rx(sa(), keys());
-  auto r = iptfs::receiver<8>::make({});
+  auto r = iptfs::receiver<8>::create({});
   bytes work(4096);
   std::uint64_t delivered = 0;
   std::uint64_t allocs = 0;
   for (auto _ : st) {
     st.PauseTiming(); // the same sequence numbers again: fresh windows
     rx.reset_window(0);
-    r = iptfs::receiver<8>::make({});
+    r = iptfs::receiver<8>::create({});
     const std::uint64_t allocs0 = g_allocs.load();
     st.ResumeTiming();
     for (const bytes &w : wire) {

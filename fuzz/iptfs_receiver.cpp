@@ -6,7 +6,7 @@
 //    input-chosen shape, then an input-chosen channel (drop, duplicate,
 //    swap, hold back, corrupt a byte) into the receiver.
 //
-// Invariants: the memory is what make() allocated, at most WindowCapacity
+// Invariants: the memory is what create() allocated, at most WindowCapacity
 // payloads wait, the packet in progress never exceeds max_inner_size; every
 // delivered inner packet is a whole IPv4/IPv6 packet (version nibble, length
 // field equal to its size); both conservation laws of receiver_counters
@@ -63,7 +63,7 @@ void check_state(const receiver &r, std::size_t footprint) {
 
 void hostile(fuzz::bytes_in c) {
   const iptfs::receiver_config cfg = config_from(c);
-  auto made = receiver::make(cfg);
+  auto made = receiver::create(cfg);
   FUZZ_CHECK(made);
   receiver &r = *made;
   const std::size_t footprint = r.memory_footprint();
@@ -99,11 +99,11 @@ void stream(fuzz::bytes_in c) {
   scfg.pad_to_size = (shape & 1) != 0;
   scfg.split_length_fields = (shape & 2) != 0;
   scfg.congestion_control = (shape & 4) != 0;
-  auto sender = iptfs::sender::make(scfg, esp::sa_config{});
+  auto sender = iptfs::sender::create(scfg, esp::sa_config{});
   FUZZ_CHECK(sender);
   iptfs::receiver_config cfg = config_from(c);
   cfg.max_payload_size = 2100;
-  auto made = receiver::make(cfg);
+  auto made = receiver::create(cfg);
   FUZZ_CHECK(made);
   receiver &r = *made;
   const std::size_t footprint = r.memory_footprint();

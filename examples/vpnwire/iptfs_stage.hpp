@@ -103,7 +103,7 @@ private:
     c.first_sequence = 0; // a capture may start mid-stream: the first payload fixes it
     c.max_payload_size = 9216;
     c.max_inner_size = 65535;
-    auto r = receiver::make(c);
+    auto r = receiver::create(c);
     if (!r) return nullptr;
     return rx_.emplace(spi, std::make_unique<receiver>(std::move(r).value())).first->second.get();
   }

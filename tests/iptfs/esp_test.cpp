@@ -49,9 +49,9 @@ TEST(IptfsEsp, MixedTrafficThroughA1454BytePathNeverExceedsIt) {
     sa_pair sas = make_sas(sa);
     iptfs::sender_config cfg;
     cfg.outer_packet_size = 1454;
-    auto tx = iptfs::sender::make(cfg, sa);
+    auto tx = iptfs::sender::create(cfg, sa);
     ASSERT_TRUE(tx);
-    auto rx = iptfs::receiver<8>::make({});
+    auto rx = iptfs::receiver<8>::create({});
     ASSERT_TRUE(rx);
     std::mt19937_64 rng(udp ? 2 : 1);
     std::vector<bytes> sent;
@@ -104,8 +104,8 @@ TEST(IptfsEsp, DummyPacketsAdvanceLikePadOnlyPayloads) {
   sa_pair sas = make_sas(sa);
   iptfs::sender_config cfg;
   cfg.outer_packet_size = 600;
-  auto tx = iptfs::sender::make(cfg, sa);
-  auto rx = iptfs::receiver<8>::make({});
+  auto tx = iptfs::sender::create(cfg, sa);
+  auto rx = iptfs::receiver<8>::create({});
   ASSERT_TRUE(tx && rx);
   const bytes big = ipv4_packet(1000, 7);
   ASSERT_TRUE(tx->enqueue(big, t0));
@@ -133,8 +133,8 @@ TEST(IptfsEsp, DummyPacketsAdvanceLikePadOnlyPayloads) {
 TEST(IptfsEsp, RefusedAndForeignPackets) {
   const esp::sa_config sa = sa_config(false);
   sa_pair sas = make_sas(sa);
-  auto tx = iptfs::sender::make({}, sa);
-  auto rx = iptfs::receiver<8>::make({});
+  auto tx = iptfs::sender::create({}, sa);
+  auto rx = iptfs::receiver<8>::create({});
   ASSERT_TRUE(tx && rx);
   recorder rec;
   // A plain tunnel-mode ESP packet (Next Header 4) on the AGGFRAG SA.
@@ -174,8 +174,8 @@ TEST(IptfsEsp, PadPacketThroughTheSa) {
   sa_pair sas = make_sas(sa);
   iptfs::sender_config cfg;
   cfg.outer_packet_size = 1454;
-  auto tx = iptfs::sender::make(cfg, sa);
-  auto rx = iptfs::receiver<8>::make({});
+  auto tx = iptfs::sender::create(cfg, sa);
+  auto rx = iptfs::receiver<8>::create({});
   ASSERT_TRUE(tx && rx);
   bytes pkt(2048);
   auto n = tx->pad_packet(pkt, sas.out);

@@ -54,7 +54,7 @@ TEST(IptfsErrc, EveryNameIsItsSpelling) {
       {errc::queue_empty, "queue_empty"},
       {errc::not_due, "not_due"},
       {errc::invalid_parameter, "invalid_parameter"},
-      {errc::allocation_failed, "allocation_failed"},
+      {errc::out_of_memory, "out_of_memory"},
       {errc::esp_refused, "esp_refused"},
       {errc::not_aggfrag, "not_aggfrag"},
       {errc::payload_too_large, "payload_too_large"},

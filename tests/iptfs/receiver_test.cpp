@@ -34,7 +34,7 @@ bytes payload(std::uint16_t bo, std::initializer_list<bytes_view> parts, std::si
 }
 
 receiver make(iptfs::receiver_config cfg = {}) {
-  auto r = receiver::make(cfg);
+  auto r = receiver::create(cfg);
   EXPECT_TRUE(r) << iptfs::name(r.code());
   return std::move(*r);
 }
@@ -387,22 +387,22 @@ TEST(IptfsReceiver, FirstArrivalAnchorsWhenNoFirstSequenceIsGiven) {
 TEST(IptfsReceiver, InvalidConfigurations) {
   iptfs::receiver_config cfg;
   cfg.reorder_window = 8;
-  EXPECT_EQ(receiver::make(cfg).code(), iptfs::errc::invalid_parameter);
-  EXPECT_TRUE(iptfs::receiver<16>::make(cfg));
+  EXPECT_EQ(receiver::create(cfg).code(), iptfs::errc::invalid_parameter);
+  EXPECT_TRUE(iptfs::receiver<16>::create(cfg));
   cfg = {};
   cfg.max_inner_size = 39;
-  EXPECT_EQ(receiver::make(cfg).code(), iptfs::errc::invalid_parameter);
+  EXPECT_EQ(receiver::create(cfg).code(), iptfs::errc::invalid_parameter);
   cfg.max_inner_size = 65576;
-  EXPECT_EQ(receiver::make(cfg).code(), iptfs::errc::invalid_parameter);
+  EXPECT_EQ(receiver::create(cfg).code(), iptfs::errc::invalid_parameter);
   cfg = {};
   cfg.max_payload_size = 65536;
-  EXPECT_EQ(receiver::make(cfg).code(), iptfs::errc::invalid_parameter);
+  EXPECT_EQ(receiver::create(cfg).code(), iptfs::errc::invalid_parameter);
   cfg = {};
   cfg.drop_time = -1ms;
-  EXPECT_EQ(receiver::make(cfg).code(), iptfs::errc::invalid_parameter);
+  EXPECT_EQ(receiver::create(cfg).code(), iptfs::errc::invalid_parameter);
 }
 
-// Hostile payloads of every shape: memory stays what make() allocated,
+// Hostile payloads of every shape: memory stays what create() allocated,
 // nothing is delivered that is not a whole inner packet, the counters
 // balance.
 TEST(IptfsReceiver, RandomBytesStayWithinBounds) {

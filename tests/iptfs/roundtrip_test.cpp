@@ -103,7 +103,7 @@ traffic generate(std::mt19937_64 &rng, std::size_t n) {
   cfg.pad_to_size = (rng() & 1) != 0;
   cfg.split_length_fields = (rng() & 1) != 0;
   cfg.congestion_control = rng() % 5 == 0;
-  auto s = iptfs::sender::make(cfg, esp::sa_config{});
+  auto s = iptfs::sender::create(cfg, esp::sa_config{});
   EXPECT_TRUE(s);
   traffic t;
   bytes buf(s->payload_size());
@@ -150,7 +150,7 @@ TEST(IptfsRoundTrip, EveryPacketWhosePiecesArrivedIsDeliveredOnceInOrder) {
     ch.max_overtake = rcfg.reorder_window;
     const auto arrivals = ch.apply(t.payloads, rng);
 
-    auto r = receiver::make(rcfg);
+    auto r = receiver::create(rcfg);
     ASSERT_TRUE(r);
     model_config mc;
     mc.reorder_window = rcfg.reorder_window;
@@ -240,7 +240,7 @@ TEST(IptfsRoundTrip, ReceiverMatchesTheModelUnderTimeoutsAndCorruption) {
         if (rng() % 3 == 0) o.payload.resize(rng() % o.payload.size());
       }
     }
-    auto r = receiver::make(rcfg);
+    auto r = receiver::create(rcfg);
     ASSERT_TRUE(r);
     model_config mc;
     mc.reorder_window = rcfg.reorder_window;

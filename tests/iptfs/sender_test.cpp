@@ -35,7 +35,7 @@ esp::sa_config gcm() {
 }
 
 iptfs::sender make(const iptfs::sender_config &cfg, const esp::sa_config &sa = gcm()) {
-  auto s = iptfs::sender::make(cfg, sa);
+  auto s = iptfs::sender::create(cfg, sa);
   EXPECT_TRUE(s) << iptfs::name(s.code());
   return std::move(*s);
 }
@@ -225,19 +225,19 @@ TEST(IptfsSender, TunnelLimitsAgreeWithTheSaForEveryMtu) {
 TEST(IptfsSender, InvalidConfigurations) {
   iptfs::sender_config cfg;
   cfg.outer_ip_version = 5;
-  EXPECT_EQ(iptfs::sender::make(cfg, gcm()).code(), iptfs::errc::invalid_parameter);
+  EXPECT_EQ(iptfs::sender::create(cfg, gcm()).code(), iptfs::errc::invalid_parameter);
   cfg = {};
   cfg.max_queue_packets = 0;
-  EXPECT_EQ(iptfs::sender::make(cfg, gcm()).code(), iptfs::errc::invalid_parameter);
+  EXPECT_EQ(iptfs::sender::create(cfg, gcm()).code(), iptfs::errc::invalid_parameter);
   cfg = {};
   cfg.max_queue_bytes = 65534;
-  EXPECT_EQ(iptfs::sender::make(cfg, gcm()).code(), iptfs::errc::invalid_parameter);
+  EXPECT_EQ(iptfs::sender::create(cfg, gcm()).code(), iptfs::errc::invalid_parameter);
   cfg = {};
   cfg.outer_packet_size = 60; // 20 + 8 + 8 + 16 + 2 leaves 6 bytes: below a header + 6
-  EXPECT_EQ(iptfs::sender::make(cfg, gcm()).code(), iptfs::errc::invalid_parameter);
+  EXPECT_EQ(iptfs::sender::create(cfg, gcm()).code(), iptfs::errc::invalid_parameter);
   cfg.link_mtu = 40;
   cfg.outer_packet_size = 0;
-  EXPECT_EQ(iptfs::sender::make(cfg, gcm()).code(), iptfs::errc::invalid_parameter);
+  EXPECT_EQ(iptfs::sender::create(cfg, gcm()).code(), iptfs::errc::invalid_parameter);
   cfg = {};
   iptfs::sender s = make(cfg);
   EXPECT_EQ(s.set_path_mtu(50).code(), iptfs::errc::invalid_parameter);
@@ -479,7 +479,7 @@ TEST(IptfsSender, CongestionControlHeaders) {
   EXPECT_EQ(v->congestion(), cc);
 }
 
-// After make(), enqueue and next_payload never touch the heap.
+// After create(), enqueue and next_payload never touch the heap.
 TEST(IptfsSender, NoHeapAllocationPerPacket) {
   iptfs::sender_config cfg;
   cfg.max_queue_bytes = 1 << 17;

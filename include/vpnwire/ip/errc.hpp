@@ -55,7 +55,7 @@ enum class errc : std::uint8_t {
   zero_udp_checksum,            ///< UDP over IPv6 with a zero checksum (RFC 8200 §8.1: not allowed).
   not_udp,                      ///< The packet's upper-layer protocol is not UDP (17).
   fragment_not_reassembled,     ///< A whole packet was needed but this is a fragment (reassemble it first).
-  allocation_failed             ///< An engine could not allocate its tables (create()).
+  out_of_memory                 ///< An engine could not allocate its tables (create()).
 };
 
 /// What an error ended, in the spirit of ngtcp2_err_is_fatal: an embedder
@@ -113,7 +113,7 @@ enum class error_scope : std::uint8_t {
   case errc::zero_udp_checksum: return "zero_udp_checksum";
   case errc::not_udp: return "not_udp";
   case errc::fragment_not_reassembled: return "fragment_not_reassembled";
-  case errc::allocation_failed: return "allocation_failed";
+  case errc::out_of_memory: return "out_of_memory";
   }
   return "unknown";
 }
@@ -122,7 +122,7 @@ enum class error_scope : std::uint8_t {
 /// the datagram the fragment belonged to (inconsistent_length, overlap,
 /// too_many_fragments, budget_exhausted, datagram_too_large) are `datagram`;
 /// buffer_too_small, options_too_long, mtu_too_small, invalid_parameter,
-/// not_a_fragment and allocation_failed are `usage` (a reassembler given a
+/// not_a_fragment and out_of_memory are `usage` (a reassembler given a
 /// too small output buffer also drops that datagram, see submit()); every
 /// other error is `packet`.
 [[nodiscard]] constexpr error_scope scope(errc e) noexcept {
@@ -138,7 +138,7 @@ enum class error_scope : std::uint8_t {
   case errc::mtu_too_small:
   case errc::invalid_parameter:
   case errc::not_a_fragment:
-  case errc::allocation_failed: return error_scope::usage;
+  case errc::out_of_memory: return error_scope::usage;
   case errc::truncated:
   case errc::bad_version:
   case errc::ihl_too_small:

@@ -29,7 +29,7 @@ enum class errc : std::uint8_t {
   queue_empty,               ///< Sender: nothing is queued.
   not_due,                   ///< Sender: the init delay of the oldest queued packet has not elapsed.
   invalid_parameter,         ///< A configuration value is outside its domain (sizes, window, MTU too small).
-  allocation_failed,         ///< make(): the engine's fixed memory could not be allocated.
+  out_of_memory,             ///< create(): the engine's fixed memory could not be allocated.
   esp_refused,               ///< The ESP SA refused the packet (its counters and last_esp_error() say why).
   not_aggfrag,               ///< Receiver: the decapsulated Next Header is not 144 (AGGFRAG).
   payload_too_large,         ///< Receiver: a payload that must wait for reordering is larger than a slot.
@@ -55,7 +55,7 @@ enum class errc : std::uint8_t {
   case errc::queue_empty: return "queue_empty";
   case errc::not_due: return "not_due";
   case errc::invalid_parameter: return "invalid_parameter";
-  case errc::allocation_failed: return "allocation_failed";
+  case errc::out_of_memory: return "out_of_memory";
   case errc::esp_refused: return "esp_refused";
   case errc::not_aggfrag: return "not_aggfrag";
   case errc::payload_too_large: return "payload_too_large";

@@ -24,7 +24,7 @@
 // the missing length bytes and equal the packet's remaining length.
 //
 // Memory: (WindowCapacity + 1) x max_payload_size + max_inner_size bytes and
-// the window, all allocated by make(); nothing afterwards. Every payload and
+// the window, all allocated by create(); nothing afterwards. Every payload and
 // every inner packet ends in exactly one counter (see receiver_counters).
 #pragma once
 
@@ -147,14 +147,14 @@ public:
   using window_type = seq::reorder_window<held_payload, 64, WindowCapacity>;
   static constexpr std::size_t window_capacity = WindowCapacity;
 
-  /// An empty receiver; use make().
+  /// An empty receiver; use create().
   receiver() noexcept = default;
 
   /// Checks `cfg` and allocates the slots, the reassembly buffer and the
   /// window. Errors: invalid_parameter when reorder_window >= WindowCapacity,
   /// drop_time is negative, max_payload_size < 4 or above 65535, or
-  /// max_inner_size is below 40 or above 65575; allocation_failed.
-  [[nodiscard]] static result<receiver, errc> make(const receiver_config &cfg) noexcept {
+  /// max_inner_size is below 40 or above 65575; out_of_memory.
+  [[nodiscard]] static result<receiver, errc> create(const receiver_config &cfg) noexcept {
     if (cfg.reorder_window >= WindowCapacity || cfg.drop_time.count() < 0 || cfg.max_payload_size < basic_header_size ||
         cfg.max_payload_size > 65535 || cfg.max_inner_size < 40 || cfg.max_inner_size > 65575)
       return fail(errc::invalid_parameter, 0);
@@ -170,7 +170,7 @@ public:
     r.slots_.reset(new (std::nothrow) std::byte[(WindowCapacity + 1) * cfg.max_payload_size]);
     r.free_.reset(new (std::nothrow) std::uint32_t[WindowCapacity + 1]);
     r.buf_.reset(new (std::nothrow) std::byte[cfg.max_inner_size]);
-    if (!r.window_ || !r.slots_ || !r.free_ || !r.buf_) return fail(errc::allocation_failed, 0);
+    if (!r.window_ || !r.slots_ || !r.free_ || !r.buf_) return fail(errc::out_of_memory, 0);
     for (std::uint32_t i = 0; i <= WindowCapacity; ++i) r.free_[i] = i;
     r.free_count_ = WindowCapacity + 1;
     return r;
@@ -271,7 +271,7 @@ public:
   /// The SA's error behind the last esp_refused.
   [[nodiscard]] error_info<esp::errc> last_esp_error() const noexcept { return last_esp_; }
   [[nodiscard]] const receiver_config &config() const noexcept { return cfg_; }
-  /// Bytes allocated by make() (fixed afterwards).
+  /// Bytes allocated by create() (fixed afterwards).
   [[nodiscard]] std::size_t memory_footprint() const noexcept {
     return (WindowCapacity + 1) * (cfg_.max_payload_size + sizeof(std::uint32_t)) + cfg_.max_inner_size +
            sizeof(window_type);

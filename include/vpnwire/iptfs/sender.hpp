@@ -1,13 +1,13 @@
 // iptfs::sender: the sending side of an IP-TFS SA (RFC 9347), sans-IO.
 //
 // Inner IPv4/IPv6 packets are queued (copied into a ring allocated once by
-// make()); each call to next_packet() packs the oldest of them into one
+// create()); each call to next_packet() packs the oldest of them into one
 // AGGFRAG payload sized to the path: whole packets while they fit, then the
 // start of the next one, continued in the following payloads with the right
 // BlockOffset, so the outer ESP packets never need IP fragmentation. The
 // payload goes through esp::outbound_sa with Next Header 144.
 //
-//   auto tx = iptfs::sender::make(cfg, sa.config());
+//   auto tx = iptfs::sender::create(cfg, sa.config());
 //   tx->enqueue(inner, now);                       // at most max_queue_bytes held
 //   while (tx->ready(now)) {                        // init_delay elapsed, queue not empty
 //     auto n = tx->next_packet(now, buf, sa);       // one ESP packet in buf
@@ -24,7 +24,7 @@
 // refused with too_big (the caller sends ICMP "fragmentation needed" /
 // "packet too big" with inner_mtu()); packets are never split.
 //
-// Every call is O(bytes copied); nothing is allocated after make(). The
+// Every call is O(bytes copied); nothing is allocated after create(). The
 // fragments of one inner packet go out in consecutive calls, so as long as
 // the caller sends every packet next_packet() returns, in order, on this SA,
 // they carry consecutive ESP sequence numbers as §2.2.3 requires.
@@ -103,15 +103,15 @@ struct sender_counters {
 
 class sender {
 public:
-  /// An empty sender; use make().
+  /// An empty sender; use create().
   sender() noexcept = default;
 
   /// Checks `cfg` against the SA `sa` and allocates the queue.
   /// Errors: invalid_parameter when the payload room cannot hold a header
   /// and 6 data bytes, outer_ip_version is not 4 or 6, a queue limit is 0,
   /// max_queue_bytes is below 65535 (one inner packet must always fit) or
-  /// the MTU is too small for the SA; allocation_failed.
-  [[nodiscard]] static result<sender, errc> make(const sender_config &cfg, const esp::sa_config &sa) noexcept {
+  /// the MTU is too small for the SA; out_of_memory.
+  [[nodiscard]] static result<sender, errc> create(const sender_config &cfg, const esp::sa_config &sa) noexcept {
     if (cfg.outer_ip_version != 4 && cfg.outer_ip_version != 6) return fail(errc::invalid_parameter, 0);
     if (cfg.max_queue_packets == 0 || cfg.max_queue_bytes < max_inner) return fail(errc::invalid_parameter, 0);
     auto room = payload_room(cfg, sa, 0);
@@ -122,7 +122,7 @@ public:
     s.room_ = *room;
     s.ring_.reset(new (std::nothrow) std::byte[cfg.max_queue_bytes]);
     s.lengths_.reset(new (std::nothrow) std::uint32_t[cfg.max_queue_packets]);
-    if (!s.ring_ || !s.lengths_) return fail(errc::allocation_failed, 0);
+    if (!s.ring_ || !s.lengths_) return fail(errc::out_of_memory, 0);
     return s;
   }
 
@@ -291,7 +291,7 @@ public:
   [[nodiscard]] const sender_config &config() const noexcept { return cfg_; }
   /// The SA's error behind the last esp_refused.
   [[nodiscard]] error_info<esp::errc> last_esp_error() const noexcept { return last_esp_; }
-  /// Bytes allocated by make() (fixed afterwards).
+  /// Bytes allocated by create() (fixed afterwards).
   [[nodiscard]] std::size_t memory_footprint() const noexcept {
     return cfg_.max_queue_bytes + cfg_.max_queue_packets * sizeof(std::uint32_t);
   }

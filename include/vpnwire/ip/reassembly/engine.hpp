@@ -298,12 +298,12 @@ public:
   }
 
   /// As the constructor, for callers that must survive out-of-memory
-  /// (-fno-exceptions): the engine on the heap, or allocation_failed
+  /// (-fno-exceptions): the engine on the heap, or out_of_memory
   /// (offset 0) when an allocation failed.
   [[nodiscard]] static result<std::unique_ptr<basic_reassembler>, errc>
   create(const reassembler_config &cfg = {}) noexcept {
     std::unique_ptr<basic_reassembler> r(new (std::nothrow) basic_reassembler(cfg, deferred{}));
-    if (!r || !r->allocate()) return fail(errc::allocation_failed, 0);
+    if (!r || !r->allocate()) return fail(errc::out_of_memory, 0);
     return r;
   }
 
