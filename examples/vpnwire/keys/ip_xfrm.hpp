@@ -85,12 +85,13 @@ public:
   bool header(const text_line &l) {
     const auto t = tokens_of(l.text);
     if (t.size() != 4 || t[0].text != "src" || t[2].text != "dst")
-      return ctx_.fail(l.number, 1, "expected a state's first line, 'src ADDRESS dst ADDRESS', not " + quoted(l.text));
+      return ctx_.fail(l.number, 1,
+                       "expected a state's first line, 'src ADDRESS dst ADDRESS', not " + in_quotes(l.text));
     state_.emplace();
     state_->sa.line = l.number;
     for (std::size_t i : {std::size_t{1}, std::size_t{3}}) {
       auto a = parse_address(t[i].text);
-      if (!a || a->is_any()) return ctx_.fail(l.number, t[i].column, "not an IP address: " + quoted(t[i].text));
+      if (!a || a->is_any()) return ctx_.fail(l.number, t[i].column, "not an IP address: " + in_quotes(t[i].text));
       (i == 1 ? state_->sa.source : state_->sa.destination) = *a;
     }
     if (state_->sa.source.family != state_->sa.destination.family)
@@ -127,7 +128,8 @@ public:
       if (k == s) return true;
     // Sub-lines of lifetimes and replay bitmaps start with a number.
     if ((k[0] >= '0' && k[0] <= '9') || all_hex_words(t)) return true;
-    ctx_.note(l.number, t[0].column, "ignored line: " + quoted(k) + " is not an ip xfrm state attribute vpnwire knows");
+    ctx_.note(l.number, t[0].column,
+              "ignored line: " + in_quotes(k) + " is not an ip xfrm state attribute vpnwire knows");
     return true;
   }
 
@@ -190,17 +192,17 @@ private:
     s.have_proto = true;
     for (std::size_t i = 0; i < t.size(); i += 2) {
       const std::string_view k = t[i].text;
-      if (i + 1 >= t.size()) return ctx_.fail(l.number, t[i].column, quoted(k) + " without a value");
+      if (i + 1 >= t.size()) return ctx_.fail(l.number, t[i].column, in_quotes(k) + " without a value");
       const token &v = t[i + 1];
       if (k == "proto") {
         if (v.text != "esp") s.skip = "proto " + std::string(v.text) + " is not ESP";
       } else if (k == "spi") {
         auto n = xfrm_number(v.text);
-        if (!n) return ctx_.fail(l.number, v.column, "spi " + quoted(v.text) + " is not a 32-bit number");
+        if (!n) return ctx_.fail(l.number, v.column, "spi " + in_quotes(v.text) + " is not a 32-bit number");
         s.sa.config.spi = static_cast<std::uint32_t>(*n);
       } else if (k == "reqid") {
         auto n = xfrm_number(v.text);
-        if (!n) return ctx_.fail(l.number, v.column, "reqid " + quoted(v.text) + " is not a 32-bit number");
+        if (!n) return ctx_.fail(l.number, v.column, "reqid " + in_quotes(v.text) + " is not a 32-bit number");
         s.sa.reqid = static_cast<std::uint32_t>(*n);
       } else if (k == "mode") {
         if (v.text == "tunnel" || v.text == "transport") {
@@ -210,7 +212,7 @@ private:
           s.skip = "mode " + std::string(v.text) + " is not transport or tunnel";
         }
       } else {
-        return ctx_.fail(l.number, t[i].column, "unexpected " + quoted(k) + " on the proto line");
+        return ctx_.fail(l.number, t[i].column, "unexpected " + in_quotes(k) + " on the proto line");
       }
     }
     return true;
@@ -224,18 +226,18 @@ private:
     if (t.size() != want)
       return ctx_.fail(l.number, t[0].column,
                        std::string(k) + (with_bits ? " takes NAME 0xKEY BITS" : " takes NAME 0xKEY") + ", not " +
-                           quoted(l.text));
+                           in_quotes(l.text));
     xfrm_algorithm_line a;
     a.name = std::string(t[1].text);
     a.name_column = t[1].column;
     a.key_column = t[2].column;
     a.line = l.number;
     auto key = prefixed_hex(t[2].text);
-    if (!key) return ctx_.fail(l.number, t[2].column, "key " + quoted(t[2].text) + " is not 0x and hex digits");
+    if (!key) return ctx_.fail(l.number, t[2].column, "key " + in_quotes(t[2].text) + " is not 0x and hex digits");
     a.key = std::move(*key);
     if (with_bits) {
       auto b = parse_uint(t[3].text, 4096);
-      if (!b) return ctx_.fail(l.number, t[3].column, quoted(t[3].text) + " is not a length in bits");
+      if (!b) return ctx_.fail(l.number, t[3].column, in_quotes(t[3].text) + " is not a length in bits");
       a.bits = static_cast<std::uint32_t>(*b);
     }
     auto &slot = k == "enc"    ? state_->enc
@@ -251,11 +253,11 @@ private:
     // encap type espinudp sport 4500 dport 4500 addr 0.0.0.0
     if (t.size() != 9 || t[1].text != "type" || t[3].text != "sport" || t[5].text != "dport" || t[7].text != "addr")
       return ctx_.fail(l.number, t[0].column,
-                       "expected 'encap type TYPE sport PORT dport PORT addr ADDRESS', not " + quoted(l.text));
+                       "expected 'encap type TYPE sport PORT dport PORT addr ADDRESS', not " + in_quotes(l.text));
     auto sp = parse_uint(t[4].text, 0xFFFF);
     auto dp = parse_uint(t[6].text, 0xFFFF);
-    if (!sp) return ctx_.fail(l.number, t[4].column, quoted(t[4].text) + " is not a port");
-    if (!dp) return ctx_.fail(l.number, t[6].column, quoted(t[6].text) + " is not a port");
+    if (!sp) return ctx_.fail(l.number, t[4].column, in_quotes(t[4].text) + " is not a port");
+    if (!dp) return ctx_.fail(l.number, t[6].column, in_quotes(t[6].text) + " is not a port");
     if (t[2].text != "espinudp") {
       if (state_->skip.empty())
         state_->skip = "encap type " + std::string(t[2].text) + " is not RFC 3948 UDP encapsulation (espinudp)";

@@ -106,12 +106,12 @@ public:
   bool header(const text_line &l) {
     const auto t = tokens_of(l.text);
     if (t.size() != 2)
-      return ctx_.fail(l.number, 1, "expected an SA's first line, 'SOURCE DESTINATION', not " + quoted(l.text));
+      return ctx_.fail(l.number, 1, "expected an SA's first line, 'SOURCE DESTINATION', not " + in_quotes(l.text));
     cur_.emplace();
     cur_->sa.line = l.number;
     for (std::size_t i = 0; i < 2; ++i) {
       auto e = parse_setkey_endpoint(t[i].text);
-      if (!e) return ctx_.fail(l.number, t[i].column, "not an address[port]: " + quoted(t[i].text));
+      if (!e) return ctx_.fail(l.number, t[i].column, "not an address[port]: " + in_quotes(t[i].text));
       (i == 0 ? cur_->sa.source : cur_->sa.destination) = e->addr;
       if (e->port) {
         cur_->natt = true;
@@ -149,7 +149,8 @@ public:
       key.name_column = t[1].column;
       key.key_column = t.size() > 2 ? t[2].column : t[1].column + t[1].text.size();
       for (std::size_t i = 2; i < t.size(); ++i) {
-        if (!hex_group(t[i].text)) return ctx_.fail(l.number, t[i].column, "not a hex key group: " + quoted(t[i].text));
+        if (!hex_group(t[i].text))
+          return ctx_.fail(l.number, t[i].column, "not a hex key group: " + in_quotes(t[i].text));
         key.hex += t[i].text;
       }
       slot = std::move(key);
@@ -163,7 +164,7 @@ public:
     for (std::string_view sk : skipped)
       if (k == sk || (sk.back() == '=' && k.starts_with(sk))) return true;
     if (k.starts_with("sadb_seq=")) return true;
-    ctx_.note(l.number, t[0].column, "ignored line: " + quoted(k) + " is not a setkey -D field vpnwire knows");
+    ctx_.note(l.number, t[0].column, "ignored line: " + in_quotes(k) + " is not a setkey -D field vpnwire knows");
     return true;
   }
 
@@ -230,7 +231,7 @@ private:
       const std::string_view w = t[i].text;
       const std::size_t eq = w.find('=');
       if (eq == std::string_view::npos)
-        return ctx_.fail(l.number, t[i].column, "expected NAME=VALUE, not " + quoted(w));
+        return ctx_.fail(l.number, t[i].column, "expected NAME=VALUE, not " + in_quotes(w));
       const std::string_view k = w.substr(0, eq);
       const std::string_view v = w.substr(eq + 1);
       if (k == "mode") {
@@ -242,15 +243,15 @@ private:
         }
       } else if (k == "spi") {
         auto n = setkey_number(v);
-        if (!n) return ctx_.fail(l.number, t[i].column + 4, "spi " + quoted(v) + " is not DECIMAL(0xHEX)");
+        if (!n) return ctx_.fail(l.number, t[i].column + 4, "spi " + in_quotes(v) + " is not DECIMAL(0xHEX)");
         s.sa.config.spi = *n;
         have_spi = true;
       } else if (k == "reqid") {
         auto n = setkey_number(v);
-        if (!n) return ctx_.fail(l.number, t[i].column + 6, "reqid " + quoted(v) + " is not DECIMAL(0xHEX)");
+        if (!n) return ctx_.fail(l.number, t[i].column + 6, "reqid " + in_quotes(v) + " is not DECIMAL(0xHEX)");
         s.sa.reqid = *n;
       } else {
-        return ctx_.fail(l.number, t[i].column, "unexpected " + quoted(k) + " on the SA type line");
+        return ctx_.fail(l.number, t[i].column, "unexpected " + in_quotes(k) + " on the SA type line");
       }
     }
     if (!have_spi) return ctx_.fail(l.number, t[0].column, "SA type line without spi=");
@@ -262,7 +263,7 @@ private:
     for (const token &w : t) {
       if (!w.text.starts_with("flags=")) continue;
       auto f = parse_uint(w.text.substr(6), 0xFFFFFFFFULL);
-      if (!f) return ctx_.fail(l.number, w.column + 6, "flags " + quoted(w.text.substr(6)) + " is not a number");
+      if (!f) return ctx_.fail(l.number, w.column + 6, "flags " + in_quotes(w.text.substr(6)) + " is not a number");
       if ((*f & 0x400U) != 0) cur_->sa.config.esn = true; // SADB_X_SAFLAGS_ESN (FreeBSD)
     }
     return true;

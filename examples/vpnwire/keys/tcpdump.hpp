@@ -69,12 +69,12 @@ public:
       }
       const std::size_t at = first.find('@');
       if (at == std::string_view::npos)
-        return ctx_.fail(line, column, "expected SPI@ADDRESS before the secret, not " + quoted(first));
+        return ctx_.fail(line, column, "expected SPI@ADDRESS before the secret, not " + in_quotes(first));
       auto spi = strtoul_base0(first.substr(0, at));
-      if (!spi) return ctx_.fail(line, column, "SPI " + quoted(first.substr(0, at)) + " is not a 32-bit number");
+      if (!spi) return ctx_.fail(line, column, "SPI " + in_quotes(first.substr(0, at)) + " is not a 32-bit number");
       auto addr = parse_address(first.substr(at + 1));
       if (!addr || addr->is_any())
-        return ctx_.fail(line, column + at + 1, "not an IP address: " + quoted(first.substr(at + 1)));
+        return ctx_.fail(line, column + at + 1, "not an IP address: " + in_quotes(first.substr(at + 1)));
       sa.config.spi = *spi;
       sa.destination = *addr;
       decode = s.substr(rest_at);
@@ -84,7 +84,7 @@ public:
     }
     const std::size_t colon = decode.find(':');
     if (colon == std::string_view::npos)
-      return ctx_.fail(line, decode_column, "expected ALGORITHM:SECRET, not " + quoted(decode));
+      return ctx_.fail(line, decode_column, "expected ALGORITHM:SECRET, not " + in_quotes(decode));
     const std::string_view given = decode.substr(0, colon);
     std::string algo = lower(given);
     const bool hmac96 = algo.size() > 7 && algo.ends_with("-hmac96");
@@ -94,7 +94,7 @@ public:
         sa.any_spi ? "skipped the default secret: " : "skipped SA spi " + spi_text(sa.config.spi) + ": ";
     const auto c = cipher_by_tcpdump(algo);
     if (!c) {
-      ctx_.note(line, decode_column, who + quoted(given) + " is not an algorithm vpnwire implements");
+      ctx_.note(line, decode_column, who + in_quotes(given) + " is not an algorithm vpnwire implements");
       return true;
     }
     std::string_view secret = decode.substr(colon + 1);
@@ -104,7 +104,7 @@ public:
       auto k = hex_digits(secret.substr(2));
       if (!k || secret.size() == 2)
         return ctx_.fail(line, secret_column,
-                         "secret " + quoted(secret) + " is not 0x and an even number of hex digits");
+                         "secret " + in_quotes(secret) + " is not 0x and an even number of hex digits");
       key = std::move(*k);
     } else {
       for (char ch : secret) key.push_back(static_cast<std::byte>(ch));

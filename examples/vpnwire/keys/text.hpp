@@ -166,7 +166,9 @@ inline std::optional<std::uint32_t> strtoul_base0(std::string_view s) {
   return s;
 }
 
-/// "'text'" with control characters escaped, for messages.
-[[nodiscard]] inline std::string quoted(std::string_view s) { return "'" + printable(s) + "'"; }
+/// "'text'" with control characters escaped, for messages. Not named quoted():
+/// called with a std::string, argument-dependent lookup would pick std::quoted
+/// wherever <iomanip> is visible.
+[[nodiscard]] inline std::string in_quotes(std::string_view s) { return "'" + printable(s) + "'"; }
 
 } // namespace vpnwire_cli::keys::detail

@@ -127,33 +127,34 @@ inline bool wireshark_record(context &ctx, std::size_t line, const std::vector<u
   else if (proto.value == "IPv6")
     family = address::family_t::ipv6;
   else
-    return ctx.fail(line, proto.column, "protocol " + quoted(proto.value) + " is not IPv4 or IPv6");
+    return ctx.fail(line, proto.column, "protocol " + in_quotes(proto.value) + " is not IPv4 or IPv6");
   for (std::size_t i : {std::size_t{1}, std::size_t{2}}) {
     auto a = parse_address(f[i].value, true);
-    if (!a) return ctx.fail(line, f[i].column, "not an address or '*': " + quoted(f[i].value));
+    if (!a) return ctx.fail(line, f[i].column, "not an address or '*': " + in_quotes(f[i].value));
     if (!a->is_any() && a->family != family)
-      return ctx.fail(line, f[i].column, quoted(f[i].value) + " is not an " + proto.value + " address");
+      return ctx.fail(line, f[i].column, in_quotes(f[i].value) + " is not an " + proto.value + " address");
     (i == 1 ? sa.source : sa.destination) = *a;
   }
   if (f[3].value == "*") {
     sa.any_spi = true;
   } else {
     auto spi = strtoul_base0(f[3].value);
-    if (!spi) return ctx.fail(line, f[3].column, "SPI " + quoted(f[3].value) + " is not a 32-bit number or '*'");
+    if (!spi) return ctx.fail(line, f[3].column, "SPI " + in_quotes(f[3].value) + " is not a 32-bit number or '*'");
     sa.config.spi = *spi;
   }
   const std::string who =
       sa.any_spi ? "skipped the SA for any SPI: " : "skipped SA spi " + spi_text(sa.config.spi) + ": ";
   const cipher_names *c = cipher_by_wireshark(f[4].value);
   if (c == nullptr) {
-    ctx.note(line, f[4].column, who + "encryption " + quoted(f[4].value) + " is not an algorithm vpnwire implements");
+    ctx.note(line, f[4].column,
+             who + "encryption " + in_quotes(f[4].value) + " is not an algorithm vpnwire implements");
     return true;
   }
   bool unchecked = false;
   const integrity_names *i = integrity_by_wireshark(f[6].value, unchecked);
   if (i == nullptr) {
     ctx.note(line, f[6].column,
-             who + "authentication " + quoted(f[6].value) + " is not an algorithm vpnwire implements");
+             who + "authentication " + in_quotes(f[6].value) + " is not an algorithm vpnwire implements");
     return true;
   }
   if (c->xfrm_aead && i->integrity != vpnwire::esp::integrity::none) {
@@ -162,12 +163,12 @@ inline bool wireshark_record(context &ctx, std::size_t line, const std::vector<u
   }
   auto ekey = wireshark_key(f[5].value);
   if (!ekey)
-    return ctx.fail(line, f[5].column, "key " + quoted(f[5].value) + " is not 0x and an even number of hex digits");
+    return ctx.fail(line, f[5].column, "key " + in_quotes(f[5].value) + " is not 0x and an even number of hex digits");
   if (auto why = set_cipher(sa, *c, std::move(*ekey), f[4].value); !why.empty())
     return ctx.fail(line, f[5].column, why);
   auto akey = wireshark_key(f[7].value);
   if (!akey)
-    return ctx.fail(line, f[7].column, "key " + quoted(f[7].value) + " is not 0x and an even number of hex digits");
+    return ctx.fail(line, f[7].column, "key " + in_quotes(f[7].value) + " is not 0x and an even number of hex digits");
   const bool given = !unchecked && !akey->empty();
   if (auto why = set_integrity(sa, *i, std::move(*akey), given, !unchecked, f[6].value); !why.empty())
     return ctx.fail(line, f[7].column, why);
