@@ -7,8 +7,9 @@
 // header-count limit, its items are consecutive, inside the packet and
 // within the chain-length limit; its error offset lies inside the packet;
 // upper_layer() agrees with the walk (same end, same protocol); no Fragment
-// header appears twice; a parsed fixed header rebuilt with
-// build_ipv6_header is byte-identical; MSS clamping writes nothing on
+// header appears twice; the checksum destination is the one the first
+// Routing header names (each type's layout) or the fixed header's; a
+// parsed fixed header rebuilt with build_ipv6_header is byte-identical; MSS clamping writes nothing on
 // error, at most the MSS value and the TCP checksum otherwise, never raises
 // the MSS, and keeps a verifying checksum verifying.
 #include "vpnwire/ip/ipv6.hpp"
@@ -46,6 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   std::size_t expect_at = 40;
   std::size_t count = 0;
   std::size_t fragments = 0;
+  ip::ipv6_address final_destination = v->destination();
+  bool routed = false;
   while (!w.done()) {
     auto h = w.next();
     if (!h) {
@@ -62,6 +65,33 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     FUZZ_CHECK(h->bytes.size() >= 8 && h->bytes.size() % (h->type == ip::proto::ah ? 4 : 8) == 0);
     if (h->type == ip::proto::hop_by_hop) FUZZ_CHECK(count == 1);
     if (h->type == ip::proto::ipv6_fragment) FUZZ_CHECK(++fragments == 1);
+    if (h->type == ip::proto::ipv6_routing) {
+      // The final destination: what each routing type's layout says, or
+      // the fixed header's destination.
+      const ip::ipv6_address fixed = v->destination();
+      const ip::ipv6_address got = ip::routing_final_destination(*h, fixed);
+      const std::size_t units = h->bytes.size() / 8 - 1;
+      const auto at = [&](std::size_t o, std::size_t keep) {
+        return std::memcmp(got.data(), fixed.data(), keep) == 0 &&
+               std::memcmp(got.data() + keep, h->bytes.data() + o, 16 - keep) == 0;
+      };
+      if (h->segments_left() == 0) {
+        FUZZ_CHECK(got == fixed);
+      } else if (h->routing_type() == 0 && units > 0 && units % 2 == 0) {
+        FUZZ_CHECK(at(8 + 16 * (units / 2 - 1), 0));
+      } else if ((h->routing_type() == 2 && units == 2) || (h->routing_type() == 4 && units >= 2)) {
+        FUZZ_CHECK(at(8, 0));
+      } else if (h->routing_type() == 3 && got != fixed) {
+        const std::size_t keep = static_cast<std::size_t>(h->bytes[4]) & 15U;
+        bool found = false; // the last address lies inside the header, after its prefix from `fixed`
+        for (std::size_t o = 8; o + 16 - keep <= h->bytes.size() && !found; ++o) found = at(o, keep);
+        FUZZ_CHECK(found);
+      } else if (h->routing_type() != 3) {
+        FUZZ_CHECK(got == fixed);
+      }
+      if (!routed) final_destination = got;
+      routed = true;
+    }
     expect_at += h->bytes.size();
   }
   FUZZ_CHECK(w.position() == expect_at && w.rest().data() == pkt.data() + expect_at);
@@ -74,6 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       FUZZ_CHECK(ul->offset == expect_at);
       FUZZ_CHECK(ul->protocol == w.format().next_header());
       FUZZ_CHECK(ul->bytes.size() == pkt.size() - expect_at);
+      FUZZ_CHECK(ul->checksum_destination == final_destination); // the first Routing header's
     } else {
       FUZZ_CHECK(truncated && ul.code() == ip::errc::extension_header_truncated);
     }

@@ -39,6 +39,8 @@ struct ipv6_upper {
   std::uint8_t protocol = 0;
   vpnwire::bytes_view payload;
   std::size_t wire_length = 0; ///< upper-layer bytes on the wire (more than payload.size() when cut)
+  /// The checksum pseudo-header's addresses: the source, and the final
+  /// destination (ip::ipv6_upper_layer::checksum_destination).
   vpnwire::ip::ipv6_address src{}, dst{};
 };
 
@@ -151,7 +153,7 @@ public:
     u.payload = up->bytes;
     u.wire_length = cut_here ? ip::ipv6_header_size + wire_plen - up->offset : up->bytes.size();
     u.src = l.src;
-    u.dst = l.dst;
+    u.dst = up->checksum_destination; // the final destination a Routing header names, if any
     return u;
   }
 

@@ -107,7 +107,7 @@ def pairs(p):
 
 # Protocol subtrees that tshark nests in an ICMPv6 error for the packet it
 # quotes; vpnwire does not dissect the quoted packet (docs/cli.md).
-QUOTED = {"ipv6", "ip", "udp", "tcp", "icmpv6", "ipv6.fraghdr"}
+QUOTED = {"ipv6", "ip", "udp", "tcp", "icmpv6", "ipv6.fraghdr", "esp"}
 
 
 def leaves(tree, out, skip=()):

@@ -128,6 +128,54 @@ struct ipv6_extension_header {
   [[nodiscard]] std::uint8_t segments_left() const noexcept { return core::load_u8(bytes.data() + 3); }
 };
 
+/// The final destination a Routing header names: the Destination Address
+/// of an upper-layer checksum's pseudo-header while the packet is on its
+/// way (RFC 8200 §8.1: at the source, and at every hop that captures it
+/// before the last segment). `destination` (the fixed header's) when
+/// Segments Left is 0 (the packet has reached its final destination, which
+/// is then the fixed header's), for a header that is not a Routing header,
+/// for a routing type without addresses vpnwire knows, or when the header
+/// is shorter than the addresses its type and length announce.
+/// Types: 0 (RFC 2460 §4.4, deprecated by RFC 5095, still in captures): the
+/// last of its Hdr Ext Len / 2 addresses; 2 (RFC 6275 §6.4): its address;
+/// 3 (RPL Source Route, RFC 6554 §3): the last address, whose first CmprE
+/// bytes are those of `destination`; 4 (Segment Routing Header, RFC 8754
+/// §2): Segment List[0].
+[[nodiscard]] inline ipv6_address routing_final_destination(const ipv6_extension_header &routing,
+                                                            const ipv6_address &destination) noexcept {
+  const bytes_view h = routing.bytes;
+  if (routing.type != proto::ipv6_routing || h.size() < 8 || routing.segments_left() == 0) return destination;
+  const std::size_t units = core::load_u8(h.data() + 1); // Hdr Ext Len: 8-byte units after the first 8
+  std::size_t at = 0, keep = 0; // the address's bytes start at `at`; the first `keep` come from `destination`
+  switch (routing.routing_type()) {
+  case 0:
+    if (units == 0 || units % 2 != 0) return destination;
+    at = 8 + 16 * (units / 2 - 1);
+    break;
+  case 2:
+    if (units != 2) return destination;
+    at = 8;
+    break;
+  case 3: {
+    const std::size_t cmpr_i = core::load_u8(h.data() + 4) >> 4, cmpr_e = core::load_u8(h.data() + 4) & 15U;
+    const std::size_t pad = core::load_u8(h.data() + 5) >> 4;
+    if (units * 8 < pad + (16 - cmpr_e)) return destination;
+    at = 8 + (units * 8 - pad - (16 - cmpr_e)) / (16 - cmpr_i) * (16 - cmpr_i);
+    keep = cmpr_e;
+    break;
+  }
+  case 4:
+    if (units < 2) return destination;
+    at = 8;
+    break;
+  default: return destination;
+  }
+  if (at + (16 - keep) > h.size()) return destination;
+  ipv6_address out = destination;
+  std::memcpy(out.data() + keep, h.data() + at, 16 - keep);
+  return out;
+}
+
 /// The core::walker Format of an IPv6 header chain. Its state after a walk
 /// says where the chain ended: next_header() is the upper-layer protocol
 /// (or ESP, No Next Header, or the protocol of a non-first fragment's
@@ -246,6 +294,11 @@ template <class Bytes> struct basic_ipv6_upper_layer {
   std::uint32_t fragment_offset = 0;
   bool more_fragments = false;
   std::uint32_t identification = 0;
+  /// The Destination Address of the upper layer's checksum pseudo-header
+  /// (RFC 8200 §8.1): the fixed header's, or the final destination the
+  /// chain's first Routing header names while it has segments left
+  /// (routing_final_destination()).
+  ipv6_address checksum_destination{};
   /// True when a Fragment header is present and the packet is not an atomic fragment.
   [[nodiscard]] constexpr bool is_fragment() const noexcept {
     return fragment_header != ipv6_chain_format::none && (fragment_offset != 0 || more_fragments);
@@ -317,14 +370,20 @@ public:
   /// (offset = packet size) when the payload ends inside the chain.
   [[nodiscard]] result<basic_ipv6_upper_layer<Bytes>, errc> upper_layer(ipv6_chain_limits limits = {}) const noexcept {
     auto w = extension_headers(limits);
+    basic_ipv6_upper_layer<Bytes> u;
+    u.checksum_destination = destination();
+    bool routed = false;
     while (!w.done()) {
       auto h = w.next();
       if (!h) return h.error();
+      if (h->type == proto::ipv6_routing && !routed) {
+        routed = true;
+        u.checksum_destination = routing_final_destination(*h, u.checksum_destination);
+      }
     }
     const ipv6_chain_format &f = w.format();
     if (is_extension_header(f.next_header()) && f.fragment_header() == ipv6_chain_format::none)
       return fail(errc::extension_header_truncated, bytes_.size());
-    basic_ipv6_upper_layer<Bytes> u;
     u.protocol = f.next_header();
     u.offset = w.position();
     u.bytes = bytes_.subspan(w.position());

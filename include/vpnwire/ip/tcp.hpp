@@ -146,7 +146,9 @@ template <class Bytes>
 }
 
 /// Parses the TCP segment of an IPv6 packet (after its extension headers)
-/// and verifies its checksum. Offsets count from the start of the packet.
+/// and verifies its checksum against the final destination (a Routing
+/// header with segments left names it: ipv6_upper_layer::checksum_destination).
+/// Offsets count from the start of the packet.
 /// Errors: those of basic_ipv6_view::upper_layer; fragment_not_reassembled
 /// (the Fragment header) for a fragment; not_tcp (offset of the upper-layer
 /// header) when the chain does not end at TCP; parse_tcp errors offset by
@@ -160,7 +162,7 @@ template <class Bytes>
   if (ul->protocol != proto::tcp) return fail(errc::not_tcp, ul->offset);
   auto t = detail::parse_tcp(ul->bytes);
   if (!t) return fail(t.code(), ul->offset + t.offset());
-  if (!t->checksum_ok(ip.source(), ip.destination())) return fail(errc::bad_tcp_checksum, ul->offset + 16);
+  if (!t->checksum_ok(ip.source(), ul->checksum_destination)) return fail(errc::bad_tcp_checksum, ul->offset + 16);
   return t;
 }
 

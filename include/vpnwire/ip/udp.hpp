@@ -38,8 +38,9 @@ inline constexpr std::size_t udp_header_size = 8;
 
 /// The checksum over the IPv6 pseudo-header (RFC 8200 §8.1: source,
 /// destination, 32-bit upper-layer length, next header) and `segment`.
-/// At a receiver the destination is the packet's (the final destination of
-/// a Routing header has been reached).
+/// `dst` is the final destination: the packet's Destination Address, or,
+/// while a Routing header has segments left, the address it ends at
+/// (ipv6_upper_layer::checksum_destination, routing_final_destination()).
 [[nodiscard]] inline std::uint16_t pseudo_header_checksum(const ipv6_address &src, const ipv6_address &dst,
                                                           std::uint8_t next_header, bytes_view segment) noexcept {
   core::checksum_accumulator acc;
@@ -135,7 +136,9 @@ template <class Bytes>
 
 /// Parses the UDP datagram of an IPv6 packet (after its extension headers)
 /// and verifies its checksum (a writable IPv6 view gives a writable UDP
-/// view). Offsets count from the start of the packet.
+/// view) against the final destination (a Routing header with segments
+/// left names it: ipv6_upper_layer::checksum_destination). Offsets count
+/// from the start of the packet.
 /// Errors: those of basic_ipv6_view::upper_layer; fragment_not_reassembled
 /// (the Fragment header) for a fragment; not_udp (offset of the upper-layer
 /// header) when the chain does not end at UDP; parse_udp errors offset by the UDP header's
@@ -150,7 +153,7 @@ template <class Bytes>
   auto u = detail::parse_udp(ul->bytes);
   if (!u) return fail(u.code(), ul->offset + u.offset());
   if (u->checksum() == 0) return fail(errc::zero_udp_checksum, ul->offset + 6);
-  if (!u->checksum_ok(ip.source(), ip.destination())) return fail(errc::bad_udp_checksum, ul->offset + 6);
+  if (!u->checksum_ok(ip.source(), ul->checksum_destination)) return fail(errc::bad_udp_checksum, ul->offset + 6);
   return u;
 }
 

@@ -23,7 +23,8 @@ ICMPv6, ESP/AH, L2TP over UDP/IPv6, 6in4/4in6, IPV6CP over PPPoE), text2pcap
 (NULL with AF_INET6 24/28/30, LOOP, LINKTYPE_RAW with both families),
 editcap -T rawip6 (LINKTYPE_IPV6) and tcpdump on a veth pair between two
 network namespaces with MTU 1280 (kernel-fragmented ping and UDP, a TCP
-handshake, L2TP over UDP/IPv6), as Ethernet and LINUX_SLL2.
+handshake, L2TP over UDP/IPv6), as Ethernet and LINUX_SLL2; ipv6-routing.pcap from
+tests/ip/ipv6_routing_cases.py (scapy: checksums under Routing headers with segments left).
 
 usage: make_captures.py [--ipv6-only] OUTDIR   (root, for the network namespace; needs Debian's
        wireshark-common, tcpdump, nftables and python3-scapy, all in scripts/install-deps.sh)
@@ -524,11 +525,22 @@ def multi_interface(out):
     os.unlink(cut)
 
 
+def ipv6_routing(out):
+    """ipv6-routing.pcap: UDP, TCP and ICMPv6 under Routing headers of types 0, 2, 3 (RPL) and 4 (SRH)
+    with and without segments left, checksums right and wrong (tests/ip/ipv6_routing_cases.py,
+    scapy; its manifest says which)."""
+    with tempfile.TemporaryDirectory() as d:
+        here = os.path.dirname(os.path.abspath(__file__))
+        run(sys.executable, os.path.join(here, "..", "..", "ip", "ipv6_routing_cases.py"), d)
+        shutil.copyfile(os.path.join(d, "routing.pcap"), f"{out}/ipv6-routing.pcap")
+
+
 def main():
     args = [a for a in sys.argv[1:] if a != "--ipv6-only"]
     out = args[0] if args else os.path.dirname(os.path.abspath(__file__))
     frames = read_pcap(PLAIN)
     ipv6_scapy(out, frames)
+    ipv6_routing(out)
     ipv6_kernel(out, frames)
     if "--ipv6-only" in sys.argv:
         return
