@@ -8,10 +8,12 @@
 // within the chain-length limit; its error offset lies inside the packet;
 // upper_layer() agrees with the walk (same end, same protocol); no Fragment
 // header appears twice; the checksum destination is the one the first
-// Routing header names (each type's layout) or the fixed header's; a
-// parsed fixed header rebuilt with build_ipv6_header is byte-identical; MSS clamping writes nothing on
-// error, at most the MSS value and the TCP checksum otherwise, never raises
-// the MSS, and keeps a verifying checksum verifying.
+// Routing header names (each type's layout) or the fixed header's, the
+// checksum source the first Home Address option's or the packet's; a
+// parsed fixed header rebuilt with build_ipv6_header is byte-identical;
+// MSS clamping writes nothing on error, at most the MSS value and the TCP
+// checksum otherwise, never raises the MSS, and keeps a verifying checksum
+// verifying.
 #include "vpnwire/ip/ipv6.hpp"
 #include "vpnwire/ip/mss_clamp.hpp"
 #include "vpnwire/ip/tcp.hpp"
@@ -47,8 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   std::size_t expect_at = 40;
   std::size_t count = 0;
   std::size_t fragments = 0;
-  ip::ipv6_address final_destination = v->destination();
-  bool routed = false;
+  ip::ipv6_address final_destination = v->destination(), home = v->source();
+  bool routed = false, homed = false;
   while (!w.done()) {
     auto h = w.next();
     if (!h) {
@@ -92,6 +94,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       if (!routed) final_destination = got;
       routed = true;
     }
+    if (h->type == ip::proto::ipv6_destination && !homed) {
+      // A Home Address option's address (type 0xC9, length 16) inside the
+      // header, or the packet's source.
+      const ip::ipv6_address got = ip::home_address_source(*h, v->source());
+      if (got != v->source()) {
+        bool found = false;
+        for (std::size_t o = 2; o + 18 <= h->bytes.size() && !found; ++o)
+          found = h->bytes[o] == std::byte{0xC9} && h->bytes[o + 1] == std::byte{16} &&
+                  std::memcmp(got.data(), h->bytes.data() + o + 2, 16) == 0;
+        FUZZ_CHECK(found);
+        home = got;
+        homed = true;
+      }
+    }
     expect_at += h->bytes.size();
   }
   FUZZ_CHECK(w.position() == expect_at && w.rest().data() == pkt.data() + expect_at);
@@ -105,6 +121,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       FUZZ_CHECK(ul->protocol == w.format().next_header());
       FUZZ_CHECK(ul->bytes.size() == pkt.size() - expect_at);
       FUZZ_CHECK(ul->checksum_destination == final_destination); // the first Routing header's
+      FUZZ_CHECK(ul->checksum_source == home);                   // the first Home Address option's
     } else {
       FUZZ_CHECK(truncated && ul.code() == ip::errc::extension_header_truncated);
     }

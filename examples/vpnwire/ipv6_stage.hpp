@@ -39,8 +39,9 @@ struct ipv6_upper {
   std::uint8_t protocol = 0;
   vpnwire::bytes_view payload;
   std::size_t wire_length = 0; ///< upper-layer bytes on the wire (more than payload.size() when cut)
-  /// The checksum pseudo-header's addresses: the source, and the final
-  /// destination (ip::ipv6_upper_layer::checksum_destination).
+  /// The checksum pseudo-header's addresses: the source (or home address)
+  /// and the final destination (ip::ipv6_upper_layer::checksum_source and
+  /// checksum_destination).
   vpnwire::ip::ipv6_address src{}, dst{};
 };
 
@@ -152,7 +153,7 @@ public:
     u.protocol = up->protocol;
     u.payload = up->bytes;
     u.wire_length = cut_here ? ip::ipv6_header_size + wire_plen - up->offset : up->bytes.size();
-    u.src = l.src;
+    u.src = up->checksum_source;      // the home address a Home Address option names, if any
     u.dst = up->checksum_destination; // the final destination a Routing header names, if any
     return u;
   }
@@ -204,9 +205,10 @@ private:
     auto r = reasm_.submit(v.packet(), context, now, vpnwire::mutable_bytes(buf.data(), buf.size()));
     auto &frames = frames_[key];
     if (frames.empty()) first_ts_[key] = rec.ts_ns;
-    if (frames.size() < 256) frames.push_back(rec.number);
+    const bool listed = frames.size() < 256;
+    if (listed) frames.push_back(rec.number);
     if (!r) {
-      forget(key);
+      keep_or_forget(key, frames, listed, r.code());
       rec.fail("ipv6", r.error());
       return std::nullopt;
     }
@@ -234,6 +236,20 @@ private:
   void forget(const frag_key &key) {
     frames_.erase(key);
     first_ts_.erase(key);
+  }
+
+  /// After the reassembler refused a fragment: a datagram-scope error
+  /// dropped the datagram (its list goes); a packet-scope one dropped this
+  /// fragment alone, and the datagram's frames stay listed: an exact
+  /// duplicate stays among them (a fragment of the datagram, as tshark lists
+  /// it), any other refused fragment is taken off.
+  void keep_or_forget(const frag_key &key, std::vector<std::uint64_t> &frames, bool listed, vpnwire::ip::errc code) {
+    if (vpnwire::ip::scope(code) != vpnwire::ip::error_scope::packet) {
+      forget(key);
+      return;
+    }
+    if (listed && code != vpnwire::ip::errc::duplicate_fragment) frames.pop_back();
+    if (frames.empty()) forget(key);
   }
 
   /// Keeps the frame lists as bounded as the reassembler: datagrams first

@@ -465,10 +465,21 @@ private:
     auto r = reasm_.submit(v.packet(), context, now_, mutable_bytes_of(reasm_buf_[static_cast<std::size_t>(depth)]));
     auto &frames = frag_frames_[key];
     if (frames.empty()) frag_first_ts_[key] = rec.ts_ns;
-    if (frames.size() < 256) frames.push_back(rec.number);
+    const bool listed = frames.size() < 256;
+    if (listed) frames.push_back(rec.number);
     if (!r) {
-      frag_frames_.erase(key);
-      frag_first_ts_.erase(key);
+      // As the IPv6 stage: a packet-scope refusal keeps the datagram's frame
+      // list (an exact duplicate stays in it, as in tshark's); a datagram-scope
+      // one drops the list with the datagram.
+      if (ip::scope(r.code()) == ip::error_scope::packet) {
+        if (listed && r.code() != ip::errc::duplicate_fragment) frames.pop_back();
+      } else {
+        frames.clear();
+      }
+      if (frames.empty()) {
+        frag_frames_.erase(key);
+        frag_first_ts_.erase(key);
+      }
       rec.fail("ip", r.error());
       return std::nullopt;
     }

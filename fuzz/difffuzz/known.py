@@ -82,6 +82,22 @@ def _strings(d, err, trouble):
     return any(shown == t or _printable(ours).strip() == _printable(t).strip() for t in theirs)
 
 
+@rule("duplicate-fragment-listed", "interpretation")
+def _duplicate_listed(d, err, trouble):
+    # A fragment with the offset and length of a stored one but other bytes (a mutated copy sharing
+    # the ID): vpnwire, as Linux (inet_frag_queue_insert's IPFRAG_DUP), drops it as a duplicate without
+    # comparing bytes, keeps the datagram and lists the frame among its fragments; tshark compares the
+    # bytes and names the frame in *.fragment.error instead. vpnwire lists every frame tshark lists.
+    kind, _, key, ours, theirs = d
+    if key in ("ipv6.fragment", "ip.fragment"):
+        return (isinstance(ours, list) and len(ours) > len(theirs) and
+                _multiset_le([_norm(t) for t in theirs], [_norm(o) for o in ours]))
+    if key in ("ipv6.fragment.count", "ip.fragment.count"):
+        return bool(theirs) and isinstance(_norm(ours), int) and isinstance(_norm(theirs[0]), int) and \
+            _norm(ours) > _norm(theirs[0])
+    return False
+
+
 @rule("tcp-reserved-boolean", "representation")
 def _tcp_res(d, err, trouble):
     # tshark 4.0's tcp.flags.res is a boolean over the three reserved bits; vpnwire prints their value.

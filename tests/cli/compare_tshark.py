@@ -49,7 +49,7 @@ ESP_V6_SAS = [
      "HMAC-SHA-1-96 [RFC2404]", _V6AUTH),
 ]
 # Captures whose frames must decode without an error (the others hold malformed packets on purpose).
-MALFORMED = {"lcp-mru-length3.pcap", "ipv6-malformed.pcap"}
+MALFORMED = {"lcp-mru-length3.pcap", "ipv6-malformed.pcap", "fragment-duplicates.pcap"}
 
 # Fields each must be compared at least once over all captures.
 MUST_COMPARE = [

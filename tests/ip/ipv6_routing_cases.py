@@ -1,22 +1,23 @@
 #!/usr/bin/env python3
-"""IPv6 packets with Routing headers for ipv6_routing_checksum_test.cpp.
+"""IPv6 packets with Routing headers and Home Address options for ipv6_routing_checksum_test.cpp.
 
    ipv6_routing_cases.py OUT-DIR
 
 Writes OUT-DIR/routing.pcap (Ethernet) and OUT-DIR/routing.txt, one line per
 frame: "<name> <good|bad>", whether the upper-layer checksum was computed
 the way RFC 8200 section 8.1 asks (over the final destination while the
-Routing header has segments left). scapy 2.5 computes the checksums (its
+Routing header has segments left) and RFC 6275 section 6.3 (over the home
+address of a Home Address option). scapy 2.5 computes the checksums (its
 in6_chksum uses the final destination of Routing types 0 and 2 and of the
-Segment Routing Header); the "bad" cases are computed on purpose over the
-wrong destination. scapy has no RPL Source Route header (type 3, RFC 6554),
+Segment Routing Header, and a lone Home Address option); the "bad" cases are
+computed on purpose over the wrong address. scapy has no RPL Source Route header (type 3, RFC 6554),
 so those headers are assembled here from the RFC's layout, with the UDP
 checksum scapy computes over the final address; tshark judges them all.
 """
 import sys
 
-from scapy.all import (ICMPv6EchoRequest, ICMPv6PacketTooBig, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrRouting,
-                       IPv6ExtHdrSegmentRouting, Ether, Raw, TCP, UDP, raw, wrpcap)
+from scapy.all import (HAO, ICMPv6EchoRequest, ICMPv6PacketTooBig, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrRouting,
+                       IPv6ExtHdrSegmentRouting, Ether, PadN, Raw, TCP, UDP, raw, wrpcap)
 
 SRC = "2001:db8:1::1"
 DST = "2001:db8:2::2"            # the fixed header's destination: the next segment
@@ -31,11 +32,13 @@ def case(name, pkt, expect="good"):
     cases.append((name, Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / pkt, expect))
 
 
-def with_checksum_over(pkt, layer, destination):
-    """pkt with `layer`'s checksum computed as if the pseudo-header destination were `destination`."""
+def with_checksum_over(pkt, layer, destination, source=None):
+    """pkt with `layer`'s checksum computed as if the pseudo-header had `source` (default: the packet's)
+    and `destination`."""
     body = pkt[layer].copy()
     body.chksum = None
-    computed = IPv6(src=pkt[IPv6].src, dst=destination, nh=pkt[layer].overload_fields.get(IPv6, {}).get("nh", 17))
+    computed = IPv6(src=source or pkt[IPv6].src, dst=destination,
+                    nh=pkt[layer].overload_fields.get(IPv6, {}).get("nh", 17))
     c = (IPv6(raw(computed / body)))[layer].chksum
     out = pkt.copy()
     out[layer].chksum = c
@@ -78,6 +81,22 @@ case("srh-udp-over-fixed-destination", with_checksum_over(IPv6(raw(p)), UDP, DST
 # ...and over the final destination although no segment is left: wrong too.
 p = IPv6(src=SRC, dst=DST) / IPv6ExtHdrSegmentRouting(addresses=[FINAL, DST], segleft=0) / udp
 case("srh-udp-segleft0-over-segment-list", with_checksum_over(IPv6(raw(p)), UDP, FINAL), "bad")
+
+# Mobile IPv6 (RFC 6275 section 6.3): a mobile node away from home sends from its care-of address and
+# names its home address in a Home Address destination option; the checksum is over the home address.
+COA = "2001:db8:c::c"
+HOME = "2001:db8:7::7"
+case("hao-udp", IPv6(src=COA, dst=DST) / IPv6ExtHdrDestOpt(options=[HAO(hoa=HOME)]) / udp)
+case("hao-tcp-syn", IPv6(src=COA, dst=DST) / IPv6ExtHdrDestOpt(options=[HAO(hoa=HOME)]) /
+     TCP(sport=40001, dport=1723, flags="S", seq=7, options=[("MSS", 1220)]))
+p = IPv6(src=COA, dst=DST) / IPv6ExtHdrDestOpt(options=[HAO(hoa=HOME)]) / udp
+case("hao-udp-over-care-of-address", with_checksum_over(IPv6(raw(p)), UDP, DST, COA), "bad")
+# A Home Address option among other options (scapy only substitutes it when it is alone: the checksum
+# is computed here over the home address explicitly).
+p = IPv6(src=COA, dst=DST) / IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\0\0\0"), HAO(hoa=HOME)]) / udp
+case("hao-after-padn-udp", with_checksum_over(IPv6(raw(p)), UDP, DST, HOME))
+# Destination options without a Home Address option: the packet's source.
+case("dstopt-padn-udp", IPv6(src=COA, dst=DST) / IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\0\0\0\0")]) / udp)
 
 
 def rpl(cmpr_i, cmpr_e, addresses, segleft, final_tail):

@@ -176,6 +176,37 @@ struct ipv6_extension_header {
   return out;
 }
 
+/// The source an upper-layer checksum's pseudo-header uses when `options`
+/// is a Destination Options header carrying a Home Address option (RFC 6275
+/// §6.3, type 0xC9, 16 bytes: a mobile node away from home sends from its
+/// care-of address and names its home address there; the receiver puts the
+/// home address in the source before the upper layer sees the packet).
+/// `source` otherwise: another header, no such option, or an option whose
+/// length is not 16. The options are read as Pad1 or type-length-value
+/// entries up to the header's end; a cut entry ends the search.
+[[nodiscard]] inline ipv6_address home_address_source(const ipv6_extension_header &options,
+                                                      const ipv6_address &source) noexcept {
+  if (options.type != proto::ipv6_destination || options.bytes.size() < 8) return source;
+  const bytes_view o = options.bytes.subspan(2);
+  for (std::size_t i = 0; i < o.size();) {
+    const std::uint8_t type = core::load_u8(o.data() + i);
+    if (type == 0) { // Pad1
+      ++i;
+      continue;
+    }
+    if (o.size() - i < 2) break;
+    const std::size_t len = core::load_u8(o.data() + i + 1);
+    if (o.size() - i - 2 < len) break;
+    if (type == 0xC9 && len == 16) {
+      ipv6_address home{};
+      std::memcpy(home.data(), o.data() + i + 2, 16);
+      return home;
+    }
+    i += 2 + len;
+  }
+  return source;
+}
+
 /// The core::walker Format of an IPv6 header chain. Its state after a walk
 /// says where the chain ended: next_header() is the upper-layer protocol
 /// (or ESP, No Next Header, or the protocol of a non-first fragment's
@@ -299,6 +330,10 @@ template <class Bytes> struct basic_ipv6_upper_layer {
   /// chain's first Routing header names while it has segments left
   /// (routing_final_destination()).
   ipv6_address checksum_destination{};
+  /// The Source Address of that pseudo-header: the fixed header's, or the
+  /// home address a Destination Options header's Home Address option names
+  /// (home_address_source(), RFC 6275 §6.3; the first one in the chain).
+  ipv6_address checksum_source{};
   /// True when a Fragment header is present and the packet is not an atomic fragment.
   [[nodiscard]] constexpr bool is_fragment() const noexcept {
     return fragment_header != ipv6_chain_format::none && (fragment_offset != 0 || more_fragments);
@@ -372,13 +407,17 @@ public:
     auto w = extension_headers(limits);
     basic_ipv6_upper_layer<Bytes> u;
     u.checksum_destination = destination();
-    bool routed = false;
+    u.checksum_source = source();
+    bool routed = false, homed = false;
     while (!w.done()) {
       auto h = w.next();
       if (!h) return h.error();
       if (h->type == proto::ipv6_routing && !routed) {
         routed = true;
         u.checksum_destination = routing_final_destination(*h, u.checksum_destination);
+      } else if (h->type == proto::ipv6_destination && !homed) {
+        u.checksum_source = home_address_source(*h, u.checksum_source);
+        homed = u.checksum_source != source();
       }
     }
     const ipv6_chain_format &f = w.format();

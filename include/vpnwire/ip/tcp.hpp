@@ -162,7 +162,8 @@ template <class Bytes>
   if (ul->protocol != proto::tcp) return fail(errc::not_tcp, ul->offset);
   auto t = detail::parse_tcp(ul->bytes);
   if (!t) return fail(t.code(), ul->offset + t.offset());
-  if (!t->checksum_ok(ip.source(), ul->checksum_destination)) return fail(errc::bad_tcp_checksum, ul->offset + 16);
+  if (!t->checksum_ok(ul->checksum_source, ul->checksum_destination))
+    return fail(errc::bad_tcp_checksum, ul->offset + 16);
   return t;
 }
 

@@ -153,7 +153,8 @@ template <class Bytes>
   auto u = detail::parse_udp(ul->bytes);
   if (!u) return fail(u.code(), ul->offset + u.offset());
   if (u->checksum() == 0) return fail(errc::zero_udp_checksum, ul->offset + 6);
-  if (!u->checksum_ok(ip.source(), ul->checksum_destination)) return fail(errc::bad_udp_checksum, ul->offset + 6);
+  if (!u->checksum_ok(ul->checksum_source, ul->checksum_destination))
+    return fail(errc::bad_udp_checksum, ul->offset + 6);
   return u;
 }
 

@@ -113,8 +113,9 @@ struct icmp_report {
 /// verified) with protocol 1, or an IPv6 packet whose header chain
 /// (ip::parse_ipv6, then the extension-header walker: Hop-by-Hop, Routing,
 /// Destination Options, AH) ends at ICMPv6. The ICMPv6 checksum is verified
-/// against the source and the final destination (the fixed header's, or the
-/// one a Routing header with segments left names: ip::routing_final_destination).
+/// against ip::ipv6_upper_layer's checksum_source and checksum_destination
+/// (the fixed header's addresses, or the final destination a Routing header
+/// with segments left names and the home address of a Home Address option).
 /// Errors: not_an_ip_packet (offset of the IPv4 or IPv6 parse error, or of
 /// the extension-header chain's error) when the bytes are neither, or the
 /// chain is malformed or cut; not_icmp (9 for IPv4; for IPv6 the offset of
@@ -128,16 +129,8 @@ struct icmp_report {
     auto v = ip::parse_ipv6(packet);
     if (!v) return fail(errc::not_an_ip_packet, v.offset());
     auto w = v->extension_headers();
-    ip::ipv6_address final_destination = v->destination();
-    bool routed = false;
-    while (!w.done()) {
-      auto h = w.next();
-      if (!h) return fail(errc::not_an_ip_packet, h.offset());
-      if (h->type == ip::proto::ipv6_routing && !routed) {
-        routed = true;
-        final_destination = ip::routing_final_destination(*h, final_destination);
-      }
-    }
+    while (!w.done())
+      if (auto h = w.next(); !h) return fail(errc::not_an_ip_packet, h.offset());
     const ip::ipv6_chain_format &f = w.format();
     if (f.fragment_header() != ip::ipv6_chain_format::none) {
       const std::byte *fh = packet.data() + f.fragment_header();
@@ -146,7 +139,10 @@ struct icmp_report {
     if (ip::is_extension_header(f.next_header())) return fail(errc::not_an_ip_packet, v->packet().size());
     if (f.next_header() != ip::icmpv6_next_header) return fail(errc::not_icmp, f.next_header_field());
     const std::size_t at = w.position();
-    auto r = read_icmpv6(v->packet().subspan(at), v->source(), final_destination);
+    // The pseudo-header's addresses (Routing header, Home Address option).
+    auto ul = v->upper_layer();
+    if (!ul) return fail(errc::not_an_ip_packet, ul.offset());
+    auto r = read_icmpv6(v->packet().subspan(at), ul->checksum_source, ul->checksum_destination);
     if (!r) return fail(r.code(), r.code() == errc::icmp_malformed ? at + r.offset() : r.offset());
     return r;
   }

@@ -24,7 +24,8 @@ ICMPv6, ESP/AH, L2TP over UDP/IPv6, 6in4/4in6, IPV6CP over PPPoE), text2pcap
 editcap -T rawip6 (LINKTYPE_IPV6) and tcpdump on a veth pair between two
 network namespaces with MTU 1280 (kernel-fragmented ping and UDP, a TCP
 handshake, L2TP over UDP/IPv6), as Ethernet and LINUX_SLL2; ipv6-routing.pcap from
-tests/ip/ipv6_routing_cases.py (scapy: checksums under Routing headers with segments left).
+tests/ip/ipv6_routing_cases.py (scapy: checksums under Routing headers with segments left);
+fragment-duplicates.pcap (scapy: both families' fragments with a duplicate).
 
 usage: make_captures.py [--ipv6-only] OUTDIR   (root, for the network namespace; needs Debian's
        wireshark-common, tcpdump, nftables and python3-scapy, all in scripts/install-deps.sh)
@@ -535,12 +536,28 @@ def ipv6_routing(out):
         shutil.copyfile(os.path.join(d, "routing.pcap"), f"{out}/ipv6-routing.pcap")
 
 
+def fragment_duplicates(out):
+    """fragment-duplicates.pcap: a 3072-byte UDP datagram per family, fragmented by scapy (fragment6 on
+    a 1280-byte path, fragment for IPv4) with its first fragment sent twice before the last one: the
+    copy is a duplicate the reassembler drops alone, and the datagram still completes."""
+    from scapy.all import IPv6, IPv6ExtHdrFragment, fragment, fragment6
+    payload = bytes(range(256)) * 12
+    e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    f6 = fragment6(IPv6(src="2001:db8:1::10", dst="2001:db8:2::1") / IPv6ExtHdrFragment(id=0x5EED) /
+                   UDP(sport=33000, dport=33001) / Raw(payload), 1280)
+    f4 = fragment(IP(src="192.0.2.10", dst="198.51.100.1", id=0x4242) / UDP(sport=33000, dport=33001) /
+                  Raw(payload), 1280)
+    wrpcap(f"{out}/fragment-duplicates.pcap", [e / f for f in (f6[0], f6[1], f6[0], f6[2])] +
+           [e / f for f in (f4[0], f4[1], f4[0], f4[2])])
+
+
 def main():
     args = [a for a in sys.argv[1:] if a != "--ipv6-only"]
     out = args[0] if args else os.path.dirname(os.path.abspath(__file__))
     frames = read_pcap(PLAIN)
     ipv6_scapy(out, frames)
     ipv6_routing(out)
+    fragment_duplicates(out)
     ipv6_kernel(out, frames)
     if "--ipv6-only" in sys.argv:
         return
