@@ -1,7 +1,8 @@
 // l2tp_lac: an L2TP Access Concentrator that opens a tunnel to an LNS over
-// UDP, places incoming calls and reports what happened.
+// UDP over IPv4 or IPv6 (the --server address's family), places incoming
+// calls and reports what happened.
 //
-//   l2tp_lac [--server 127.0.0.1] [--port 1701] [--local-port 0] [--secret S]
+//   l2tp_lac [--server 127.0.0.1 | ::1] [--port 1701] [--local-port 0] [--secret S]
 //            [--no-hide] [--calls 1] [--hold-ms 0] [--timeout-ms 15000]
 //            [--sequencing] [--host-name vpnwire-lac] [--quiet]
 //

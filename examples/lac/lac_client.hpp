@@ -1,4 +1,5 @@
-// An L2TP Access Concentrator over a UDP socket: the vpnwire control plane
+// An L2TP Access Concentrator over a UDP socket (IPv4 or IPv6, after the
+// server's address): the vpnwire control plane
 // (sans-IO) driven by poll(2) and steady_clock. It opens a tunnel to an LNS,
 // places incoming calls, holds them, then clears them and the tunnel.
 //
@@ -40,7 +41,7 @@ struct os_random {
 };
 
 struct lac_options {
-  std::string server = "127.0.0.1";
+  std::string server = "127.0.0.1"; ///< an IPv4 or IPv6 address literal
   std::uint16_t port = 1701;
   std::uint16_t local_port = 0; ///< 0: any
   std::string secret;           ///< empty: no challenge, nothing hidden
@@ -79,21 +80,33 @@ inline lac_report run_lac(const lac_options &o, std::FILE *log = stdout) {
     }
   };
 
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  // The server's address decides the family: an IPv6 literal (::1,
+  // 2001:db8::1) gives a UDP/IPv6 socket, an IPv4 one a UDP/IPv4 socket.
+  sockaddr_in6 peer6{}, local6{};
+  sockaddr_in peer4{}, local4{};
+  const bool v6 = ::inet_pton(AF_INET6, o.server.c_str(), &peer6.sin6_addr) == 1;
+  if (!v6 && ::inet_pton(AF_INET, o.server.c_str(), &peer4.sin_addr) != 1) {
+    rep.error = "server address";
+    return rep;
+  }
+  peer6.sin6_family = local6.sin6_family = AF_INET6;
+  peer6.sin6_port = htons(o.port);
+  local6.sin6_port = htons(o.local_port);
+  local6.sin6_addr = in6addr_any;
+  peer4.sin_family = local4.sin_family = AF_INET;
+  peer4.sin_port = htons(o.port);
+  local4.sin_port = htons(o.local_port);
+  local4.sin_addr.s_addr = htonl(INADDR_ANY);
+  const int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) {
     rep.error = "socket";
     return rep;
   }
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_port = htons(o.local_port);
-  local.sin_addr.s_addr = htonl(INADDR_ANY);
-  sockaddr_in peer{};
-  peer.sin_family = AF_INET;
-  peer.sin_port = htons(o.port);
-  if (::inet_pton(AF_INET, o.server.c_str(), &peer.sin_addr) != 1 ||
-      ::bind(fd, reinterpret_cast<sockaddr *>(&local), sizeof local) != 0 ||
-      ::connect(fd, reinterpret_cast<sockaddr *>(&peer), sizeof peer) != 0) {
+  const bool bound = v6 ? ::bind(fd, reinterpret_cast<sockaddr *>(&local6), sizeof local6) == 0
+                        : ::bind(fd, reinterpret_cast<sockaddr *>(&local4), sizeof local4) == 0;
+  const bool connected = bound && (v6 ? ::connect(fd, reinterpret_cast<sockaddr *>(&peer6), sizeof peer6) == 0
+                                      : ::connect(fd, reinterpret_cast<sockaddr *>(&peer4), sizeof peer4) == 0);
+  if (!connected) {
     rep.error = "bind/connect";
     ::close(fd);
     return rep;
@@ -114,8 +127,8 @@ inline lac_report run_lac(const lac_options &o, std::FILE *log = stdout) {
     ::close(fd);
     return rep;
   }
-  say("lac: SCCRQ to %s:%u, local tunnel %u%s", o.server.c_str(), unsigned{o.port}, unsigned{t.local_tunnel_id()},
-      o.secret.empty() ? "" : " (challenge, hidden AVPs)");
+  say(v6 ? "lac: SCCRQ to [%s]:%u, local tunnel %u%s" : "lac: SCCRQ to %s:%u, local tunnel %u%s", o.server.c_str(),
+      unsigned{o.port}, unsigned{t.local_tunnel_id()}, o.secret.empty() ? "" : " (challenge, hidden AVPs)");
 
   const time_point give_up = now + o.timeout;
   time_point hold_until = time_point::max();

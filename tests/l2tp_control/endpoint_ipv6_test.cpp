@@ -10,7 +10,10 @@
 //  - every datagram of the IPv6 run, wrapped by scapy in IPv6/UDP with the
 //    addresses and ports the sockets used, is dissected by tshark as L2TP
 //    over IPv6/UDP with the Tunnel ID, Ns, Nr and message type our header
-//    and message views read, and a UDP checksum that verifies (label interop).
+//    and message views read, and a UDP checksum that verifies (label interop);
+//  - the example LAC (examples/lac/lac_client.hpp, the code path of l2tp_lac)
+//    given ::1 reaches an LNS on an IPv6-only [::1] socket, and given
+//    127.0.0.1 one on an IPv4 socket: tunnel and calls come up, then clear.
 #include "vpnwire/crypto/openssl_digest.hpp"
 #include "vpnwire/l2tp/control/endpoint.hpp"
 #include "vpnwire/l2tp/control/udp_peer.hpp"
@@ -18,6 +21,7 @@
 #include "vpnwire/l2tp/message.hpp"
 
 #include "../ppp/interop_support.hpp"
+#include "lac_client.hpp"
 #include "test_bytes.hpp"
 
 #include <gtest/gtest.h>
@@ -28,6 +32,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -35,6 +40,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace vpnwire;
@@ -359,4 +365,35 @@ TEST(EndpointIpv6, ADualStackLnsServesIpv4AndIpv6LacsWithOneKeyPerPeer) {
   EXPECT_TRUE(lac4.sock.local.is_v4());
   EXPECT_EQ(lns.ep->counters().peer_mismatch, 0U);
   EXPECT_EQ(lns.ep->counters().unknown_tunnel_id, 0U);
+}
+
+// The example LAC over each family: its socket follows the --server address.
+// The LNS's socket takes only that family (an IPv6-only [::1] socket, or
+// 127.0.0.1), so the tunnel comes up only if the LAC used it.
+TEST(EndpointIpv6, TheExampleLacFollowsTheServerAddressFamily) {
+  if (!have_ipv6_loopback()) GTEST_SKIP() << "no IPv6 loopback";
+  for (const int family : {AF_INET6, AF_INET}) {
+    const time_point t = from_nanoseconds(1'000'000'000);
+    node lns(role::lns, udp_socket::open(family), 66, t);
+    ASSERT_GE(lns.sock.fd, 0);
+    vpnwire_example::lac_options o;
+    o.server = family == AF_INET6 ? "::1" : "127.0.0.1";
+    o.port = lns.sock.local.port;
+    o.secret = "over-ipv6"; // the nodes' secret: a challenge both ways and hidden AVPs
+    o.calls = 2;
+    o.timeout = std::chrono::milliseconds(8000);
+    o.verbose = false;
+    std::atomic<bool> lac_done{false};
+    std::thread server([&] { run({&lns}, [&] { return lac_done.load(); }); });
+    const vpnwire_example::lac_report rep = vpnwire_example::run_lac(o, nullptr);
+    lac_done = true;
+    server.join();
+    EXPECT_EQ(rep.error, "") << o.server;
+    EXPECT_TRUE(rep.tunnel_up) << o.server;
+    EXPECT_EQ(rep.sessions_up, 2) << o.server;
+    EXPECT_FALSE(rep.timed_out) << o.server;
+    EXPECT_EQ(lns.tunnels_up, 1) << o.server;
+    EXPECT_EQ(lns.sessions_up, 2) << o.server;
+    ::close(lns.sock.fd);
+  }
 }
