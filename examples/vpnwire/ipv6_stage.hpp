@@ -107,6 +107,12 @@ public:
         break;
       }
       rec.ipv6_exts.push_back(extension_of(*h));
+      if (h->type == ip::proto::ipv6_destination) {
+        const auto hoa = ip::find_ipv6_option(*h, ip::home_address_option);
+        if (hoa && (hoa->length != 16 || !hoa->whole()))
+          rec.warn("ipv6", cli_code::home_address_option_length,
+                   h->offset + static_cast<std::size_t>(hoa->value.data() - h->bytes.data()) - 1);
+      }
       if (h->type == ip::proto::ipv6_fragment && !h->atomic_fragment() && !l.fragment) {
         l.fragment = true;
         l.more_fragments = h->more_fragments();

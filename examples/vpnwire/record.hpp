@@ -65,6 +65,12 @@ inline constexpr std::string_view cut_by_snaplen = "cut_by_snaplen";
 inline constexpr std::string_view bad_tcp_checksum = "bad_tcp_checksum";
 /// A frame of a link type vpnwire does not decode (pcapng interfaces may mix them).
 inline constexpr std::string_view link_type_not_decoded = "link_type_not_decoded";
+/// A Destination Options header's Home Address option (RFC 6275 §6.3) whose
+/// length is not 16, or that runs past the header: it names no home address,
+/// so the upper layer's checksum
+/// is judged over the packet's source (tshark reads the first 16 bytes as
+/// the home address). The offset is the option's length byte.
+inline constexpr std::string_view home_address_option_length = "home_address_option_length";
 } // namespace cli_code
 
 /// Wireshark's checksum status (proto_checksum_enum_e), printed by tshark

@@ -21,7 +21,10 @@ namespace vpnwire_cli {
 
 /// Appends an IPv6 address in RFC 5952 form (lowercase, no leading zeros,
 /// the longest run of two or more zero groups, the first on a tie, as "::"),
-/// as Wireshark prints ipv6.src and ipv6.dst.
+/// with the mixed notation of RFC 5952 §5 for the well-known prefixes of RFC
+/// 4291 §2.5.5 that embed an IPv4 address: IPv4-mapped (::ffff:192.0.2.1)
+/// and IPv4-compatible (::192.0.2.1; not :: or ::1 nor any address whose
+/// zero run is longer than six groups), as Wireshark and inet_ntop(3) print them.
 inline void append_ipv6(std::string &s, const ipv6_bytes &a) {
   std::uint16_t g[8];
   for (int i = 0; i < 8; ++i)
@@ -41,7 +44,14 @@ inline void append_ipv6(std::string &s, const ipv6_bytes &a) {
     }
     i = j;
   }
-  char buf[8];
+  char buf[20];
+  if (best == 0 && (best_len == 6 || (best_len == 5 && g[5] == 0xFFFF))) {
+    std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", std::to_integer<unsigned>(a[12]), std::to_integer<unsigned>(a[13]),
+                  std::to_integer<unsigned>(a[14]), std::to_integer<unsigned>(a[15]));
+    s += best_len == 6 ? "::" : "::ffff:";
+    s += buf;
+    return;
+  }
   for (int i = 0; i < 8; ++i) {
     if (i == best) {
       s += "::";

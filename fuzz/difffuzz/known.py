@@ -26,6 +26,11 @@ def classify(d, our_error, their_trouble, ours_frame=None):
             layer.get("vpnwire.ip.reassembly") == "completed" for layer in ours_frame.get("layers", [])):
         # A datagram reassembled in this frame: its content depends on the batch's other frames.
         return "cross-frame", "cross-frame-reassembly"
+    if ours_frame is not None and d[2].startswith(("udp.checksum", "tcp.checksum", "icmpv6.checksum")) and any(
+            w.get("code") == "home_address_option_length" for w in ours_frame.get("warnings", [])):
+        # A Home Address option of the wrong length: tshark still takes its first 16 bytes as the
+        # checksum's source; vpnwire ignores the malformed option and warns.
+        return "tshark-lenient", "home-address-option-length"
     for name, cls, fn in RULES:
         if fn(d, our_error, their_trouble):
             return cls, name

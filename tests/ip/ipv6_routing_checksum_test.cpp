@@ -211,4 +211,74 @@ TEST(Ipv6RoutingChecksum, MalformedRoutingHeadersKeepTheFixedDestination) {
   EXPECT_EQ(ip::routing_final_destination(e, dst), dst);
 }
 
+// Options of a Destination Options header: the first option of a type,
+// whole or running past the header; a Home Address option names the
+// checksum's source only when its length is 16 and it is whole.
+TEST(Ipv6RoutingChecksum, HomeAddressOptionOnlyWhenWellFormed) {
+  const ip::ipv6_address src = addr(0x5C), home = addr(0x77);
+  auto header = [](std::vector<std::uint8_t> opts) {
+    bytes h{std::byte{17}, std::byte{0}};
+    for (auto b : opts) h.push_back(static_cast<std::byte>(b));
+    while (h.size() % 8 != 0) h.push_back(std::byte{0}); // Pad1s
+    h[1] = static_cast<std::byte>(h.size() / 8 - 1);
+    return h;
+  };
+  auto hoa = [&](std::uint8_t len, std::size_t data) {
+    std::vector<std::uint8_t> v{ip::home_address_option, len};
+    for (std::size_t i = 0; i < data; ++i) v.push_back(static_cast<std::uint8_t>(home[std::min<std::size_t>(i, 15)]));
+    return v;
+  };
+  auto opts = [&](bytes &h) {
+    ip::ipv6_extension_header e = routing(h);
+    e.type = ip::proto::ipv6_destination;
+    return e;
+  };
+  {
+    std::vector<std::uint8_t> o{1, 2, 0, 0}; // PadN, then the option at 4n+2
+    const auto a = hoa(16, 16);
+    o.insert(o.end(), a.begin(), a.end());
+    bytes h = header(o);
+    const auto f = ip::find_ipv6_option(opts(h), ip::home_address_option);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->length, 16U);
+    EXPECT_TRUE(f->whole());
+    EXPECT_EQ(ip::home_address_source(opts(h), src), home);
+    EXPECT_FALSE(ip::find_ipv6_option(opts(h), 0x05)); // no Router Alert
+  }
+  {
+    // Length 20 with 16 bytes left in the header (a PadN before it): found,
+    // not whole, ignored (difffuzz's frame: tshark reads the 16 bytes).
+    std::vector<std::uint8_t> o{1, 2, 0, 0};
+    const auto a = hoa(20, 16);
+    o.insert(o.end(), a.begin(), a.end());
+    bytes h = header(o);
+    ASSERT_EQ(h.size(), 24U);
+    const auto f = ip::find_ipv6_option(opts(h), ip::home_address_option);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->length, 20U);
+    EXPECT_FALSE(f->whole());
+    EXPECT_EQ(f->value.data() + f->value.size(), h.data() + h.size());
+    EXPECT_EQ(ip::home_address_source(opts(h), src), src);
+  }
+  {
+    bytes h = header(hoa(8, 8)); // whole, but not an address
+    EXPECT_EQ(ip::home_address_source(opts(h), src), src);
+  }
+  {
+    // Another option running past the header hides what follows it.
+    std::vector<std::uint8_t> o{0x1E, 200};
+    bytes h = header(o);
+    EXPECT_FALSE(ip::find_ipv6_option(opts(h), ip::home_address_option));
+    EXPECT_EQ(ip::home_address_source(opts(h), src), src);
+  }
+  {
+    // A Hop-by-Hop header's options are found too, but name no home address.
+    bytes h = header(hoa(16, 16));
+    ip::ipv6_extension_header e = routing(h);
+    e.type = ip::proto::hop_by_hop;
+    EXPECT_TRUE(ip::find_ipv6_option(e, ip::home_address_option));
+    EXPECT_EQ(ip::home_address_source(e, src), src);
+  }
+}
+
 } // namespace

@@ -36,6 +36,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 namespace vpnwire {
 inline namespace v1 {
@@ -176,35 +177,62 @@ struct ipv6_extension_header {
   return out;
 }
 
-/// The source an upper-layer checksum's pseudo-header uses when `options`
-/// is a Destination Options header carrying a Home Address option (RFC 6275
-/// §6.3, type 0xC9, 16 bytes: a mobile node away from home sends from its
-/// care-of address and names its home address there; the receiver puts the
-/// home address in the source before the upper layer sees the packet).
-/// `source` otherwise: another header, no such option, or an option whose
-/// length is not 16. The options are read as Pad1 or type-length-value
-/// entries up to the header's end; a cut entry ends the search.
-[[nodiscard]] inline ipv6_address home_address_source(const ipv6_extension_header &options,
-                                                      const ipv6_address &source) noexcept {
-  if (options.type != proto::ipv6_destination || options.bytes.size() < 8) return source;
+/// The Home Address destination option's type (RFC 6275 §6.3).
+inline constexpr std::uint8_t home_address_option = 0xC9;
+
+/// One option of a Hop-by-Hop or Destination Options header.
+struct ipv6_option {
+  std::uint8_t type = 0;
+  /// The Opt Data Len field.
+  std::uint8_t length = 0;
+  /// The option's data inside the header: `length` bytes, or fewer when the
+  /// option runs past the header's end (malformed).
+  bytes_view value{};
+  [[nodiscard]] constexpr bool whole() const noexcept { return value.size() == length; }
+};
+
+/// The first option of type `type` (not Pad1, 0) in a Hop-by-Hop or
+/// Destination Options header (RFC 8200 §4.2: Pad1, or type, length and
+/// that many data bytes), or std::nullopt when the header is of another kind
+/// or holds no such option. An option that runs past the header's end ends
+/// the search: returned (not whole()) when it is of `type`.
+[[nodiscard]] inline std::optional<ipv6_option> find_ipv6_option(const ipv6_extension_header &options,
+                                                                 std::uint8_t type) noexcept {
+  if ((options.type != proto::hop_by_hop && options.type != proto::ipv6_destination) || options.bytes.size() < 8)
+    return std::nullopt;
   const bytes_view o = options.bytes.subspan(2);
   for (std::size_t i = 0; i < o.size();) {
-    const std::uint8_t type = core::load_u8(o.data() + i);
-    if (type == 0) { // Pad1
+    const std::uint8_t t = core::load_u8(o.data() + i);
+    if (t == 0) { // Pad1
       ++i;
       continue;
     }
     if (o.size() - i < 2) break;
-    const std::size_t len = core::load_u8(o.data() + i + 1);
-    if (o.size() - i - 2 < len) break;
-    if (type == 0xC9 && len == 16) {
-      ipv6_address home{};
-      std::memcpy(home.data(), o.data() + i + 2, 16);
-      return home;
-    }
-    i += 2 + len;
+    const std::uint8_t len = core::load_u8(o.data() + i + 1);
+    const std::size_t have = std::min<std::size_t>(len, o.size() - i - 2);
+    if (t == type) return ipv6_option{t, len, o.subspan(i + 2, have)};
+    if (have < len) break;
+    i += 2 + std::size_t{len};
   }
-  return source;
+  return std::nullopt;
+}
+
+/// The source an upper-layer checksum's pseudo-header uses when `options`
+/// is a Destination Options header carrying a Home Address option (RFC 6275
+/// §6.3, 16 bytes: a mobile node away from home sends from its care-of
+/// address and names its home address there; the receiver puts the home
+/// address in the source before the upper layer sees the packet).
+/// `source` otherwise: another header, no such option, or a first Home
+/// Address option whose length is not 16 or that runs past the header
+/// (malformed; tshark 4.0 reads 16 bytes from it anyway).
+[[nodiscard]] inline ipv6_address home_address_source(const ipv6_extension_header &options,
+                                                      const ipv6_address &source) noexcept {
+  if (options.type != proto::ipv6_destination) return source;
+  const auto hoa = find_ipv6_option(options, home_address_option);
+  if (!hoa || hoa->length != 16 || !hoa->whole()) return source;
+  ipv6_address home{};
+  std::memcpy(home.data(), hoa->value.data(), 16);
+  return home;
 }
 
 /// The core::walker Format of an IPv6 header chain. Its state after a walk
