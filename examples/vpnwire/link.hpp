@@ -93,12 +93,13 @@ namespace detail {
 }
 
 /// A 32-bit field written in the capturing host's byte order: read little
-/// endian, and byte-swap when the value only makes sense swapped (an
-/// address family or flags word never has bits in its top half while the
-/// bottom half is empty), as tcpdump and Wireshark do.
+/// endian, and byte-swap when the top half is not empty (an address family
+/// fits 16 bits), as tcpdump (print-null.c, print-enc.c) and Wireshark do.
+/// Sane values read the same either way; damaged ones with bits in both
+/// halves are swapped, as those tools swap them.
 [[nodiscard]] inline std::uint32_t host_order_u32(const std::byte *p, bool &swapped) noexcept {
   const std::uint32_t le = u32_order(p, false);
-  swapped = (le & 0xFFFFU) == 0 && le != 0;
+  swapped = (le & 0xFFFF0000U) != 0;
   return swapped ? vpnwire::core::load_be32(p) : le;
 }
 

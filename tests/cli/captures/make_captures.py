@@ -25,7 +25,8 @@ editcap -T rawip6 (LINKTYPE_IPV6) and tcpdump on a veth pair between two
 network namespaces with MTU 1280 (kernel-fragmented ping and UDP, a TCP
 handshake, L2TP over UDP/IPv6), as Ethernet and LINUX_SLL2; ipv6-routing.pcap from
 tests/ip/ipv6_routing_cases.py (scapy: checksums under Routing headers with segments left);
-fragment-duplicates.pcap (scapy: both families' fragments with a duplicate).
+fragment-duplicates.pcap (scapy: both families' fragments with a duplicate); enc-host-order.pcap
+(text2pcap: ENC headers in either byte order, and damaged).
 
 usage: make_captures.py [--ipv6-only] OUTDIR   (root, for the network namespace; needs Debian's
        wireshark-common, tcpdump, nftables and python3-scapy, all in scripts/install-deps.sh)
@@ -536,6 +537,23 @@ def ipv6_routing(out):
         shutil.copyfile(os.path.join(d, "routing.pcap"), f"{out}/ipv6-routing.pcap")
 
 
+def host_order_families(out, frames):
+    """enc-host-order.pcap (text2pcap -l 109): an IPv4 packet of incident 1 behind OpenBSD ENC headers
+    whose address family and flags (host byte order) are written little endian, big endian, and
+    damaged with bits in both halves; tshark and vpnwire must read each the same way (tcpdump's rule,
+    shared with BSD NULL headers: byte-swap when the top half is not empty). A NULL capture would
+    not compare: tshark reads a NULL value above 1500 as an Ethernet type (null.type)."""
+    ts, eth = frames[0]
+    ip = eth[14:]
+    fams = [b"\x02\x00\x00\x00", b"\x00\x00\x00\x02", b"\x00\x01\x00\x02", b"\x01\x00\x00\x02",
+            b"\x02\x00\x40\x00", b"\x00\x02\x00\x40", b"\x02\x01\x00\x00", b"\x00\x00\x01\x02"]
+    flags = [b"\x00\x0c\x00\x00", b"\x00\x00\x0c\x00", b"\x00\x04\x00\x00", b"\x00\x00\x04\x00",
+             b"\x00\x0c\x00\x00", b"\x00\x00\x0c\x00", b"\x00\x0c\x30\x00", b"\x00\x00\x0c\x00"]
+    spi = b"\xc1\x00\x00\x01"
+    text2pcap(f"{out}/enc-host-order.pcap", 109,
+              [(ts + i / 1000, f + spi + g + ip) for i, (f, g) in enumerate(zip(fams, flags))])
+
+
 def fragment_duplicates(out):
     """fragment-duplicates.pcap: a 3072-byte UDP datagram per family, fragmented by scapy (fragment6 on
     a 1280-byte path, fragment for IPv4) with its first fragment sent twice before the last one: the
@@ -558,6 +576,8 @@ def main():
     ipv6_scapy(out, frames)
     ipv6_routing(out)
     fragment_duplicates(out)
+    if "--ipv6-only" not in sys.argv:
+        host_order_families(out, frames)
     ipv6_kernel(out, frames)
     if "--ipv6-only" in sys.argv:
         return
