@@ -27,6 +27,11 @@ def classify(d, our_error, their_trouble, ours_frame=None):
         # A datagram reassembled in this frame: its content depends on the batch's other frames.
         return "cross-frame", "cross-frame-reassembly"
     if ours_frame is not None and d[2].startswith(("udp.checksum", "tcp.checksum", "icmpv6.checksum")) and any(
+            _refused_routing(layer) for layer in ours_frame.get("layers", [])):
+        # A Routing header with segments left whose length does not fit its type: tshark still takes
+        # an address from it for the checksum's destination; vpnwire keeps the packet's destination.
+        return "interpretation", "routing-header-length"
+    if ours_frame is not None and d[2].startswith(("udp.checksum", "tcp.checksum", "icmpv6.checksum")) and any(
             w.get("code") == "home_address_option_length" for w in ours_frame.get("warnings", [])):
         # A Home Address option of the wrong length: tshark still takes its first 16 bytes as the
         # checksum's source; vpnwire ignores the malformed option and warns.
@@ -35,6 +40,16 @@ def classify(d, our_error, their_trouble, ours_frame=None):
         if fn(d, our_error, their_trouble):
             return cls, name
     return "unclassified", ""
+
+
+def _refused_routing(layer):
+    """An ipv6 layer whose first Routing header has segments left and a length that
+    ip::routing_final_destination refuses for its type (0: odd or zero; 2: not 2; 4: below 2)."""
+    types = layer.get("ipv6.routing.type") or []
+    if not types:
+        return False
+    t, n, left = types[0], layer.get("ipv6.routing.len", [0])[0], layer.get("ipv6.routing.segleft", [0])[0]
+    return left != 0 and ((t == 0 and (n == 0 or n % 2 == 1)) or (t == 2 and n != 2) or (t == 4 and n < 2))
 
 
 def _norm(x):
