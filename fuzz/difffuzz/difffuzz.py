@@ -250,6 +250,7 @@ def main():
     stats = collections.Counter()
     by_sig = collections.Counter()
     by_class = collections.Counter()
+    by_rule = collections.Counter()
     frames_by_class = collections.Counter()
     examples = {}
     problems = []
@@ -277,8 +278,14 @@ def main():
                 cls, rule = known.classify(d, our_error, their_trouble, ours_frame)
                 by_sig[sig] += 1
                 reassembled = any(layer.get("vpnwire.ip.reassembly") == "completed" for layer in ours_frame["layers"])
-                every.write(json.dumps([list(d), our_error, their_trouble, reassembled]) + "\n")
+                # What known.classify reads of vpnwire's frame, so reclassify.py can redo it.
+                slim = {"layers": [{k: v for k, v in layer.items()
+                                    if k.startswith("ipv6.routing.") or k == "vpnwire.ip.reassembly"}
+                                   for layer in ours_frame["layers"]],
+                        "warnings": ours_frame.get("warnings", [])}
+                every.write(json.dumps([list(d), our_error, their_trouble, reassembled, slim]) + "\n")
                 by_class[cls] += 1
+                by_rule[f"{cls}/{rule}"] += 1
                 classes_here.add(cls)
                 key = (sig, rule)
                 if key not in examples:
@@ -299,6 +306,7 @@ def main():
               f"{len(problems)} problems, {time.time() - t0:.0f} s", flush=True)
     summary = {"frames": stats["frames"], "seed": args.seed, "compared_fields": stats["compared_fields"],
                "distinct_fields_compared": len(fc.c.compared), "disagreements_by_class": dict(by_class),
+               "disagreements_by_rule": dict(by_rule),
                "frames_with_disagreement_by_class": dict(frames_by_class), "signatures": dict(by_sig),
                "problems": problems, "seconds": round(time.time() - t0, 1)}
     with open(os.path.join(args.out, "summary.json"), "w") as f:

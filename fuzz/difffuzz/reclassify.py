@@ -12,8 +12,9 @@ import known  # noqa: E402
 
 by_class, by_rule, unclassified = collections.Counter(), collections.Counter(), collections.Counter()
 for line in open(os.path.join(sys.argv[1], "all.jsonl")):
-    d, err, trouble, reassembled = json.loads(line)
-    frame = {"layers": [{"vpnwire.ip.reassembly": "completed"}]} if reassembled else {"layers": []}
+    d, err, trouble, reassembled, *slim = json.loads(line)
+    # Runs before the frame digest was recorded kept only whether a datagram was reassembled.
+    frame = slim[0] if slim else {"layers": [{"vpnwire.ip.reassembly": "completed"}] if reassembled else []}
     cls, rule = known.classify(tuple(d), err, trouble, frame)
     by_class[cls] += 1
     by_rule[(cls, rule)] += 1
