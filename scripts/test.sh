@@ -3,7 +3,8 @@
 #   1. install missing Debian packages;
 #   2. g++ build: unit, interop, consumer and corpus-replay tests, benchmark smoke runs;
 #   3. clang build under ASan+UBSan: every test again (but the packaging and docs
-#      compile tests, which run no vpnwire code), plus canaries proving that a
+#      compile tests, which run no vpnwire code, and the corpus replays, which
+#      stage 7 runs under the same sanitizers), plus canaries proving that a
 #      sanitizer report fails the test run;
 #   4. clang build under TSan: the concurrent engines' tests (label tsan);
 #   5. a newcomer's plain commands, exactly (no preset, no options, default generator,
@@ -43,7 +44,13 @@ stage() { # stage NAME COMMAND...
 build_and_test() { # build_and_test PRESET DEBUG_FLAGS [ctest args...]
   local preset=$1 debug=$2
   shift 2
-  cmake --preset "$preset" -DVPNWIRE_WERROR=ON -DCMAKE_CXX_FLAGS_DEBUG="$debug" >/dev/null
+  local extra=()
+  # The sanitizer build leaves out the corpus-replay binaries: the fuzz stage's
+  # libFuzzer binaries (ASan+UBSan) execute every corpus input before they
+  # fuzz, so the corpus runs under the same sanitizers there (the dev stage
+  # still replays it with g++).
+  if [ "$preset" = asan-ubsan ]; then extra=(-DVPNWIRE_FUZZ_REPLAY=OFF); fi
+  cmake --preset "$preset" -DVPNWIRE_WERROR=ON -DCMAKE_CXX_FLAGS_DEBUG="$debug" "${extra[@]}" >/dev/null
   cmake --build --preset "$preset" -j "$jobs"
   ctest --preset "$preset" -j "$jobs" "$@"
 }
