@@ -14,6 +14,8 @@
 #include "vpnwire/ip/ipv6.hpp"
 #include "vpnwire/ip/ipv6_reassembler.hpp"
 
+#include "../ppp/interop_support.hpp"
+
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -29,46 +31,12 @@
 #include <vector>
 
 using namespace vpnwire;
+using ppp_interop::read_pcap;
+using ppp_interop::run;
 
 namespace {
 
 using bytes = std::vector<std::byte>;
-
-std::string run(const std::string &cmd, int &status) {
-  std::string out;
-  FILE *p = popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    status = -1;
-    return out;
-  }
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  status = pclose(p);
-  return out;
-}
-
-// The packets of a classic little-endian pcap file.
-std::vector<bytes> read_pcap(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  std::vector<char> all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  std::vector<bytes> out;
-  auto u32 = [&](std::size_t at) {
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(all[at + static_cast<std::size_t>(i)]);
-    return v;
-  };
-  if (all.size() < 24 || u32(0) != 0xA1B2C3D4U) return out;
-  for (std::size_t at = 24; at + 16 <= all.size();) {
-    const std::uint32_t incl = u32(at + 8);
-    at += 16;
-    if (at + incl > all.size()) break;
-    out.emplace_back(reinterpret_cast<const std::byte *>(all.data() + at),
-                     reinterpret_cast<const std::byte *>(all.data() + at + incl));
-    at += incl;
-  }
-  return out;
-}
 
 std::string text(const ip::ipv6_address &a) {
   char buf[INET6_ADDRSTRLEN];

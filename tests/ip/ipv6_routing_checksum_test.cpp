@@ -19,6 +19,8 @@
 #include "vpnwire/ip/udp.hpp"
 #include "vpnwire/tunnel/icmp_report.hpp"
 
+#include "../ppp/interop_support.hpp"
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -31,46 +33,12 @@
 #include <vector>
 
 using namespace vpnwire;
+using ppp_interop::read_pcap;
+using ppp_interop::run;
 
 namespace {
 
 using bytes = std::vector<std::byte>;
-
-std::string run(const std::string &cmd, int &status) {
-  std::string out;
-  FILE *p = popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    status = -1;
-    return out;
-  }
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  status = pclose(p);
-  return out;
-}
-
-/// The frames of a classic little-endian pcap file.
-std::vector<bytes> read_pcap(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  std::vector<char> all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  std::vector<bytes> out;
-  auto u32 = [&](std::size_t at) {
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(all[at + static_cast<std::size_t>(i)]);
-    return v;
-  };
-  if (all.size() < 24 || u32(0) != 0xA1B2C3D4U) return out;
-  for (std::size_t at = 24; at + 16 <= all.size();) {
-    const std::uint32_t incl = u32(at + 8);
-    at += 16;
-    if (at + incl > all.size()) break;
-    out.emplace_back(reinterpret_cast<const std::byte *>(all.data() + at),
-                     reinterpret_cast<const std::byte *>(all.data() + at + incl));
-    at += incl;
-  }
-  return out;
-}
 
 struct frame_case {
   std::string name, expect, tshark;
@@ -113,9 +81,8 @@ std::string verdict(const bytes &frame) {
 }
 
 TEST(Ipv6RoutingChecksum, AgreesWithScapyAndTsharkOnEveryFrame) {
+  if (!ppp_interop::have_tool("tshark")) GTEST_SKIP() << "tshark is not installed";
   int st = 0;
-  run("command -v tshark >/dev/null 2>&1", st);
-  if (st != 0) GTEST_SKIP() << "tshark is not installed";
   const std::string dir = ::testing::TempDir() + "vpnwire_rh_" + std::to_string(getpid());
   run("mkdir -p '" + dir + "'", st);
   const std::string gen =

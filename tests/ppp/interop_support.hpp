@@ -1,5 +1,5 @@
-// Helpers for the PPP interop tests: a minimal pcap writer, running a
-// command and capturing its output, and tshark's -T fields output as one
+// Helpers for the interop tests (PPP, IPv6): a minimal pcap writer and reader,
+// running a command and capturing its output, and tshark's -T fields output as one
 // map per packet (field name -> value, occurrences joined with ',').
 #pragma once
 
@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -66,6 +67,28 @@ inline std::string run(const std::string &cmd, int &status) {
   std::size_t n = 0;
   while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
   status = pclose(p);
+  return out;
+}
+
+/// The frames of a classic little-endian pcap file (empty when it is not one).
+inline std::vector<std::vector<std::byte>> read_pcap(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  std::vector<char> all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::vector<std::vector<std::byte>> out;
+  auto u32 = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(all[at + static_cast<std::size_t>(i)]);
+    return v;
+  };
+  if (all.size() < 24 || u32(0) != 0xA1B2C3D4U) return out;
+  for (std::size_t at = 24; at + 16 <= all.size();) {
+    const std::uint32_t incl = u32(at + 8);
+    at += 16;
+    if (at + incl > all.size()) break;
+    out.emplace_back(reinterpret_cast<const std::byte *>(all.data() + at),
+                     reinterpret_cast<const std::byte *>(all.data() + at + incl));
+    at += incl;
+  }
   return out;
 }
 
