@@ -273,6 +273,7 @@ def main():
         problems += probs
         for meta, frame, lt, ds, our_error, their_trouble, ours_frame in results:
             classes_here = set()
+            ours_frame["vpnwire.difffuzz.lists_differ"] = known.lists_differ(ds)
             for d in ds:
                 sig = signature(d)
                 cls, rule = known.classify(d, our_error, their_trouble, ours_frame)
@@ -282,7 +283,8 @@ def main():
                 slim = {"layers": [{k: v for k, v in layer.items()
                                     if k.startswith("ipv6.routing.") or k == "vpnwire.ip.reassembly"}
                                    for layer in ours_frame["layers"]],
-                        "warnings": ours_frame.get("warnings", [])}
+                        "warnings": ours_frame.get("warnings", []),
+                        "vpnwire.difffuzz.lists_differ": ours_frame["vpnwire.difffuzz.lists_differ"]}
                 every.write(json.dumps([list(d), our_error, their_trouble, reassembled, slim]) + "\n")
                 by_class[cls] += 1
                 by_rule[f"{cls}/{rule}"] += 1

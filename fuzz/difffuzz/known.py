@@ -19,12 +19,25 @@ def rule(name, cls):
     return deco
 
 
+FRAGMENT_LISTS = ("ip.fragment", "ipv6.fragment", "ip.fragment.count", "ipv6.fragment.count")
+
+
+def lists_differ(frame_disagreements):
+    """Whether the two tools reassembled a datagram of the frame from different frames (one of the
+    frame's disagreements is a fragment list or count)."""
+    return any(d[2] in FRAGMENT_LISTS for d in frame_disagreements)
+
+
 def classify(d, our_error, their_trouble, ours_frame=None):
     """(class, rule name) of one disagreement d = (kind, proto, key, ours, theirs); ours_frame is
-    vpnwire's JSON object of the frame."""
+    vpnwire's JSON object of the frame, with "vpnwire.difffuzz.lists_differ" set by the caller
+    (lists_differ() over the frame's disagreements)."""
     if ours_frame is not None and d[1] not in ("frame", "eth", "vlan", "sll", "null", "enc", "nflog") and any(
-            layer.get("vpnwire.ip.reassembly") == "completed" for layer in ours_frame.get("layers", [])):
-        # A datagram reassembled in this frame: its content depends on the batch's other frames.
+            layer.get("vpnwire.ip.reassembly") == "completed" for layer in ours_frame.get("layers", [])) and \
+            ours_frame.get("vpnwire.difffuzz.lists_differ", True):
+        # A datagram reassembled in this frame from other fragments than tshark's: its content depends
+        # on which of the batch's frames each reassembler kept. When both list the same frames, the
+        # datagram's fields are compared as any other frame's.
         return "cross-frame", "cross-frame-reassembly"
     if ours_frame is not None and d[2].startswith(("udp.checksum", "tcp.checksum", "icmpv6.checksum")) and any(
             _refused_routing(layer) for layer in ours_frame.get("layers", [])):
