@@ -113,6 +113,8 @@ public:
           rec.warn("ipv6", cli_code::home_address_option_length,
                    h->offset + static_cast<std::size_t>(hoa->value.data() - h->bytes.data()) - 1);
       }
+      if (h->type == ip::proto::ah && h->bytes.size() < ah_fixed_size)
+        rec.warn("ipv6", cli_code::ah_length_too_small, h->offset + 1);
       if (h->type == ip::proto::ipv6_fragment && !h->atomic_fragment() && !l.fragment) {
         l.fragment = true;
         l.more_fragments = h->more_fragments();
@@ -181,9 +183,10 @@ private:
       e.more = h.more_fragments();
       e.offset_units = static_cast<std::uint16_t>(h.fragment_offset() / 8U);
       e.id = h.identification();
-    } else if (h.type == ip::proto::ah && h.bytes.size() >= 12) {
-      e.ah_spi = vpnwire::core::load_be32(h.bytes.data() + 4);
-      e.ah_seq = vpnwire::core::load_be32(h.bytes.data() + 8);
+    } else if (h.type == ip::proto::ah) {
+      // Fields past a short header's end are not read (render lists only the ones it holds).
+      if (h.bytes.size() >= 8) e.ah_spi = vpnwire::core::load_be32(h.bytes.data() + 4);
+      if (h.bytes.size() >= ah_fixed_size) e.ah_seq = vpnwire::core::load_be32(h.bytes.data() + 8);
     }
     return e;
   }

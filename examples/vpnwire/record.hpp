@@ -71,6 +71,12 @@ inline constexpr std::string_view link_type_not_decoded = "link_type_not_decoded
 /// is judged over the packet's source (tshark reads the first 16 bytes as
 /// the home address). The offset is the option's length byte.
 inline constexpr std::string_view home_address_option_length = "home_address_option_length";
+/// An Authentication Header whose Payload Len makes it shorter than its
+/// fixed part (Next Header, Payload Len, Reserved, SPI, Sequence Number: 12
+/// bytes, RFC 4302 §2.2): the chain is still walked by that length (as
+/// Linux skips it), the fields it does not hold are not shown. The offset
+/// is the Payload Len byte.
+inline constexpr std::string_view ah_length_too_small = "ah_length_too_small";
 } // namespace cli_code
 
 /// Wireshark's checksum status (proto_checksum_enum_e), printed by tshark

@@ -88,16 +88,18 @@ inline void write_ipv6(json_writer &j, const frame_record &rec, std::size_t inde
   j.field_str("ipv6.src", ipv6_text(v.src));
   j.field_str("ipv6.dst", ipv6_text(v.dst));
   // Each kind of extension header as Wireshark names it; a kind that occurs
-  // more than once gives a list (tshark repeats the key).
-  auto ext_field = [&](std::uint8_t type, std::string_view key, auto value_of) {
+  // more than once gives a list (tshark repeats the key). A field is listed
+  // for the headers that hold it: `min_bytes`, the header length its end needs.
+  auto ext_field = [&](std::uint8_t type, std::string_view key, auto value_of, std::size_t min_bytes = 0) {
+    auto holds = [&](const ipv6_ext &e) { return e.type == type && e.length >= min_bytes; };
     bool any = false;
-    for (std::uint32_t i = 0; i < v.ext_count; ++i) any = any || rec.ipv6_exts[v.ext_first + i].type == type;
+    for (std::uint32_t i = 0; i < v.ext_count; ++i) any = any || holds(rec.ipv6_exts[v.ext_first + i]);
     if (!any) return;
     j.key(key);
     j.begin_array();
     for (std::uint32_t i = 0; i < v.ext_count; ++i) {
       const ipv6_ext &e = rec.ipv6_exts[v.ext_first + i];
-      if (e.type == type) j.number(value_of(e));
+      if (holds(e)) j.number(value_of(e));
     }
     j.end_array();
   };
@@ -119,8 +121,10 @@ inline void write_ipv6(json_writer &j, const frame_record &rec, std::size_t inde
   ext_field(proto::ipv6_fragment, "ipv6.fraghdr.ident", [](const ipv6_ext &e) { return e.id; });
   ext_field(proto::ah, "ah.next_header", [](const ipv6_ext &e) { return e.next_header; });
   ext_field(proto::ah, "ah.length", [](const ipv6_ext &e) { return e.length_field; });
-  ext_field(proto::ah, "ah.spi", [](const ipv6_ext &e) { return e.ah_spi; });
-  ext_field(proto::ah, "ah.sequence", [](const ipv6_ext &e) { return e.ah_seq; });
+  // An AH shorter than its 12-byte fixed part (warning ah_length_too_small)
+  // lists only what it holds; tshark reads the missing ones past its end.
+  ext_field(proto::ah, "ah.spi", [](const ipv6_ext &e) { return e.ah_spi; }, 8);
+  ext_field(proto::ah, "ah.sequence", [](const ipv6_ext &e) { return e.ah_seq; }, ah_fixed_size);
   for (const event &e : rec.events) {
     if (e.layer_index != index) continue;
     switch (e.what) {

@@ -57,11 +57,16 @@ def pdml_tree(elem):
     a field is (name, show); its children follow as (name + "_tree", [...])."""
     out = []
     for f in elem:
+        if f.tag == "proto" and f.get("name"):
+            # A protocol tshark nests in another: IPv6 extension headers and AH inside "ipv6", the packet
+            # an ICMP error quotes. tshark's JSON (compare_tshark) has them as subtrees of the layer too.
+            out.append((f.get("name"), pdml_tree(f)))
+            continue
         if f.tag != "field":
             continue
         name = f.get("name") or ""
         show = f.get("show")
-        kids = [c for c in f if c.tag == "field"]
+        kids = [c for c in f if c.tag in ("field", "proto")]
         if name and show is not None:
             out.append((name, show))
         if kids:
@@ -76,7 +81,11 @@ def pdml_packets(path):
             continue
         layers = []
         for p in elem:
-            if p.tag == "proto" and p.get("name") not in ("geninfo",):
+            if p.tag == "proto" and p.get("name") == "fake-field-wrapper":
+                # PDML's holder of protocols without a proto element of their own ("data"): each field
+                # with children is a layer, as in tshark's JSON.
+                layers += [(f.get("name"), pdml_tree(f)) for f in p if f.tag == "field" and len(f)]
+            elif p.tag == "proto" and p.get("name") not in ("geninfo",):
                 layers.append((p.get("name"), pdml_tree(p)))
         yield layers
         elem.clear()
@@ -281,7 +290,8 @@ def main():
                 reassembled = any(layer.get("vpnwire.ip.reassembly") == "completed" for layer in ours_frame["layers"])
                 # What known.classify reads of vpnwire's frame, so reclassify.py can redo it.
                 slim = {"layers": [{k: v for k, v in layer.items()
-                                    if k.startswith("ipv6.routing.") or k == "vpnwire.ip.reassembly"}
+                                    if k.startswith("ipv6.routing.") or k in ("proto", "vpnwire.ip.reassembly",
+                                                                              "vpnwire.not_decoded")}
                                    for layer in ours_frame["layers"]],
                         "warnings": ours_frame.get("warnings", []),
                         "vpnwire.difffuzz.lists_differ": ours_frame["vpnwire.difffuzz.lists_differ"]}

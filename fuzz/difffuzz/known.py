@@ -2,10 +2,15 @@
 
 Each rule names a documented difference (docs/differential.md, section
 given by the rule name) and a class:
-  tshark-unchecked  tshark prints a value vpnwire refuses (vpnwire's error
-                    says why); the field is not a disagreement of meaning;
-  tshark-bug        tshark 4.0 reports a wrong value (frame in the doc);
-  interpretation    both are defensible readings of damaged input.
+  tshark-lenient  tshark prints a value vpnwire refuses (vpnwire's error
+                  says why); the field is not a disagreement of meaning;
+  tshark-omits    tshark prints no type/length for options it does not dissect;
+  tshark-stops    tshark abandons the layer at an exception;
+  vpnwire-omits   vpnwire leaves undecoded a protocol tshark dissects;
+  representation  the same value, displayed differently;
+  cross-frame     reassembly over unrelated mutated frames;
+  tshark-bug      tshark 4.0 reports a wrong value (frame in the doc);
+  interpretation  both are defensible readings of damaged input.
 Anything else is `unclassified`: a vpnwire bug until shown otherwise.
 """
 
@@ -49,10 +54,23 @@ def classify(d, our_error, their_trouble, ours_frame=None):
         # A Home Address option of the wrong length: tshark still takes its first 16 bytes as the
         # checksum's source; vpnwire ignores the malformed option and warns.
         return "tshark-lenient", "home-address-option-length"
+    if ours_frame is not None and d[2] == "data.len" and _data_after_undecoded(d, ours_frame):
+        # vpnwire left a protocol number undecoded that tshark dissects (IPv4 protocol 44, PPP 0x0035,
+        # an 802.3 length with LLC): tshark's data is what remains after that protocol's header.
+        return "vpnwire-omits", "tshark-decodes-further"
     for name, cls, fn in RULES:
         if fn(d, our_error, their_trouble):
             return cls, name
     return "unclassified", ""
+
+
+def _data_after_undecoded(d, ours_frame):
+    """vpnwire's data layer starts at a protocol it does not decode (vpnwire.not_decoded) and tshark's
+    data is shorter: a suffix left after a header tshark dissected."""
+    data = [layer for layer in ours_frame.get("layers", []) if layer.get("proto") == "data"]
+    ours, theirs = _norm(d[3]), [_norm(t) for t in d[4]]
+    return bool(data) and "vpnwire.not_decoded" in data[-1] and isinstance(ours, int) and bool(theirs) and \
+        all(isinstance(t, int) and t < ours for t in theirs)
 
 
 def _refused_routing(layer):

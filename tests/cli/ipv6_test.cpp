@@ -246,6 +246,30 @@ TEST(Ipv6Errors, MalformedChainsAreNamedWithTheirOffsets) {
   EXPECT_TRUE(has(ls[5], "[error ipv6 incomplete_header_chain at 56]")) << ls[5]; // RFC 7112
 }
 
+// scapy's AHs (make_captures.py ah_lengths): with a 12-byte ICV, with none,
+// and two whose Payload Len of 0 makes them 8 bytes, shorter than AH's fixed
+// part: those hold an SPI but no Sequence Number (tshark reads one past the
+// header's end), and the chain goes on at their 9th byte, as Linux skips it.
+TEST(Ipv6Errors, ShortAuthenticationHeadersListOnlyTheFieldsTheyHold) {
+  const auto r = run("decode --json " + cap("ipv6-ah-lengths.pcap"));
+  const auto f = frame_lines(r.out);
+  ASSERT_EQ(f.size(), 4U) << r.out;
+  EXPECT_TRUE(has(f[0], "\"ah.length\":[4],\"ah.spi\":[2751463426],\"ah.sequence\":[1]")) << f[0];
+  EXPECT_TRUE(has(f[1], "\"ah.length\":[1],\"ah.spi\":[2751463427],\"ah.sequence\":[2]")) << f[1];
+  for (int i : {0, 1}) EXPECT_TRUE(has(f[static_cast<std::size_t>(i)], "\"warnings\":[]")) << f[i];
+  for (int i : {2, 3}) {
+    const auto &l = f[static_cast<std::size_t>(i)];
+    EXPECT_TRUE(has(l, "\"ah.length\":[0],\"ah.spi\":[" + std::to_string(i == 2 ? 0xA4000001U : 0xA4000004U) + "]"))
+        << l;
+    EXPECT_FALSE(has(l, "ah.sequence")) << l;
+    EXPECT_TRUE(has(l, "{\"layer\":\"ipv6\",\"code\":\"ah_length_too_small\",\"offset\":41}")) << l;
+    EXPECT_TRUE(has(l, "\"error\":null")) << l;
+  }
+  // The UDP datagram right after the 8 bytes, its checksum good over the addresses.
+  EXPECT_TRUE(has(f[3], "\"udp.srcport\":33000,\"udp.dstport\":33001")) << f[3];
+  EXPECT_TRUE(has(f[3], "\"udp.checksum.status\":1")) << f[3];
+}
+
 TEST(Ipv6SnapLength, CutPacketsGiveWarningsNotErrors) {
   if (!have("editcap")) GTEST_SKIP() << "needs Wireshark's editcap";
   const std::string cut = tmp("ipv6-s90.pcap");

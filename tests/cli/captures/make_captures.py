@@ -25,7 +25,8 @@ editcap -T rawip6 (LINKTYPE_IPV6) and tcpdump on a veth pair between two
 network namespaces with MTU 1280 (kernel-fragmented ping and UDP, a TCP
 handshake, L2TP over UDP/IPv6), as Ethernet and LINUX_SLL2; ipv6-routing.pcap from
 tests/ip/ipv6_routing_cases.py (scapy: checksums under Routing headers with segments left);
-fragment-duplicates.pcap (scapy: both families' fragments with a duplicate); enc-host-order.pcap
+fragment-duplicates.pcap (scapy: both families' fragments with a duplicate); ipv6-ah-lengths.pcap
+(scapy: AH with and without an ICV, and cut short by its Payload Len); enc-host-order.pcap
 (text2pcap: ENC headers in either byte order, and damaged).
 
 usage: make_captures.py [--ipv6-only] OUTDIR   (root, for the network namespace; needs Debian's
@@ -569,6 +570,26 @@ def fragment_duplicates(out):
            [e / f for f in (f4[0], f4[1], f4[0], f4[2])])
 
 
+def ah_lengths(out):
+    """ipv6-ah-lengths.pcap: IPv6 Authentication Headers (scapy's AH) of every Payload Len around the
+    12-byte fixed part (RFC 4302 §2.2): with a 12-byte ICV, with none (Payload Len 1), and cut by a
+    Payload Len of 0 (8 bytes: no Sequence Number; readers go on at the 9th byte) before No Next
+    Header and before UDP. The short ones get vpnwire's ah_length_too_small warning."""
+    from scapy.all import AH, IPv6
+    a, b = "2001:db8:1::10", "2001:db8:2::1"
+    e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    u = UDP(sport=33000, dport=33001) / Raw(b"ah")
+    udp = raw(IPv6(src=a, dst=b) / u)[40:]  # with its checksum (scapy leaves it 0 under AH)
+    # scapy leaves AH's Next Header and Payload Len to the caller.
+    pkts = [e / IPv6(src=a, dst=b) / AH(nh=17, payloadlen=4, spi=0xA4000002, seq=1, icv=bytes(range(12))) / Raw(udp),
+            e / IPv6(src=a, dst=b) / AH(nh=17, payloadlen=1, spi=0xA4000003, seq=2) / Raw(udp),
+            e / IPv6(src=a, dst=b, nh=51) / Raw(raw(AH(nh=59, payloadlen=0, spi=0xA4000001, seq=9))[:8]),
+            e / IPv6(src=a, dst=b, nh=51) / Raw(raw(AH(nh=17, payloadlen=0, spi=0xA4000004))[:8] + udp)]
+    for i, p in enumerate(pkts):
+        p.time = 1700000000 + i * 0.01
+    wrpcap(f"{out}/ipv6-ah-lengths.pcap", pkts)
+
+
 def main():
     args = [a for a in sys.argv[1:] if a != "--ipv6-only"]
     out = args[0] if args else os.path.dirname(os.path.abspath(__file__))
@@ -576,6 +597,7 @@ def main():
     ipv6_scapy(out, frames)
     ipv6_routing(out)
     fragment_duplicates(out)
+    ah_lengths(out)
     if "--ipv6-only" not in sys.argv:
         host_order_families(out, frames)
     ipv6_kernel(out, frames)
