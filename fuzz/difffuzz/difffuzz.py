@@ -291,7 +291,7 @@ def main():
                 # What known.classify reads of vpnwire's frame, so reclassify.py can redo it.
                 slim = {"layers": [{k: v for k, v in layer.items()
                                     if k.startswith("ipv6.routing.") or k in ("proto", "vpnwire.ip.reassembly",
-                                                                              "vpnwire.not_decoded")}
+                                                                              "vpnwire.not_decoded", "nflog.protocol")}
                                    for layer in ours_frame["layers"]],
                         "warnings": ours_frame.get("warnings", []),
                         "vpnwire.difffuzz.lists_differ": ours_frame["vpnwire.difffuzz.lists_differ"]}

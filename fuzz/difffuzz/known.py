@@ -58,6 +58,11 @@ def classify(d, our_error, their_trouble, ours_frame=None):
         # vpnwire left a protocol number undecoded that tshark dissects (IPv4 protocol 44, PPP 0x0035,
         # an 802.3 length with LLC): tshark's data is what remains after that protocol's header.
         return "vpnwire-omits", "tshark-decodes-further"
+    if ours_frame is not None and d[2] == "data.len" and _nflog_by_family(d, ours_frame):
+        # An NFLOG packet header whose hardware protocol is not IPv4's or IPv6's: vpnwire (as tcpdump)
+        # reads the payload by the header's address family, tshark by the hardware protocol, and
+        # stops there: its data is the whole payload.
+        return "interpretation", "nflog-family-over-hw-protocol"
     for name, cls, fn in RULES:
         if fn(d, our_error, their_trouble):
             return cls, name
@@ -71,6 +76,18 @@ def _data_after_undecoded(d, ours_frame):
     ours, theirs = _norm(d[3]), [_norm(t) for t in d[4]]
     return bool(data) and "vpnwire.not_decoded" in data[-1] and isinstance(ours, int) and bool(theirs) and \
         all(isinstance(t, int) and t < ours for t in theirs)
+
+
+def _nflog_by_family(d, ours_frame):
+    """An NFLOG frame whose packet header names neither IPv4 nor IPv6 (nflog.protocol), decoded by
+    vpnwire as IP all the same, where tshark's data (the payload it left undecoded) is longer."""
+    layers = ours_frame.get("layers", [])
+    protos = [layer.get("proto") for layer in layers]
+    nflog = [layer for layer in layers if layer.get("proto") == "nflog"]
+    ours, theirs = _norm(d[3]), [_norm(t) for t in d[4]]
+    return bool(nflog) and nflog[0].get("nflog.protocol") not in (None, 0x0800, 0x86DD) and \
+        protos[protos.index("nflog") + 1:protos.index("nflog") + 2] in (["ip"], ["ipv6"]) and \
+        isinstance(ours, int) and bool(theirs) and all(isinstance(t, int) and t > ours for t in theirs)
 
 
 def _refused_routing(layer):
