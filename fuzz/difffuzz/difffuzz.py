@@ -193,6 +193,10 @@ def compare_batch(args, ct, fc, frames_by_lt, workdir, tag):
     return sum(fc.c.compared.values()) - compared_before, results, problems
 
 
+# The keys of vpnwire's layers that known.classify reads (with ipv6.routing.*), kept in all.jsonl.
+SLIM = ("proto", "vpnwire.ip.reassembly", "vpnwire.ipv6.reassembly", "vpnwire.not_decoded", "nflog.protocol")
+
+
 def signature(d):
     kind, proto, key, ours, theirs = d
     return f"{kind}:{proto}:{key}"
@@ -287,11 +291,9 @@ def main():
                 sig = signature(d)
                 cls, rule = known.classify(d, our_error, their_trouble, ours_frame)
                 by_sig[sig] += 1
-                reassembled = any(layer.get("vpnwire.ip.reassembly") == "completed" for layer in ours_frame["layers"])
+                reassembled = any(known.reassembled(layer) for layer in ours_frame["layers"])
                 # What known.classify reads of vpnwire's frame, so reclassify.py can redo it.
-                slim = {"layers": [{k: v for k, v in layer.items()
-                                    if k.startswith("ipv6.routing.") or k in ("proto", "vpnwire.ip.reassembly",
-                                                                              "vpnwire.not_decoded", "nflog.protocol")}
+                slim = {"layers": [{k: v for k, v in layer.items() if k.startswith("ipv6.routing.") or k in SLIM}
                                    for layer in ours_frame["layers"]],
                         "warnings": ours_frame.get("warnings", []),
                         "vpnwire.difffuzz.lists_differ": ours_frame["vpnwire.difffuzz.lists_differ"]}

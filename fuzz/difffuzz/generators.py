@@ -112,10 +112,54 @@ def ppp_frames(rng):
     return out
 
 
+def ipv6_frames(rng):
+    """IPv6 outer and inner packets: L2TP over UDP/IPv6 (control and PPP 0x0057 data), extension header
+    chains (Hop-by-Hop, Destination Options with a Home Address option, Routing types 0, 2 and 4 with
+    and without segments left, AH), fragments of an L2TP datagram, ESP and ESP-in-UDP, ICMPv6 echo and
+    Packet Too Big quoting a tunnel packet, a TCP SYN with MSS, 6in4 and 4in6."""
+    from scapy.all import (AH, HAO, ICMPv6EchoRequest, ICMPv6PacketTooBig, IPv6, IPv6ExtHdrDestOpt,
+                           IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, IPv6ExtHdrSegmentRouting,
+                           PadN, RouterAlert, fragment6)
+    S, D, M = "2001:db8:1::10", "2001:db8:2::1", "2001:db8:3::1"
+    e = Ether(src=MA, dst=MB)
+    inner6 = bytes(IPv6(src="fd00::1", dst="fd00::2") / TCP(sport=40000, dport=443, flags="S",
+                                                           options=[("MSS", 1440), ("NOP", None), ("WScale", 7)]))
+    ppp6 = b"\xff\x03\x00\x57" + inner6
+    l2tp_ctl = l2tp_control(7, 0, 1, 2, [avp(0, struct.pack(">H", 6))])
+    u = UDP(sport=1701, dport=1701)
+    pkts = [
+        IPv6(src=S, dst=D) / u / Raw(l2tp_ctl),
+        IPv6(src=S, dst=D) / u / Raw(l2tp_data(7, 3, ppp6, seq=(rng.randrange(65536), 0))),
+        IPv6(src=S, dst=D) / IPv6ExtHdrHopByHop(options=[RouterAlert()]) / IPv6ExtHdrDestOpt(
+            options=[PadN(optdata=b"\0\0")]) / u / Raw(l2tp_data(7, 3, ppp6)),
+        IPv6(src=S, dst=D) / IPv6ExtHdrDestOpt(options=[HAO(hoa="2001:db8:9::9")]) / u / Raw(l2tp_ctl),
+        IPv6(src=S, dst=M) / IPv6ExtHdrRouting(type=0, addresses=[D], segleft=1) / u / Raw(l2tp_ctl),
+        IPv6(src=S, dst=D) / IPv6ExtHdrRouting(type=0, addresses=[M], segleft=0) / u / Raw(l2tp_ctl),
+        IPv6(src=S, dst=M) / IPv6ExtHdrRouting(type=2, addresses=[D], segleft=1) / u / Raw(l2tp_ctl),
+        IPv6(src=S, dst=M) / IPv6ExtHdrSegmentRouting(addresses=[D, M], segleft=1) / u / Raw(l2tp_ctl),
+        # scapy leaves a UDP checksum under AH 0: the datagram comes with its own.
+        IPv6(src=S, dst=D) / AH(nh=17, payloadlen=4, spi=0x1000, seq=3, icv=bytes(12)) / Raw(
+            bytes(IPv6(src=S, dst=D) / u / Raw(l2tp_ctl))[40:]),
+        IPv6(src=S, dst=D, nh=50) / Raw(struct.pack(">II", 0x6E600001, 5) + bytes(48)),
+        IPv6(src=S, dst=D) / UDP(sport=4500, dport=4500) / Raw(struct.pack(">II", 0x6E600002, 5) + bytes(40)),
+        IPv6(src=S, dst=D) / ICMPv6EchoRequest(id=7, seq=1, data=b"ping"),
+        IPv6(src=M, dst=S) / ICMPv6PacketTooBig(mtu=1280) / IPv6(src=S, dst=D) / u / Raw(l2tp_data(7, 3, ppp6)),
+        IPv6(src=S, dst=D) / TCP(sport=40001, dport=443, flags="S", options=[("MSS", 1440), ("SAckOK", b"")]),
+        IPv6(src=S, dst=D) / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1701, dport=1701) / Raw(l2tp_ctl),
+    ]
+    out = [bytes(e / p) for p in pkts]
+    out.append(bytes(e / IP(src=A, dst=B, proto=41) / Raw(inner6)))  # 6in4
+    big = IPv6(src=S, dst=D) / IPv6ExtHdrFragment(id=rng.randrange(1 << 32)) / u / Raw(
+        l2tp_data(7, 3, b"\xff\x03\x00\x57" + bytes(IPv6(src="fd00::1", dst="fd00::2") / UDP() / Raw(bytes(1400)))))
+    out += [bytes(e / f) for f in fragment6(big, 1280)]
+    return out
+
+
 def all_frames(rng):
     """Seed frames, as (linktype, bytes)."""
     eth = []
     eth += control_messages(rng)
+    eth += ipv6_frames(rng)
     for i, p in enumerate(ppp_frames(rng)):
         eth.append(udp_l2tp(l2tp_data(7, 3, b"\xff\x03" + p), ident=300 + i))
         eth.append(udp_l2tp(l2tp_data(7, 3, b"\xff\x03" + p, seq=(i, 0), offset=2), ident=400 + i))

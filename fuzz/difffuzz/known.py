@@ -27,6 +27,11 @@ def rule(name, cls):
 FRAGMENT_LISTS = ("ip.fragment", "ipv6.fragment", "ip.fragment.count", "ipv6.fragment.count")
 
 
+def reassembled(layer):
+    """Whether vpnwire completed an IPv4 or IPv6 datagram in this layer."""
+    return "completed" in (layer.get("vpnwire.ip.reassembly"), layer.get("vpnwire.ipv6.reassembly"))
+
+
 def lists_differ(frame_disagreements):
     """Whether the two tools reassembled a datagram of the frame from different frames (one of the
     frame's disagreements is a fragment list or count)."""
@@ -38,7 +43,7 @@ def classify(d, our_error, their_trouble, ours_frame=None):
     vpnwire's JSON object of the frame, with "vpnwire.difffuzz.lists_differ" set by the caller
     (lists_differ() over the frame's disagreements)."""
     if ours_frame is not None and d[1] not in ("frame", "eth", "vlan", "sll", "null", "enc", "nflog") and any(
-            layer.get("vpnwire.ip.reassembly") == "completed" for layer in ours_frame.get("layers", [])) and \
+            reassembled(layer) for layer in ours_frame.get("layers", [])) and \
             ours_frame.get("vpnwire.difffuzz.lists_differ", True):
         # A datagram reassembled in this frame from other fragments than tshark's: its content depends
         # on which of the batch's frames each reassembler kept. When both list the same frames, the
@@ -134,7 +139,7 @@ def _printable(s):
 def _reassembly(d, err, trouble):
     # Reassembly fields depend on the other frames of the batch: unrelated mutated frames
     # share IP IDs, so the two reassemblers see different fragment streams.
-    return d[2].startswith(("ip.fragment", "ip.reassembled"))
+    return d[2].startswith(("ip.fragment", "ip.reassembled", "ipv6.fragment", "ipv6.reassembled"))
 
 
 @rule("tshark-string-display", "representation")

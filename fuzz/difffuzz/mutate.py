@@ -2,7 +2,10 @@
 
 locate() walks a frame far enough to find the fields a parser trusts (a
 small dissector of its own, independent of vpnwire's): IPv4 IHL, total
-length, flags and fragment offset; UDP length; the L2TP flags word, Length
+length, flags and fragment offset; IPv6 Payload Length, Next Header and
+every extension header's Next Header and length, Routing type and segments
+left, option types and lengths, Fragment offset/M and identification, ICMPv6
+type, code and MTU; UDP length; the L2TP flags word, Length
 and Offset Size; each AVP's M/H bits and 10-bit length; PPP protocol, LCP
 and NCP lengths and option lengths; PPPoE length and discovery tag lengths;
 TCP data offset and option lengths. mutate() applies one to three
@@ -37,17 +40,17 @@ def link_payload(lt, b):
         while et in (0x8100, 0x88A8, 0x9100):
             o += 4
             et = u16(b, o)
-        if et == 0x0800:
+        if et in (0x0800, 0x86DD):
             return o + 2, "ip"
         if et in (0x8863, 0x8864):
             return o + 2, "pppoe"
         return None
     if lt == SLL:
         et = u16(b, 14)
-        return (16, "ip") if et == 0x0800 else (16, "pppoe") if et in (0x8863, 0x8864) else None
+        return (16, "ip") if et in (0x0800, 0x86DD) else (16, "pppoe") if et in (0x8863, 0x8864) else None
     if lt == SLL2:
         et = u16(b, 0)
-        return (20, "ip") if et == 0x0800 else None
+        return (20, "ip") if et in (0x0800, 0x86DD) else None
     if lt in (NULL, LOOP, ENC):
         return (4 if lt != ENC else 12), "ip"
     if lt in (RAW, RAW4):
@@ -74,7 +77,7 @@ def walk_ppp(b, o, F):
         o += 2
     if proto is None:
         return
-    if proto == 0x0021:
+    if proto in (0x0021, 0x0057):
         walk_ip(b, o, F)
         return
     if proto in (0xC021, 0x8021, 0x8057, 0xC023, 0xC223, 0x80FD):
@@ -145,6 +148,9 @@ def walk_l2tp(b, o, F):
 
 
 def walk_ip(b, o, F):
+    if o < len(b) and b[o] >> 4 == 6:
+        walk_ip6(b, o, F)
+        return
     if o + 20 > len(b) or b[o] >> 4 != 4:
         return
     F.add("ip_vihl", o, 1, b)
@@ -155,7 +161,51 @@ def walk_ip(b, o, F):
     proto = b[o + 9]
     if u16(b, o + 6) & 0x3FFF:
         return  # a fragment: the payload is not a header
-    t = o + ihl
+    walk_transport(b, o + ihl, proto, F)
+
+
+def walk_ip6(b, o, F):
+    """The fixed header's Payload Length and Next Header, then the extension header chain: each
+    header's Next Header and length (AH's in 4-byte units), a Routing header's type and segments
+    left, option types and lengths, a Fragment header's offset/M word and identification."""
+    if o + 40 > len(b):
+        return
+    F.add("ip6_plen", o + 4, 2, b)
+    F.add("ip6_nxt", o + 6, 1, b)
+    nh, p = b[o + 6], o + 40
+    for _ in range(8):
+        if nh not in (0, 43, 44, 51, 60) or p + 2 > len(b):
+            break
+        F.add("ip6_ext_nxt", p, 1, b)
+        if nh == 44:
+            F.add("ip6_frag", p + 2, 2, b)
+            F.add("ip6_frag_id", p + 4, 4, b)
+            if (u16(b, p + 2) or 0) & 0xFFF8:
+                return  # a later fragment: the payload is not a header
+            ln = 8
+        elif nh == 51:
+            F.add("ah_len", p + 1, 1, b)
+            ln = (b[p + 1] + 2) * 4
+        else:
+            F.add("ip6_ext_len", p + 1, 1, b)
+            ln = (b[p + 1] + 1) * 8
+            if nh == 43:
+                F.add("rt_type", p + 2, 1, b)
+                F.add("rt_segleft", p + 3, 1, b)
+            else:
+                q, end = p + 2, min(len(b), p + ln)
+                while q + 2 <= end:
+                    if b[q] == 0:  # Pad1
+                        q += 1
+                        continue
+                    F.add("ip6_opt_type", q, 1, b)
+                    F.add("ip6_opt_len", q + 1, 1, b)
+                    q += 2 + b[q + 1]
+        nh, p = b[p], p + ln
+    walk_transport(b, p, nh, F)
+
+
+def walk_transport(b, t, proto, F):
     if proto == 17:
         F.add("udp_len", t + 4, 2, b)
         sport, dport = u16(b, t), u16(b, t + 2)
@@ -176,6 +226,13 @@ def walk_ip(b, o, F):
             p += b[p + 1]
     elif proto == 50:
         F.add("esp_spi", t, 4, b)
+    elif proto in (4, 41):  # IPv4 or IPv6 inside
+        walk_ip(b, t, F)
+    elif proto == 58:
+        F.add("icmp6_type", t, 1, b)
+        F.add("icmp6_code", t + 1, 1, b)
+        if t < len(b) and b[t] == 2:  # Packet Too Big: the MTU
+            F.add("icmp6_mtu", t + 4, 4, b)
 
 
 def locate(lt, b):
@@ -217,6 +274,10 @@ def mutate(rng, lt, seed):
                 flags = rng.choice([cur & 0xE000, 0x2000, 0x4000, 0x6000, 0x8000, 0])
                 offv = rng.choice([cur & 0x1FFF, 0, 1, 2, 185, 0x1FFF, rng.randrange(0x2000)])
                 set_field(b, off, 2, flags | offv)
+            elif kind == "ip6_frag":
+                cur = int.from_bytes(b[off:off + 2], "big")
+                offv = rng.choice([cur >> 3, 0, 1, 2, 160, 0x1FFF, rng.randrange(0x2000)])
+                set_field(b, off, 2, (offv << 3) | rng.choice([cur & 7, cur & 1, 1, 0, 6, 7]))
             elif kind == "l2tp_flags":
                 cur = int.from_bytes(b[off:off + 2], "big")
                 set_field(b, off, 2, cur ^ (1 << rng.choice([15, 14, 11, 9, 8, 0, 1, 2, 3, 4, 5, 6, 7, 13, 12])))
