@@ -287,6 +287,10 @@ def main():
         for meta, frame, lt, ds, our_error, their_trouble, ours_frame in results:
             classes_here = set()
             ours_frame["vpnwire.difffuzz.lists_differ"] = known.lists_differ(ds)
+            # A Home Address option (0xC9) outside a Destination Options header, read by mutate.py's
+            # own walker.
+            ours_frame["vpnwire.difffuzz.hao_outside_dstopts"] = any(
+                opt == 0xC9 and hdr != 60 for hdr, opt in mutate.ipv6_options(lt, frame))
             for d in ds:
                 sig = signature(d)
                 cls, rule = known.classify(d, our_error, their_trouble, ours_frame)
@@ -296,7 +300,8 @@ def main():
                 slim = {"layers": [{k: v for k, v in layer.items() if k.startswith("ipv6.routing.") or k in SLIM}
                                    for layer in ours_frame["layers"]],
                         "warnings": ours_frame.get("warnings", []),
-                        "vpnwire.difffuzz.lists_differ": ours_frame["vpnwire.difffuzz.lists_differ"]}
+                        "vpnwire.difffuzz.lists_differ": ours_frame["vpnwire.difffuzz.lists_differ"],
+                        "vpnwire.difffuzz.hao_outside_dstopts": ours_frame["vpnwire.difffuzz.hao_outside_dstopts"]}
                 every.write(json.dumps([list(d), our_error, their_trouble, reassembled, slim]) + "\n")
                 by_class[cls] += 1
                 by_rule[f"{cls}/{rule}"] += 1

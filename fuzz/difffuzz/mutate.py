@@ -205,6 +205,26 @@ def walk_ip6(b, o, F):
     walk_transport(b, p, nh, F)
 
 
+def ipv6_options(lt, b):
+    """(header type, option type) of every option in the outer IPv6 packet's Hop-by-Hop and
+    Destination Options headers."""
+    lp = link_payload(lt, b)
+    if not lp or lp[0] + 40 > len(b) or b[lp[0]] >> 4 != 6:
+        return []
+    out, nh, p = [], b[lp[0] + 6], lp[0] + 40
+    for _ in range(8):
+        if nh not in (0, 43, 51, 60) or p + 2 > len(b):
+            break
+        ln = (b[p + 1] + 2) * 4 if nh == 51 else (b[p + 1] + 1) * 8
+        if nh in (0, 60):
+            q, end = p + 2, min(len(b), p + ln)
+            while q < end:
+                out.append((nh, b[q]))
+                q += 1 if b[q] == 0 else 2 + (b[q + 1] if q + 1 < end else 0)
+        nh, p = b[p], p + ln
+    return out
+
+
 def walk_transport(b, t, proto, F):
     if proto == 17:
         F.add("udp_len", t + 4, 2, b)
