@@ -185,7 +185,7 @@ private:
       e.id = h.identification();
     } else if (h.type == ip::proto::ah) {
       // Fields past a short header's end are not read (render lists only the ones it holds).
-      if (h.bytes.size() >= 8) e.ah_spi = vpnwire::core::load_be32(h.bytes.data() + 4);
+      if (h.bytes.size() >= ah_spi_end) e.ah_spi = vpnwire::core::load_be32(h.bytes.data() + 4);
       if (h.bytes.size() >= ah_fixed_size) e.ah_seq = vpnwire::core::load_be32(h.bytes.data() + 8);
     }
     return e;

@@ -27,11 +27,13 @@ struct ipv6_ext {
   bool more = false;
   std::uint16_t offset_units = 0; ///< the 13-bit field (8-byte units), as Wireshark shows it
   std::uint32_t id = 0;
-  // AH (51): read when the header holds them (8 and ah_fixed_size bytes).
+  // AH (51): read when the header holds them (ah_spi_end and ah_fixed_size bytes).
   std::uint32_t ah_spi = 0, ah_seq = 0;
 };
 
-/// AH's fixed part: Next Header, Payload Len, Reserved, SPI, Sequence Number (RFC 4302 §2.2).
+/// AH's fixed part: Next Header, Payload Len, Reserved, SPI (ending at byte
+/// 8), Sequence Number (RFC 4302 §2.2).
+inline constexpr std::size_t ah_spi_end = 8;
 inline constexpr std::size_t ah_fixed_size = 12;
 
 /// The IPv6 fixed header (ipv6.*). `depth` counts IP layers (either family)

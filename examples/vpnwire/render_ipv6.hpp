@@ -123,8 +123,10 @@ inline void write_ipv6(json_writer &j, const frame_record &rec, std::size_t inde
   ext_field(proto::ah, "ah.length", [](const ipv6_ext &e) { return e.length_field; });
   // An AH shorter than its 12-byte fixed part (warning ah_length_too_small)
   // lists only what it holds; tshark reads the missing ones past its end.
-  ext_field(proto::ah, "ah.spi", [](const ipv6_ext &e) { return e.ah_spi; }, 8);
-  ext_field(proto::ah, "ah.sequence", [](const ipv6_ext &e) { return e.ah_seq; }, ah_fixed_size);
+  const auto spi = [](const ipv6_ext &e) { return e.ah_spi; };
+  const auto sequence = [](const ipv6_ext &e) { return e.ah_seq; };
+  ext_field(proto::ah, "ah.spi", spi, ah_spi_end);
+  ext_field(proto::ah, "ah.sequence", sequence, ah_fixed_size);
   for (const event &e : rec.events) {
     if (e.layer_index != index) continue;
     switch (e.what) {

@@ -256,9 +256,9 @@ TEST(Ipv6Errors, ShortAuthenticationHeadersListOnlyTheFieldsTheyHold) {
   ASSERT_EQ(f.size(), 4U) << r.out;
   EXPECT_TRUE(has(f[0], "\"ah.length\":[4],\"ah.spi\":[2751463426],\"ah.sequence\":[1]")) << f[0];
   EXPECT_TRUE(has(f[1], "\"ah.length\":[1],\"ah.spi\":[2751463427],\"ah.sequence\":[2]")) << f[1];
-  for (int i : {0, 1}) EXPECT_TRUE(has(f[static_cast<std::size_t>(i)], "\"warnings\":[]")) << f[i];
-  for (int i : {2, 3}) {
-    const auto &l = f[static_cast<std::size_t>(i)];
+  for (std::size_t i : {0U, 1U}) EXPECT_TRUE(has(f[i], "\"warnings\":[]")) << f[i];
+  for (std::size_t i : {2U, 3U}) {
+    const auto &l = f[i];
     EXPECT_TRUE(has(l, "\"ah.length\":[0],\"ah.spi\":[" + std::to_string(i == 2 ? 0xA4000001U : 0xA4000004U) + "]"))
         << l;
     EXPECT_FALSE(has(l, "ah.sequence")) << l;
