@@ -34,7 +34,9 @@ def reassembled(layer):
 
 def lists_differ(frame_disagreements):
     """Whether the two tools reassembled a datagram of the frame from different frames (one of the
-    frame's disagreements is a fragment list or count)."""
+    frame's disagreements is a fragment list or count). A list that differs only by a duplicate
+    vpnwire lists too counts: the two may still have taken the datagram's bytes from different
+    copies (tshark may have completed an earlier datagram with the first copy)."""
     return any(d[2] in FRAGMENT_LISTS for d in frame_disagreements)
 
 
@@ -42,6 +44,8 @@ def classify(d, our_error, their_trouble, ours_frame=None):
     """(class, rule name) of one disagreement d = (kind, proto, key, ours, theirs); ours_frame is
     vpnwire's JSON object of the frame, with "vpnwire.difffuzz.lists_differ" set by the caller
     (lists_differ() over the frame's disagreements)."""
+    if _duplicate_listed(d, our_error, their_trouble):  # the list field itself (IPv4 or IPv6)
+        return "interpretation", "duplicate-fragment-listed"
     if ours_frame is not None and d[1] not in ("frame", "eth", "vlan", "sll", "null", "enc", "nflog") and any(
             reassembled(layer) for layer in ours_frame.get("layers", [])) and \
             ours_frame.get("vpnwire.difffuzz.lists_differ", True):
