@@ -150,7 +150,12 @@ inline link_result decode_nflog(frame_record &rec, bytes_view b, bool cut) {
     }
     rec.tlvs.push_back(nflog_tlv{len, type});
     const bytes_view value = b.subspan(pos + 4, (whole ? len : b.size() - pos) - 4U);
-    if (type == packet_header && value.size() >= 3) {
+    // The fixed-size values are read only at their size (the kernel's
+    // struct nfulnl_msg_packet_hdr and __be32 attributes: 4 bytes), as
+    // tshark reads them; a whole TLV of another size gets a warning.
+    const bool fixed = type == packet_header || type == indev || type == outdev || type == uid || type == gid;
+    if (fixed && whole && value.size() != 4) rec.warn("nflog", "tlv_value_length", pos);
+    if (type == packet_header && value.size() == 4) {
       n.has_packet_header = true;
       n.hw_protocol = vpnwire::core::load_be16(value.data());
       n.hook = vpnwire::core::load_u8(value.data() + 2);
@@ -158,7 +163,7 @@ inline link_result decode_nflog(frame_record &rec, bytes_view b, bool cut) {
       std::size_t z = 0;
       while (z < value.size() && value[z] != std::byte{0}) ++z;
       n.prefix = std::string_view(static_cast<const char *>(static_cast<const void *>(value.data())), z);
-    } else if ((type == indev || type == outdev || type == uid || type == gid) && value.size() >= 4) {
+    } else if (fixed && value.size() == 4) {
       const std::uint32_t v = vpnwire::core::load_be32(value.data());
       (type == indev ? n.indev : type == outdev ? n.outdev : type == uid ? n.uid : n.gid) = v;
     } else if (type == payload) {

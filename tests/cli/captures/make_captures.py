@@ -26,7 +26,8 @@ network namespaces with MTU 1280 (kernel-fragmented ping and UDP, a TCP
 handshake, L2TP over UDP/IPv6), as Ethernet and LINUX_SLL2; ipv6-routing.pcap from
 tests/ip/ipv6_routing_cases.py (scapy: checksums under Routing headers with segments left);
 fragment-duplicates.pcap (scapy: both families' fragments with a duplicate); ipv6-ah-lengths.pcap
-(scapy: AH with and without an ICV, and cut short by its Payload Len); enc-host-order.pcap
+(scapy: AH with and without an ICV, and cut short by its Payload Len); nflog-tlv-lengths.pcap
+(text2pcap: nflog.pcap's first packet with fixed-size TLVs resized); enc-host-order.pcap
 (text2pcap: ENC headers in either byte order, and damaged).
 
 usage: make_captures.py [--ipv6-only] OUTDIR   (root, for the network namespace; needs Debian's
@@ -570,6 +571,33 @@ def fragment_duplicates(out):
            [e / f for f in (f4[0], f4[1], f4[0], f4[2])])
 
 
+def nflog_tlv_lengths(out):
+    """nflog-tlv-lengths.pcap (text2pcap -l 239): the first packet of nflog.pcap (tcpdump on an nflog
+    group, kernel-made TLVs) with one fixed-size TLV resized per frame: the packet header, the
+    out-device, the UID and the GID with 3 or 8 value bytes instead of 4 (no tool writes these; the
+    TLVs are rebuilt here in the capture's byte order, each padded to 4 bytes). vpnwire reads fixed-size
+    values only at their size, as tshark does, and warns `tlv_value_length`."""
+    ts, frame = read_pcap(f"{out}/nflog.pcap")[0]
+    tlvs, pos = [], 4
+    while pos + 4 <= len(frame):
+        ln, typ = struct.unpack_from("<HH", frame, pos)
+        tlvs.append((typ, frame[pos + 4:pos + ln]))
+        pos += (ln + 3) & ~3
+
+    def rebuild(changed_type, size):
+        body = b""
+        for typ, value in tlvs:
+            if typ == changed_type:
+                value = (value + bytes(8))[:size]
+            tlv = struct.pack("<HH", 4 + len(value), typ) + value
+            body += tlv + bytes(-len(tlv) % 4)
+        return frame[:4] + body
+
+    cases = [(1, 8), (1, 3), (5, 8), (11, 3), (14, 8)]
+    text2pcap(f"{out}/nflog-tlv-lengths.pcap", 239,
+              [(ts + i / 1000, rebuild(t, n)) for i, (t, n) in enumerate([(0, 0)] + cases)])
+
+
 def ah_lengths(out):
     """ipv6-ah-lengths.pcap: IPv6 Authentication Headers (scapy's AH) of every Payload Len around the
     12-byte fixed part (RFC 4302 §2.2): with a 12-byte ICV, with none (Payload Len 1), and cut by a
@@ -600,6 +628,7 @@ def main():
     ah_lengths(out)
     if "--ipv6-only" not in sys.argv:
         host_order_families(out, frames)
+        nflog_tlv_lengths(out)
     ipv6_kernel(out, frames)
     if "--ipv6-only" in sys.argv:
         return
