@@ -216,7 +216,7 @@ class Comparer:
                 continue
             if k in index:
                 self.field(where, k, v, index[k])
-            elif check_extra:
+            elif check_extra and v != []:  # an empty list (no options, no tags) holds no value
                 self.extra.setdefault(k, where)
         if proto in IN_SCOPE:
             for k in index:
