@@ -168,7 +168,8 @@ def left_out(docs, title="### Wireshark fields vpnwire leaves out"):
     """Field names (or globs) of a docs/cli.md table (first column), by its title."""
     text = open(docs).read()
     start = text.index(title)
-    section = text[start:text.index("\n## ", start)]
+    ends = [e for e in (text.find("\n## ", start), text.find("\n### ", start + 1)) if e != -1]
+    section = text[start:min(ends)]
     names = set()
     for line in section.splitlines():
         if line.startswith("| `"):
