@@ -24,6 +24,8 @@ def rule(name, cls):
     return deco
 
 
+# The upper layers' checksum fields, which an IPv6 packet's pseudo-header addresses decide.
+CHECKSUM_FIELDS = ("udp.checksum", "tcp.checksum", "icmpv6.checksum")
 FRAGMENT_LISTS = ("ip.fragment", "ipv6.fragment", "ip.fragment.count", "ipv6.fragment.count")
 
 
@@ -53,12 +55,12 @@ def classify(d, our_error, their_trouble, ours_frame=None):
         # on which of the batch's frames each reassembler kept. When both list the same frames, the
         # datagram's fields are compared as any other frame's.
         return "cross-frame", "cross-frame-reassembly"
-    if ours_frame is not None and d[2].startswith(("udp.checksum", "tcp.checksum", "icmpv6.checksum")) and any(
+    if ours_frame is not None and d[2].startswith(CHECKSUM_FIELDS) and any(
             _refused_routing(layer) for layer in ours_frame.get("layers", [])):
         # A Routing header with segments left whose length does not fit its type: tshark still takes
         # an address from it for the checksum's destination; vpnwire keeps the packet's destination.
         return "interpretation", "routing-header-length"
-    if ours_frame is not None and d[2].startswith(("udp.checksum", "tcp.checksum", "icmpv6.checksum")) and any(
+    if ours_frame is not None and d[2].startswith(CHECKSUM_FIELDS) and any(
             w.get("code") == "home_address_option_length" for w in ours_frame.get("warnings", [])):
         # A Home Address option of the wrong length: tshark still takes its first 16 bytes as the
         # checksum's source; vpnwire ignores the malformed option and warns.
@@ -72,7 +74,7 @@ def classify(d, our_error, their_trouble, ours_frame=None):
         # reads the payload by the header's address family, tshark by the hardware protocol, and
         # stops there: its data is the whole payload.
         return "interpretation", "nflog-family-over-hw-protocol"
-    if ours_frame is not None and d[2].startswith(("udp.checksum", "tcp.checksum", "icmpv6.checksum")) and \
+    if ours_frame is not None and d[2].startswith(CHECKSUM_FIELDS) and \
             ours_frame.get("vpnwire.difffuzz.hao_outside_dstopts"):
         # A Home Address option in a Hop-by-Hop header: RFC 6275 §6.3 carries it in Destination Options
         # only (in Hop-by-Hop it is an unknown option whose type says discard). tshark still takes it as
